@@ -1,0 +1,251 @@
+package build
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fatih/color"
+)
+
+// Bounds on what the console prints for one failed step; the JSON report
+// keeps everything.
+const (
+	maxFindings  = 25
+	maxDiffLines = 40
+)
+
+// console prints a run's progress and summary. Each step's block is printed
+// whole when the step ends, so parallel steps never interleave. On a
+// terminal a status line (done/total, running steps, elapsed time) is
+// redrawn below the finished lines.
+type console struct {
+	w        io.Writer
+	terminal bool
+	verbose  bool
+	fixCmd   string
+	start    time.Time
+	total    int
+
+	green, red, yellow, bold *color.Color
+
+	mu      sync.Mutex
+	done    int
+	running []string
+	status  bool // a status line is on screen
+	stop    chan struct{}
+	stopped sync.WaitGroup
+	closed  sync.Once
+}
+
+func newConsole(opts Options, total int, start time.Time) *console {
+	w := opts.Out
+	if w == nil {
+		w = io.Discard
+	}
+	c := &console{
+		w: w, terminal: opts.Terminal, verbose: opts.Verbose, fixCmd: opts.FixCommand,
+		start: start, total: total, stop: make(chan struct{}),
+		green: color.New(color.FgGreen), red: color.New(color.FgRed, color.Bold),
+		yellow: color.New(color.FgYellow), bold: color.New(color.Bold),
+	}
+	for _, col := range []*color.Color{c.green, c.red, c.yellow, c.bold} {
+		if opts.Color {
+			col.EnableColor()
+		} else {
+			col.DisableColor()
+		}
+	}
+	if c.terminal {
+		c.stopped.Add(1)
+		go c.tick()
+	}
+	return c
+}
+
+func (c *console) tick() {
+	defer c.stopped.Done()
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+			c.mu.Lock()
+			c.drawStatus()
+			c.mu.Unlock()
+		}
+	}
+}
+
+// drawStatus redraws the status line; c.mu is held.
+func (c *console) drawStatus() {
+	if !c.terminal {
+		return
+	}
+	line := fmt.Sprintf("[%d/%d] %s", c.done, c.total, time.Since(c.start).Round(100*time.Millisecond))
+	if len(c.running) > 0 {
+		line += "  running: " + strings.Join(c.running, ", ")
+	}
+	if len(line) > 120 {
+		line = line[:117] + "..."
+	}
+	fmt.Fprint(c.w, "\r\x1b[K"+line)
+	c.status = true
+}
+
+func (c *console) clearStatus() {
+	if c.status {
+		fmt.Fprint(c.w, "\r\x1b[K")
+		c.status = false
+	}
+}
+
+func (c *console) started(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running = append(c.running, name)
+	c.drawStatus()
+}
+
+func (c *console) finished(r *Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done++
+	c.running = slices.DeleteFunc(c.running, func(n string) bool { return n == r.Step })
+	c.clearStatus()
+	var b strings.Builder
+	switch r.Status {
+	case Passed:
+		fmt.Fprintf(&b, "%s %-12s %s", c.green.Sprint("ok     "), r.Step, seconds(r.Duration))
+		if len(r.Changed) > 0 {
+			fmt.Fprintf(&b, "  wrote %s", strings.Join(r.Changed, " "))
+		}
+	case Failed:
+		fmt.Fprintf(&b, "%s %-12s %s", c.red.Sprint("FAIL   "), r.Step, seconds(r.Duration))
+		if n := len(r.Findings); n > 0 {
+			fmt.Fprintf(&b, "  %d finding%s", n, plural(n))
+		}
+	case Skipped:
+		fmt.Fprintf(&b, "%s %-12s %s", c.yellow.Sprint("skipped"), r.Step, r.Reason)
+	}
+	fmt.Fprintln(c.w, b.String())
+	if c.verbose && r.Log != "" {
+		fmt.Fprint(c.w, indent(r.Log, "    "))
+	}
+	c.drawStatus()
+}
+
+// close stops the status line; it may be called more than once.
+func (c *console) close() {
+	c.closed.Do(func() {
+		if c.terminal {
+			close(c.stop)
+			c.stopped.Wait()
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.clearStatus()
+	})
+}
+
+// summary prints every failure's details, then the table and the verdict.
+func (c *console) summary(rep *Report) {
+	c.close()
+	var fixes []string
+	for _, r := range rep.Results {
+		if r.Status != Failed {
+			continue
+		}
+		fmt.Fprintf(c.w, "\n%s %s (%s)\n", c.red.Sprint("--- FAIL:"), c.bold.Sprint(r.Step), seconds(r.Duration))
+		if r.Reason != "" {
+			fmt.Fprint(c.w, indent(r.Reason, "    "))
+		}
+		for i, f := range r.Findings {
+			if i == maxFindings {
+				fmt.Fprintf(c.w, "    ... and %d more findings (all are in the JSON report)\n", len(r.Findings)-i)
+				break
+			}
+			fmt.Fprintf(c.w, "    %s\n", f)
+			if f.Diff != "" {
+				fmt.Fprint(c.w, indent(truncateLines(f.Diff, maxDiffLines), "        "))
+			}
+		}
+		if r.Reason != "" && r.Log != "" && !c.verbose {
+			fmt.Fprint(c.w, "    log:\n"+indent(truncateLines(r.Log, maxDiffLines), "      "))
+		}
+		if r.Fix != "" {
+			fmt.Fprintf(c.w, "    fix: %s\n", c.bold.Sprint(r.Fix))
+			fixes = append(fixes, strings.TrimPrefix(r.Fix, c.prefix()+" "))
+		}
+	}
+	fmt.Fprintln(c.w)
+	tw := tabwriter.NewWriter(c.w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "STEP\tRESULT\tTIME\t")
+	for _, r := range rep.Results {
+		d := "-"
+		if r.Status != Skipped {
+			d = seconds(r.Duration)
+		}
+		note := ""
+		if r.Status == Skipped {
+			note = r.Reason
+		} else if n := len(r.Findings); n > 0 {
+			note = fmt.Sprintf("%d finding%s", n, plural(n))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Step, r.Status, d, note)
+	}
+	tw.Flush()
+	passed, failed, skipped := rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped)
+	verdict := fmt.Sprintf("%s: %d passed, %d failed, %d skipped in %s", rep.Mode, passed, failed, skipped, seconds(rep.Duration))
+	switch {
+	case rep.Interrupted:
+		fmt.Fprintln(c.w, c.red.Sprint(verdict+" (interrupted)"))
+	case failed > 0:
+		fmt.Fprintln(c.w, c.red.Sprint(verdict))
+		if len(fixes) > 0 {
+			fmt.Fprintf(c.w, "to apply every proposed change: %s %s\n", c.prefix(), strings.Join(fixes, " "))
+		}
+	default:
+		fmt.Fprintln(c.w, c.green.Sprint(verdict))
+	}
+}
+
+func (c *console) prefix() string {
+	if c.fixCmd == "" {
+		return "go tool mage"
+	}
+	return c.fixCmd
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// indent prefixes every line of s and ends it with a newline.
+func indent(s, prefix string) string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return ""
+	}
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"
+}
+
+// truncateLines keeps the first n lines of s and says how many it dropped.
+func truncateLines(s string, n int) string {
+	lines := strings.SplitAfter(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return strings.Join(lines[:n], "") + fmt.Sprintf("\n... %d more lines\n", len(lines)-n)
+}

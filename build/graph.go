@@ -1,0 +1,138 @@
+package build
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// graph is a validated set of steps in a deterministic topological order:
+// every step comes after the steps it requires.
+type graph struct {
+	order      []*Step
+	dependents map[*Step][]*Step
+}
+
+// UsageError is a mistake in how hackless was called or configured: an
+// unknown step, a cycle, a malformed file. It ends the run with exit code 2
+// before any step starts.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// Select returns the steps among all whose names are in names, in the order
+// of all. An unknown name is a UsageError listing the known ones. No names
+// selects all.
+func Select(all []*Step, names []string) ([]*Step, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	var known []string
+	for _, s := range all {
+		known = append(known, s.Name)
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return nil, usageErrorf("unknown step %q; the steps are: %s", n, strings.Join(known, " "))
+		}
+	}
+	var out []*Step
+	for _, s := range all {
+		if slices.Contains(names, s.Name) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// newGraph validates roots and everything they require: names are unique,
+// no step is nil, there is no cycle, and two steps that may write the same
+// file are ordered by the graph.
+func newGraph(roots []*Step) (*graph, error) {
+	g := &graph{dependents: make(map[*Step][]*Step)}
+	const (
+		unvisited = iota
+		visiting
+		visited
+	)
+	state := make(map[*Step]int)
+	byName := make(map[string]*Step)
+	var stack []*Step
+	var visit func(s *Step) error
+	visit = func(s *Step) error {
+		switch state[s] {
+		case visited:
+			return nil
+		case visiting:
+			i := slices.Index(stack, s)
+			var names []string
+			for _, t := range stack[i:] {
+				names = append(names, t.Name)
+			}
+			return usageErrorf("cycle: %s -> %s", strings.Join(names, " -> "), s.Name)
+		}
+		if s.Name == "" || s.Run == nil {
+			return usageErrorf("step %q has no name or no Run function", s.Name)
+		}
+		if other, ok := byName[s.Name]; ok && other != s {
+			return usageErrorf("two different steps are named %q", s.Name)
+		}
+		byName[s.Name] = s
+		state[s] = visiting
+		stack = append(stack, s)
+		for _, r := range s.Requires {
+			if r == nil {
+				return usageErrorf("step %s requires an unknown (nil) step", s.Name)
+			}
+			if err := visit(r); err != nil {
+				return err
+			}
+			g.dependents[r] = append(g.dependents[r], s)
+		}
+		stack = stack[:len(stack)-1]
+		state[s] = visited
+		g.order = append(g.order, s)
+		return nil
+	}
+	for _, s := range roots {
+		if s == nil {
+			return nil, usageErrorf("an unknown (nil) step was given")
+		}
+		if err := visit(s); err != nil {
+			return nil, err
+		}
+	}
+	if err := g.checkWriters(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// checkWriters rejects two steps that may write the same file unless one
+// requires the other, directly or not.
+func (g *graph) checkWriters() error {
+	for i, a := range g.order {
+		for _, b := range g.order[i+1:] {
+			if writesOverlap(a.Writes, b.Writes) && !requires(b, a) && !requires(a, b) {
+				return usageErrorf("steps %s and %s may both write the same files (%s / %s) but neither requires the other: add one to the other's Requires",
+					a.Name, b.Name, strings.Join(a.Writes, " "), strings.Join(b.Writes, " "))
+			}
+		}
+	}
+	return nil
+}
+
+// requires reports whether a requires b, directly or through other steps.
+func requires(a, b *Step) bool {
+	for _, r := range a.Requires {
+		if r == b || requires(r, b) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package hermetic
+
+import "os/exec"
+
+// setProcessGroup keeps exec's default cancellation, which kills only the
+// direct child, where process groups are not available.
+func setProcessGroup(cmd *exec.Cmd) {}

@@ -1,0 +1,57 @@
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWrite(t *testing.T) {
+	tests := []struct {
+		name        string
+		old         *string
+		oldPerm     os.FileMode
+		data        string
+		wantChanged bool
+		wantPerm    os.FileMode
+	}{
+		{name: "new file", data: "a\n", wantChanged: true, wantPerm: 0o644},
+		{name: "same content", old: ptr("a\n"), oldPerm: 0o600, data: "a\n", wantChanged: false, wantPerm: 0o600},
+		{name: "changed keeps mode", old: ptr("a\n"), oldPerm: 0o755, data: "b\n", wantChanged: true, wantPerm: 0o755},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "f.txt")
+			if tt.old != nil {
+				if err := os.WriteFile(path, []byte(*tt.old), tt.oldPerm); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(path, tt.oldPerm); err != nil {
+					t.Fatal(err)
+				}
+			}
+			changed, err := Write(path, []byte(tt.data), 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed != tt.wantChanged {
+				t.Errorf("changed = %v, want %v", changed, tt.wantChanged)
+			}
+			got, _ := os.ReadFile(path)
+			if string(got) != tt.data {
+				t.Errorf("content = %q, want %q", got, tt.data)
+			}
+			fi, _ := os.Stat(path)
+			if fi.Mode().Perm() != tt.wantPerm {
+				t.Errorf("mode = %v, want %v", fi.Mode().Perm(), tt.wantPerm)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 {
+				t.Errorf("directory holds %d entries, want only f.txt (temporary file left behind?)", len(entries))
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }

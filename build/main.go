@@ -1,0 +1,95 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/magefile/mage/mg"
+	"github.com/mattn/go-isatty"
+)
+
+// Main runs steps the way a Mage target does: on the console, with the
+// settings of the environment filled in where opts leaves them unset, and
+// with SIGINT and SIGTERM turned into a clean stop. It returns nil when
+// every step passed, and otherwise an error whose ExitStatus is the exit
+// code (see the Exit constants).
+//
+// Environment: HACKLESS_JOBS (how many steps at once), HACKLESS_FAIL_FAST
+// (stop starting steps after a failure), NO_COLOR (no colors), and Mage's
+// -v (show every step's log).
+func Main(ctx context.Context, opts Options, steps ...*Step) error {
+	ctx, stop := Interruptible(ctx)
+	defer stop()
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+		opts.Terminal = isTerminal(os.Stdout)
+		opts.Color = opts.Terminal && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	}
+	if opts.Jobs == 0 {
+		if v := os.Getenv("HACKLESS_JOBS"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("HACKLESS_JOBS=%q: want a positive number", v)}
+			}
+			opts.Jobs = n
+		}
+	}
+	if !opts.FailFast {
+		opts.FailFast = truthy(os.Getenv("HACKLESS_FAIL_FAST"))
+	}
+	opts.Verbose = opts.Verbose || mg.Verbose()
+	rep, err := Run(ctx, opts, steps...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hackless: %v\n", err)
+	}
+	return AsExitError(rep, err)
+}
+
+// Interruptible returns a context that is cancelled on SIGINT or SIGTERM,
+// or when the parent process goes away. The last matters under Mage: a
+// SIGTERM to `mage` kills it without passing the signal on, leaving the
+// compiled magefile (this process) orphaned; it notices within a quarter of
+// a second and stops its own subprocesses. The stop function releases the
+// signals.
+func Interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(ctx)
+	go watchParent(ctx, cancel)
+	return ctx, func() { cancel(); stopSignals() }
+}
+
+func watchParent(ctx context.Context, cancel context.CancelFunc) {
+	if runtime.GOOS == "windows" {
+		return
+	}
+	ppid := os.Getppid()
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if os.Getppid() != ppid {
+				cancel()
+				return
+			}
+		}
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+func truthy(s string) bool {
+	b, err := strconv.ParseBool(strings.TrimSpace(s))
+	return err == nil && b
+}

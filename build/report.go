@@ -1,0 +1,75 @@
+package build
+
+import (
+	"time"
+)
+
+// Exit codes of a hackless run.
+const (
+	ExitOK          = 0   // every step passed
+	ExitFailed      = 1   // a step failed
+	ExitUsage       = 2   // usage or configuration error; no step ran
+	ExitInterrupted = 130 // interrupted by SIGINT or SIGTERM, or the parent process went away
+)
+
+// Status is how a step ended.
+type Status string
+
+const (
+	Passed  Status = "ok"
+	Failed  Status = "FAIL"
+	Skipped Status = "skipped"
+)
+
+// Result is the outcome of one step.
+type Result struct {
+	Step     string
+	Status   Status
+	Reason   string        `json:",omitempty"` // the error, or why the step was skipped
+	Duration time.Duration // zero for a skipped step
+	Findings []Finding     `json:",omitempty"`
+	Changed  []string      `json:",omitempty"` // files written, in Update mode
+	Fix      string        `json:",omitempty"` // the command that applies the proposed changes
+	Log      string        `json:"-"`
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	Mode        Mode
+	Root        string
+	Results     []*Result // in graph order
+	Duration    time.Duration
+	Interrupted bool
+}
+
+// Count returns how many results have status s.
+func (r *Report) Count(s Status) int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// ExitCode returns the run's exit code.
+func (r *Report) ExitCode() int {
+	switch {
+	case r.Interrupted:
+		return ExitInterrupted
+	case r.Count(Failed) > 0:
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// ExitError carries an exit code to Mage, which exits with ExitStatus().
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string   { return e.Err.Error() }
+func (e *ExitError) Unwrap() error   { return e.Err }
+func (e *ExitError) ExitStatus() int { return e.Code }

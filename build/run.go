@@ -1,0 +1,221 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hackless/hackless/build/workspace"
+)
+
+// Options configure a run.
+type Options struct {
+	Mode Mode
+	// Dir is a directory inside the workspace; "" means the current one.
+	Dir string
+	// Jobs is how many steps run at once; 0 means the number of CPUs.
+	Jobs int
+	// FailFast starts no new step after the first failure. By default
+	// every step runs that can, and every failure is reported.
+	FailFast bool
+	// Out receives the progress and the summary; nil discards them.
+	Out io.Writer
+	// Terminal draws a live status line; Color colors the output.
+	Terminal, Color bool
+	// Verbose shows every step's log, not only the failed ones'.
+	Verbose bool
+	// FixCommand is the command prefix that runs a target, for the fix
+	// hints; "" means "go tool mage".
+	FixCommand string
+	// Env is the caller's environment; nil means os.Environ().
+	Env []string
+}
+
+// Run validates the graph of steps and everything they require, loads the
+// workspace, and runs each step once, in parallel under the Jobs limit,
+// each as soon as its requirements have passed. A step whose requirement
+// failed or was skipped is skipped. It returns a UsageError, before running
+// anything, for an invalid graph or workspace; otherwise the report, whose
+// ExitCode says how the run went.
+func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
+	start := time.Now()
+	g, err := newGraph(steps)
+	if err != nil {
+		return nil, err
+	}
+	dir := opts.Dir
+	if dir == "" {
+		if dir, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	ws, err := workspace.Load(ctx, dir, opts.Env)
+	if err != nil {
+		if ctx.Err() != nil {
+			return &Report{Mode: opts.Mode, Interrupted: true}, nil
+		}
+		return nil, &UsageError{Err: err}
+	}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	out := newConsole(opts, len(g.order), start)
+	defer out.close()
+
+	results := make(map[*Step]*Result, len(g.order))
+	pending := make(map[*Step]int, len(g.order))
+	for _, s := range g.order {
+		pending[s] = len(s.Requires)
+	}
+	var eg errgroup.Group
+	eg.SetLimit(jobs)
+	type outcome struct {
+		step *Step
+		res  *Result
+	}
+	done := make(chan outcome, len(g.order))
+	failed := false
+	var ready []*Step
+	for _, s := range g.order {
+		if pending[s] == 0 {
+			ready = append(ready, s)
+		}
+	}
+	for finished := 0; finished < len(g.order); {
+		// Start or skip everything ready, then wait for one step to end.
+		for len(ready) > 0 {
+			s := ready[0]
+			ready = ready[1:]
+			if reason := skipReason(ctx, s, results, failed && opts.FailFast); reason != "" {
+				res := &Result{Step: s.Name, Status: Skipped, Reason: reason}
+				out.finished(res)
+				done <- outcome{s, res}
+				continue
+			}
+			out.started(s.Name)
+			eg.Go(func() error {
+				done <- outcome{s, runStep(ctx, s, opts, ws)}
+				return nil
+			})
+		}
+		o := <-done
+		finished++
+		s, res := o.step, o.res
+		results[s] = res
+		if res.Status != Skipped {
+			out.finished(res)
+		}
+		if res.Status == Failed {
+			failed = true
+		}
+		for _, d := range g.dependents[s] {
+			if pending[d]--; pending[d] == 0 {
+				ready = append(ready, d)
+			}
+		}
+	}
+	eg.Wait()
+	rep := &Report{Mode: opts.Mode, Root: ws.Root, Duration: time.Since(start), Interrupted: ctx.Err() != nil}
+	for _, s := range g.order {
+		rep.Results = append(rep.Results, results[s])
+	}
+	out.summary(rep)
+	return rep, nil
+}
+
+// skipReason says why s must not run, or "" if it may.
+func skipReason(ctx context.Context, s *Step, results map[*Step]*Result, failFast bool) string {
+	for _, r := range s.Requires {
+		switch results[r].Status {
+		case Failed:
+			return "requirement " + r.Name + " failed"
+		case Skipped:
+			return "requirement " + r.Name + " was skipped"
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return "interrupted"
+	case failFast:
+		return "fail-fast: an earlier step failed"
+	}
+	return ""
+}
+
+// runStep runs one step and turns what it reported into a Result.
+func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace) (res *Result) {
+	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx}
+	start := time.Now()
+	err := safeRun(s, pass)
+	res = &Result{
+		Step:     s.Name,
+		Status:   Passed,
+		Duration: time.Since(start),
+		Findings: pass.findings,
+		Changed:  pass.changed,
+		Log:      pass.log.String(),
+	}
+	switch {
+	case ctx.Err() != nil:
+		res.Status, res.Reason = Failed, "interrupted"
+	case err != nil:
+		res.Status, res.Reason = Failed, err.Error()
+	case len(res.Findings) > 0:
+		res.Status = Failed
+	}
+	if opts.Mode == Verify && s.Fixable() && slices.ContainsFunc(res.Findings, func(f Finding) bool { return f.Diff != "" }) {
+		res.Fix = FixCommand(opts.FixCommand, s)
+	}
+	return res
+}
+
+// safeRun calls s.Run, turning a panic into an error.
+func safeRun(s *Step, pass *Pass) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return s.Run(pass)
+}
+
+// FixCommand returns the command that runs the update form of s.
+func FixCommand(prefix string, s *Step) string {
+	if prefix == "" {
+		prefix = "go tool mage"
+	}
+	return prefix + " update:" + s.Name
+}
+
+// AsExitError converts the outcome of Run into the error a Mage target
+// returns: nil on success, otherwise an *ExitError with the exit code.
+func AsExitError(rep *Report, err error) error {
+	var usage *UsageError
+	switch {
+	case errors.As(err, &usage):
+		return &ExitError{Code: ExitUsage, Err: err}
+	case err != nil:
+		return &ExitError{Code: ExitFailed, Err: err}
+	case rep.Interrupted:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("%s interrupted", rep.Mode)}
+	case rep.ExitCode() != ExitOK:
+		var names []string
+		for _, r := range rep.Results {
+			if r.Status == Failed {
+				names = append(names, r.Step)
+			}
+		}
+		return &ExitError{Code: rep.ExitCode(), Err: fmt.Errorf("%s failed: %s", rep.Mode, strings.Join(names, ", "))}
+	}
+	return nil
+}

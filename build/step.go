@@ -1,0 +1,146 @@
+// Package build is the hackless engine: it validates a graph of steps, runs
+// them in parallel under a limit in a hermetic environment, collects their
+// findings and proposed file changes, and reports.
+//
+// A Step is a plain value, like golang.org/x/tools/go/analysis.Analyzer: a
+// name, a one-line doc, the steps it requires, the inputs it reads, the
+// files it may write, and a Run function. Run never prints and never
+// schedules; it talks to the engine only through its Pass, reporting
+// Findings and proposing file contents. The same Run serves both modes: in
+// Verify mode a proposed change becomes a finding with a diff and nothing
+// is written; in Update mode it is written atomically.
+package build
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// A Step is one check or fix of the workspace.
+type Step struct {
+	// Name is the step's short name, as in `verify:<name>` and WHAT=.
+	Name string
+	// Doc is a one-line description, shown in listings.
+	Doc string
+	// Requires lists the steps that must succeed before this one runs.
+	Requires []*Step
+	// Inputs declares what the step reads; results depend on nothing else.
+	Inputs Inputs
+	// Writes lists the base-name patterns (path.Match syntax, as "go.mod"
+	// or "*.go") of the files the step may change. A step that writes has
+	// an update form; one with no Writes only checks. Proposing a file that
+	// matches no pattern is an error.
+	Writes []string
+	// Run does the work.
+	Run func(*Pass) error
+}
+
+// Inputs are what a step's result depends on, besides the hermetic
+// environment and the hackless version.
+type Inputs struct {
+	// Files are slash-separated glob patterns relative to the workspace
+	// root; "**/" matches any number of directories ("**/*.go").
+	Files []string
+	// Env names environment variables the step reads.
+	Env []string
+	// Tools names the tools the step runs ("go", "git").
+	Tools []string
+}
+
+// Fixable reports whether the step has an update form.
+func (s *Step) Fixable() bool { return len(s.Writes) > 0 }
+
+func (s *Step) String() string { return s.Name }
+
+// Mode says whether a run checks or fixes.
+type Mode int
+
+const (
+	// Verify reports what is wrong and what would change, writing nothing.
+	Verify Mode = iota
+	// Update applies the proposed changes.
+	Update
+)
+
+func (m Mode) String() string {
+	if m == Update {
+		return "update"
+	}
+	return "verify"
+}
+
+// Position is a place in a file. File is relative to the workspace root;
+// Line and Col are 1-based and 0 when unknown.
+type Position struct {
+	File      string
+	Line, Col int
+}
+
+func (p Position) String() string {
+	s := p.File
+	if p.Line > 0 {
+		s += fmt.Sprintf(":%d", p.Line)
+		if p.Col > 0 {
+			s += fmt.Sprintf(":%d", p.Col)
+		}
+	}
+	return s
+}
+
+// A Finding is one problem a step found.
+type Finding struct {
+	Pos     Position
+	Message string
+	// Diff is a unified diff of the change the step proposes for this
+	// file, when it proposes one.
+	Diff string `json:",omitempty"`
+}
+
+func (f Finding) String() string {
+	if f.Pos.File == "" {
+		return f.Message
+	}
+	return f.Pos.String() + ": " + f.Message
+}
+
+// writesOverlap reports whether two Writes lists could name the same file.
+// It is conservative: patterns it cannot tell apart count as overlapping.
+func writesOverlap(a, b []string) bool {
+	for _, p := range a {
+		for _, q := range b {
+			if patternsOverlap(p, q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func patternsOverlap(p, q string) bool {
+	pm, qm := strings.ContainsAny(p, "*?["), strings.ContainsAny(q, "*?[")
+	switch {
+	case !pm && !qm:
+		return p == q
+	case !pm:
+		ok, _ := path.Match(q, p)
+		return ok
+	case !qm:
+		ok, _ := path.Match(p, q)
+		return ok
+	}
+	// Two globs: disjoint only when their literal prefixes or suffixes
+	// cannot agree.
+	pp, ps := literalEnds(p)
+	qp, qs := literalEnds(q)
+	return (strings.HasPrefix(pp, qp) || strings.HasPrefix(qp, pp)) &&
+		(strings.HasSuffix(ps, qs) || strings.HasSuffix(qs, ps))
+}
+
+// literalEnds returns the literal text before the first and after the last
+// meta character of a glob.
+func literalEnds(p string) (prefix, suffix string) {
+	i := strings.IndexAny(p, "*?[")
+	j := strings.LastIndexAny(p, "*?]")
+	return p[:i], p[j+1:]
+}

@@ -1,0 +1,133 @@
+package workspace
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Files returns the slash-separated, root-relative paths of the files in
+// the tree, sorted: in a git work tree the tracked files plus the untracked
+// ones git does not ignore (so a module not yet added is seen), elsewhere
+// every file. Files under vendor, testdata, _output and hidden directories
+// are left out. The list is computed once per Workspace.
+func (ws *Workspace) Files(ctx context.Context) ([]string, error) {
+	return ws.files.get(func() ([]string, error) {
+		files, err := ws.gitFiles(ctx)
+		if err != nil {
+			files, err = ws.walkFiles()
+		}
+		if err != nil {
+			return nil, err
+		}
+		files = slices.DeleteFunc(files, skippedPath)
+		slices.Sort(files)
+		return slices.Compact(files), nil
+	})
+}
+
+func (ws *Workspace) gitFiles(ctx context.Context) ([]string, error) {
+	cmd := ws.Env.Command(ctx, ws.Root, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git ls-files: %w: %s", err, stderr.Bytes())
+	}
+	var files []string
+	for _, f := range strings.Split(string(out), "\x00") {
+		if f == "" {
+			continue
+		}
+		// Tracked files deleted in the work tree are not there to check.
+		if _, err := os.Lstat(ws.Abs(f)); err == nil {
+			files = append(files, f)
+		}
+	}
+	return files, nil
+}
+
+func (ws *Workspace) walkFiles() ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(ws.Root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != ws.Root && Skipped(d.Name()) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			files = append(files, ws.Rel(p))
+		}
+		return nil
+	})
+	return files, err
+}
+
+// ModuleDirs returns the root-relative directories of every go.mod in the
+// tree, whether or not go.work uses it, sorted.
+func (ws *Workspace) ModuleDirs(ctx context.Context) ([]string, error) {
+	files, err := ws.Files(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, f := range files {
+		if path.Base(f) == "go.mod" {
+			dirs = append(dirs, path.Dir(f))
+		}
+	}
+	return dirs, nil
+}
+
+// GoFiles returns the root-relative paths of the .go files that belong to
+// the workspace's modules: files of a nested module not used by go.work,
+// and files outside every module, are left out.
+func (ws *Workspace) GoFiles(ctx context.Context) ([]string, error) {
+	files, err := ws.Files(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dirs, err := ws.ModuleDirs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	used := make(map[string]bool)
+	for _, m := range ws.Modules {
+		used[m.Rel] = true
+	}
+	var out []string
+	for _, f := range files {
+		if strings.HasSuffix(f, ".go") && used[owner(dirs, f)] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// owner returns the directory of the innermost module in dirs holding file,
+// or "" if none does.
+func owner(dirs []string, file string) string {
+	best := ""
+	found := false
+	for _, d := range dirs {
+		if d == "." || strings.HasPrefix(file, d+"/") {
+			if !found || len(d) > len(best) || best == "." {
+				best, found = d, true
+			}
+		}
+	}
+	if !found {
+		return ""
+	}
+	return best
+}

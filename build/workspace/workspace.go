@@ -1,0 +1,226 @@
+// Package workspace models a Go workspace: the go.work file at its root,
+// the modules it uses, and the go.mod files found in the tree. It is loaded
+// once per run and shared by every step; what costs a subprocess (the file
+// list, the package list) is computed on first use and then reused.
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/hackless/hackless/build/hermetic"
+)
+
+// Workspace is a loaded go.work and its modules.
+type Workspace struct {
+	Root     string // absolute directory holding go.work
+	WorkFile string // absolute path of go.work
+	Work     *modfile.WorkFile
+	WorkData []byte // go.work as read
+
+	// Modules are the modules that go.work uses, in go.work order.
+	Modules []*Module
+	// MissingUses are use directives whose directory holds no go.mod,
+	// as written in go.work.
+	MissingUses []string
+
+	// Env is the hermetic environment for every command of the run.
+	Env *hermetic.Env
+
+	files    once[[]string]
+	packages once[[]*Package]
+}
+
+// Module is one module of the workspace.
+type Module struct {
+	Path  string // module path
+	Dir   string // absolute directory
+	Rel   string // slash-separated directory relative to the root; "." for the root
+	GoMod string // absolute path of go.mod
+	File  *modfile.File
+	Data  []byte // go.mod as read
+}
+
+// GoModRel returns the slash-separated path of go.mod relative to the root.
+func (m *Module) GoModRel() string { return path.Join(m.Rel, "go.mod") }
+
+// NotFoundError says that no go.work encloses a directory.
+type NotFoundError struct {
+	Dir   string
+	GoMod string // the nearest enclosing go.mod, if any
+}
+
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("no go.work in %s or any parent directory: hackless runs in a Go workspace", e.Dir)
+	if e.GoMod != "" {
+		return msg + fmt.Sprintf("; to make one around the module at %s run: cd %s && go work init && go work use -r .", filepath.Dir(e.GoMod), filepath.Dir(e.GoMod))
+	}
+	return msg + "; create one at your repository's root with: go work init && go work use -r ."
+}
+
+// FindRoot returns the directory of the go.work that encloses dir, walking
+// up as the go command does. The caller's GOWORK is deliberately ignored:
+// hackless always works on the go.work of the tree it runs in.
+func FindRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	var gomod string
+	for d := dir; ; {
+		if fi, err := os.Stat(filepath.Join(d, "go.work")); err == nil && !fi.IsDir() {
+			return d, nil
+		}
+		if gomod == "" {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				gomod = filepath.Join(d, "go.mod")
+			}
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", &NotFoundError{Dir: dir, GoMod: gomod}
+		}
+		d = parent
+	}
+}
+
+// Load finds the workspace enclosing dir and parses go.work and the go.mod
+// of every module it uses. A malformed file is an error naming the file and
+// line. A use directive whose directory has no go.mod is recorded in
+// MissingUses rather than failing, so that the workspace can be repaired.
+// caller is the environment to build the hermetic one from (nil: the
+// process's own).
+func Load(ctx context.Context, dir string, caller []string) (*Workspace, error) {
+	root, err := FindRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	ws := &Workspace{Root: root, WorkFile: filepath.Join(root, "go.work")}
+	ws.WorkData, err = os.ReadFile(ws.WorkFile)
+	if err != nil {
+		return nil, err
+	}
+	ws.Work, err = modfile.ParseWork("go.work", ws.WorkData, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w\n(fix go.work by hand; `go work edit -fmt` reformats it)", err)
+	}
+	for _, u := range ws.Work.Use {
+		mod, err := LoadModule(root, u.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			ws.MissingUses = append(ws.MissingUses, u.Path)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ws.Modules = append(ws.Modules, mod)
+	}
+	var toolchain string
+	if ws.Work.Toolchain != nil {
+		toolchain = ws.Work.Toolchain.Name
+	}
+	ws.Env, err = hermetic.New(ctx, hermetic.Config{Root: root, WorkFile: ws.WorkFile, Toolchain: toolchain, Caller: caller})
+	if err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// LoadModule parses the go.mod in dir, which is relative to root (as a use
+// directive writes it) or absolute. The error wraps fs.ErrNotExist when
+// there is no go.mod.
+func LoadModule(root, dir string) (*Module, error) {
+	abs := dir
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(root, filepath.FromSlash(dir))
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		return nil, err
+	}
+	m := &Module{Dir: abs, Rel: filepath.ToSlash(rel), GoMod: filepath.Join(abs, "go.mod")}
+	m.Data, err = os.ReadFile(m.GoMod)
+	if err != nil {
+		return nil, err
+	}
+	m.File, err = modfile.Parse(m.GoModRel(), m.Data, nil)
+	if err != nil {
+		return nil, err
+	}
+	if m.File.Module == nil {
+		return nil, fmt.Errorf("%s: no module directive", m.GoModRel())
+	}
+	m.Path = m.File.Module.Mod.Path
+	return m, nil
+}
+
+// Rel returns the slash-separated path of p relative to the root.
+func (ws *Workspace) Rel(p string) string {
+	if r, err := filepath.Rel(ws.Root, p); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return p
+}
+
+// Abs returns the absolute path of a root-relative slash path.
+func (ws *Workspace) Abs(rel string) string {
+	if filepath.IsAbs(rel) {
+		return rel
+	}
+	return filepath.Join(ws.Root, filepath.FromSlash(rel))
+}
+
+// ModuleByPath returns the workspace module with the given module path.
+func (ws *Workspace) ModuleByPath(p string) *Module {
+	for _, m := range ws.Modules {
+		if m.Path == p {
+			return m
+		}
+	}
+	return nil
+}
+
+// Skipped reports whether a directory with this base name is outside what
+// hackless checks: vendor, testdata, _output, and names starting with "." or
+// "_" (which the go command ignores too).
+func Skipped(name string) bool {
+	return name == "vendor" || name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+// skippedPath reports whether any directory of the slash path rel is Skipped.
+func skippedPath(rel string) bool {
+	dirs := strings.Split(rel, "/")
+	return slices.ContainsFunc(dirs[:len(dirs)-1], Skipped)
+}
+
+// once computes a value on first use, honoring the first caller's context;
+// a failure is not remembered, so a later caller may retry.
+type once[T any] struct {
+	mu   sync.Mutex
+	done bool
+	val  T
+}
+
+func (o *once[T]) get(f func() (T, error)) (T, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return o.val, nil
+	}
+	v, err := f()
+	if err != nil {
+		return v, err
+	}
+	o.val, o.done = v, true
+	return v, nil
+}

@@ -1,0 +1,77 @@
+package steps
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hackless/hackless/build"
+)
+
+// Gofmt checks that every Go file of the workspace's modules is formatted
+// as `gofmt -s` formats it. Files under vendor, testdata, _output and hidden
+// directories are left out. Update rewrites the files. A file that does not
+// parse is reported at the syntax error, which only a person can fix.
+var Gofmt = &build.Step{
+	Name:   "gofmt",
+	Doc:    "Go files are formatted with gofmt -s",
+	Inputs: build.Inputs{Files: []string{"**/*.go", "go.work", "**/go.mod"}, Tools: []string{"gofmt"}},
+	Writes: []string{"*.go"},
+	Run:    runGofmt,
+}
+
+// gofmtBatch bounds the files named on one gofmt command line.
+const gofmtBatch = 500
+
+func runGofmt(pass *build.Pass) error {
+	files, err := pass.Workspace.GoFiles(pass.Context())
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		pass.Logf("no Go files")
+		return nil
+	}
+	// GOWORK=off: go env needs no workspace, and this also works while
+	// go.work is broken.
+	cmd := pass.Command(".", "go", "env", "GOROOT")
+	cmd.Env = append(cmd.Env, "GOWORK=off")
+	goroot, err := pass.Output(cmd)
+	if err != nil {
+		return err
+	}
+	gofmt := filepath.Join(strings.TrimSpace(string(goroot)), "bin", "gofmt")
+	for start := 0; start < len(files); start += gofmtBatch {
+		batch := files[start:min(start+gofmtBatch, len(files))]
+		cmd := pass.Command(".", gofmt, append([]string{"-s", "-l"}, batch...)...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		runErr := cmd.Run()
+		if pass.Context().Err() != nil {
+			return pass.Context().Err()
+		}
+		// Syntax errors go to stderr (exit 2); the other files are still listed.
+		for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+			if f, ok := parsePos(line, filepath.ToSlash); ok {
+				f.Message = "syntax error: " + f.Message
+				pass.Report(f)
+			} else if line != "" {
+				return fmt.Errorf("gofmt: %s", line)
+			}
+		}
+		if runErr != nil && stderr.Len() == 0 {
+			return fmt.Errorf("gofmt: %w", runErr)
+		}
+		for _, f := range strings.Fields(stdout.String()) {
+			formatted, err := pass.Output(pass.Command(".", gofmt, "-s", f))
+			if err != nil {
+				return err
+			}
+			if err := pass.Propose(filepath.ToSlash(f), formatted, "not formatted with gofmt -s"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

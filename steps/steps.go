@@ -1,0 +1,48 @@
+// Package steps defines hackless's verify and update steps as build.Step
+// values. Each step is written once: its Run reports problems and proposes
+// file contents, and the engine decides whether a run only reports them
+// (verify) or writes them (update). The Mage targets in the verify and
+// update packages run these steps.
+package steps
+
+import (
+	"regexp"
+	"strconv"
+
+	"github.com/hackless/hackless/build"
+)
+
+// All returns every step, in the order the summary lists them.
+func All() []*build.Step {
+	return []*build.Step{Workspace, Gofmt, Vet, Tidy}
+}
+
+// Fixable returns the steps that have an update form.
+func Fixable() []*build.Step {
+	var out []*build.Step
+	for _, s := range All() {
+		if s.Fixable() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// goModFiles are the inputs of every step that depends on the module graph.
+var goModFiles = []string{"go.work", "go.work.sum", "**/go.mod", "**/go.sum"}
+
+// posRE matches "file:line:col: message", as Go tools print diagnostics,
+// with an optional "vet: " in front.
+var posRE = regexp.MustCompile(`^(?:vet: )?(\S+?\.go):(\d+):(?:(\d+):)? (.*)$`)
+
+// parsePos parses a tool's diagnostic line into a finding; file names are
+// made root-relative with rel.
+func parsePos(line string, rel func(string) string) (build.Finding, bool) {
+	m := posRE.FindStringSubmatch(line)
+	if m == nil {
+		return build.Finding{}, false
+	}
+	ln, _ := strconv.Atoi(m[2])
+	col, _ := strconv.Atoi(m[3])
+	return build.Finding{Pos: build.Position{File: rel(m[1]), Line: ln, Col: col}, Message: m[4]}, true
+}

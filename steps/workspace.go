@@ -1,0 +1,202 @@
+package steps
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"go/version"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/workspace"
+)
+
+// Workspace checks that go.work uses exactly the repository's modules and
+// that the go and toolchain lines agree.
+//
+// Modules are the go.mod files in the tree (in a git work tree: tracked,
+// or untracked and not ignored), leaving out vendor, testdata, _output and
+// hidden directories. A module that is deliberately kept out of the
+// workspace, such as a tools module whose requirements must not raise the
+// versions everyone builds with, is named in go.work by a comment line:
+//
+//	// hackless:exclude ./hack/tools
+//
+// The version policy, with go.work as the one source of truth:
+//   - go.work has a go line, and it is at least every module's go line
+//     (the go command refuses otherwise); update raises it to the highest;
+//   - the workspace toolchain is go.work's toolchain line, or, when it has
+//     none, the highest toolchain line of any go.mod; update writes it to
+//     go.work; every go.mod that has a toolchain line names that toolchain,
+//     and update rewrites those that do not.
+//
+// Update rewrites go.work (comments kept) and the go.mod toolchain lines.
+// It also repairs a go.work whose use directive names a directory that is
+// gone, which stops every go command, `go tool mage` included: run it as
+// `GOWORK=off go tool mage update:workspace`.
+var Workspace = &build.Step{
+	Name:   "workspace",
+	Doc:    "go.work uses exactly the repository's modules, with consistent go and toolchain lines",
+	Inputs: build.Inputs{Files: goModFiles},
+	Writes: []string{"go.work", "go.mod"},
+	Run:    runWorkspace,
+}
+
+var excludeRE = regexp.MustCompile(`^\s*//\s*hackless:exclude\s+(\S+)`)
+
+// excludedModules returns the directories named by hackless:exclude
+// comments in go.work, cleaned and root-relative.
+func excludedModules(work []byte) map[string]bool {
+	out := make(map[string]bool)
+	sc := bufio.NewScanner(bytes.NewReader(work))
+	for sc.Scan() {
+		if m := excludeRE.FindStringSubmatch(sc.Text()); m != nil {
+			out[path.Clean(m[1])] = true
+		}
+	}
+	return out
+}
+
+func runWorkspace(pass *build.Pass) error {
+	ws := pass.Workspace
+	dirs, err := ws.ModuleDirs(pass.Context())
+	if err != nil {
+		return err
+	}
+	excluded := excludedModules(ws.WorkData)
+	// Reparse: the loaded files are shared with other steps and must not change.
+	wf, err := modfile.ParseWork("go.work", ws.WorkData, nil)
+	if err != nil {
+		return err
+	}
+	changed := false
+	want := make(map[string]bool)
+	for _, d := range dirs {
+		if !excluded[d] {
+			want[d] = true
+		}
+	}
+	have := make(map[string]bool)
+	for _, u := range slices.Clone(wf.Use) {
+		d := path.Clean(u.Path)
+		pos := build.Position{File: "go.work", Line: u.Syntax.Start.Line}
+		switch {
+		case slices.Contains(ws.MissingUses, u.Path):
+			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s, which has no go.mod (every go command fails until it is removed)", u.Path)})
+		case excluded[d]:
+			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s, which a hackless:exclude comment keeps out of the workspace", u.Path)})
+		case !want[d]:
+			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s, which is not a module of this repository", u.Path)})
+		case have[d]:
+			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s twice", u.Path)})
+		default:
+			have[d] = true
+			continue
+		}
+		wf.DropUse(u.Path)
+		changed = true
+	}
+	var added bool
+	for _, d := range dirs {
+		if want[d] && !have[d] {
+			pass.ReportFixable(build.Finding{Pos: build.Position{File: "go.work"}, Message: fmt.Sprintf("does not use the module in %s; add it, or keep it out with a line `// hackless:exclude ./%s`", d, d)})
+			m, err := workspace.LoadModule(ws.Root, d)
+			if err != nil {
+				return err
+			}
+			if err := wf.AddUse(useDir(d), m.Path); err != nil {
+				return err
+			}
+			changed, added = true, true
+		}
+	}
+	if added {
+		wf.SortBlocks()
+	}
+
+	// The go line: at least every module's.
+	maxGo := ""
+	for _, m := range ws.Modules {
+		if m.File.Go != nil && (maxGo == "" || version.Compare("go"+m.File.Go.Version, "go"+maxGo) > 0) {
+			maxGo = m.File.Go.Version
+		}
+	}
+	switch {
+	case wf.Go == nil && maxGo != "":
+		pass.ReportFixable(build.Finding{Pos: build.Position{File: "go.work", Line: 1}, Message: "has no go line; the policy wants the highest go line of its modules, " + maxGo})
+		changed = true
+		if err := wf.AddGoStmt(maxGo); err != nil {
+			return err
+		}
+	case wf.Go != nil && maxGo != "" && version.Compare("go"+wf.Go.Version, "go"+maxGo) < 0:
+		pass.ReportFixable(build.Finding{Pos: build.Position{File: "go.work", Line: wf.Go.Syntax.Start.Line}, Message: fmt.Sprintf("go %s is older than a module's go %s; the go command refuses such a workspace", wf.Go.Version, maxGo)})
+		changed = true
+		if err := wf.AddGoStmt(maxGo); err != nil {
+			return err
+		}
+	}
+
+	// The toolchain: go.work's, else the highest of the modules'.
+	toolchain := ""
+	if wf.Toolchain != nil {
+		toolchain = wf.Toolchain.Name
+	}
+	if toolchain == "" {
+		for _, m := range ws.Modules {
+			if m.File.Toolchain != nil && (toolchain == "" || version.Compare(m.File.Toolchain.Name, toolchain) > 0) {
+				toolchain = m.File.Toolchain.Name
+			}
+		}
+		if toolchain != "" {
+			pass.ReportFixable(build.Finding{Pos: build.Position{File: "go.work", Line: 1}, Message: "has no toolchain line but modules name one; the policy wants go.work to name " + toolchain})
+			if err := wf.AddToolchainStmt(toolchain); err != nil {
+				return err
+			}
+			changed = true
+		}
+	}
+	if changed {
+		wf.Cleanup()
+		if err := pass.Propose("go.work", modfile.Format(wf.Syntax), "go.work is out of date"); err != nil {
+			return err
+		}
+	}
+	for _, m := range ws.Modules {
+		if m.File.Toolchain == nil || m.File.Toolchain.Name == toolchain {
+			continue
+		}
+		pass.ReportFixable(build.Finding{
+			Pos:     build.Position{File: m.GoModRel(), Line: m.File.Toolchain.Syntax.Start.Line},
+			Message: fmt.Sprintf("toolchain %s differs from the workspace toolchain %s", m.File.Toolchain.Name, toolchain),
+		})
+		f, err := modfile.Parse(m.GoModRel(), m.Data, nil)
+		if err != nil {
+			return err
+		}
+		if err := f.AddToolchainStmt(toolchain); err != nil {
+			return err
+		}
+		f.Cleanup()
+		out, err := f.Format()
+		if err != nil {
+			return err
+		}
+		if err := pass.Propose(m.GoModRel(), out, "toolchain line differs from go.work's"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// useDir spells a root-relative directory as go work use does.
+func useDir(d string) string {
+	if d == "." || strings.HasPrefix(d, "../") {
+		return d
+	}
+	return "./" + d
+}

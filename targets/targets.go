@@ -1,0 +1,58 @@
+// Package targets holds hackless's top-level Mage targets. Import it into a
+// magefile without an alias:
+//
+//	//mage:import
+//	_ "github.com/hackless/hackless/targets"
+//
+// to get `verify` and `update`.
+package targets
+
+import (
+	"context"
+	"os"
+	"strings"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/steps"
+)
+
+// Verify runs every verify step in parallel. It reports every failure with
+// the command that fixes it. Select steps with -what="gofmt vet" or, as in
+// Kubernetes, WHAT="gofmt vet" (the steps they require run too). Exit codes:
+// 0 all passed, 1 a step failed, 2 usage or configuration error, 130
+// interrupted.
+func Verify(ctx context.Context,
+	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
+	jobs *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return run(ctx, build.Verify, steps.All(), what, jobs, failfast)
+}
+
+// Update applies every fix that verify proposes. The update steps run in
+// graph order. Select steps with -what="gofmt tidy" or WHAT="gofmt tidy".
+func Update(ctx context.Context,
+	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
+	jobs *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+) error {
+	return run(ctx, build.Update, steps.Fixable(), what, jobs, nil)
+}
+
+func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, jobs *int, failfast *bool) error {
+	names := os.Getenv("WHAT")
+	if what != nil {
+		names = *what
+	}
+	selected, err := build.Select(all, strings.FieldsFunc(names, func(r rune) bool { return r == ' ' || r == ',' }))
+	if err != nil {
+		return build.AsExitError(nil, err)
+	}
+	opts := build.Options{Mode: mode}
+	if jobs != nil {
+		opts.Jobs = *jobs
+	}
+	if failfast != nil {
+		opts.FailFast = *failfast
+	}
+	return build.Main(ctx, opts, selected...)
+}

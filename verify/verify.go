@@ -1,0 +1,41 @@
+// Package verify holds hackless's verify steps as Mage targets. A verify
+// target reports what is wrong, and what its update target would change, and
+// writes nothing. Import it into a magefile with an alias:
+//
+//	//mage:import verify
+//	_ "github.com/hackless/hackless/verify"
+//
+// to get verify:gofmt, verify:vet, and so on. The top-level `verify` target,
+// which runs them all in parallel, is in package targets.
+package verify
+
+import (
+	"context"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/steps"
+)
+
+// Workspace checks that go.work uses exactly the repository's modules. The go
+// and toolchain lines must be consistent too. None may be missing or stale; go.work's
+// go line is at least every module's, and every toolchain line names the
+// workspace's toolchain. Fix: update:workspace.
+func Workspace(ctx context.Context) error { return run(ctx, steps.Workspace) }
+
+// Gofmt checks that Go files are formatted with gofmt -s. It covers every Go
+// file of the workspace's modules, leaving out vendor, testdata, _output and
+// hidden directories. Fix: update:gofmt.
+func Gofmt(ctx context.Context) error { return run(ctx, steps.Gofmt) }
+
+// Vet runs go vet over every workspace module. One invocation covers them
+// all; its findings and type errors are reported with file and line.
+func Vet(ctx context.Context) error { return run(ctx, steps.Vet) }
+
+// Tidy checks that every module's go.mod and go.sum are tidy. That is, go
+// mod tidy would change nothing. It runs after verify:workspace. Fix:
+// update:tidy.
+func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
+
+func run(ctx context.Context, s *build.Step) error {
+	return build.Main(ctx, build.Options{Mode: build.Verify}, s)
+}
