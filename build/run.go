@@ -91,24 +91,30 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			ready = append(ready, s)
 		}
 	}
+	running := 0
 	for finished := 0; finished < len(g.order); {
-		// Start or skip everything ready, then wait for one step to end.
-		for len(ready) > 0 {
+		// Start or skip what is ready while a slot is free, then wait for
+		// one step to end; so fail-fast sees every failure before it starts
+		// another step.
+		for len(ready) > 0 && running < jobs {
 			s := ready[0]
 			ready = ready[1:]
 			if reason := skipReason(ctx, s, results, failed && opts.FailFast); reason != "" {
 				res := &Result{Step: s.Name, Status: Skipped, Reason: reason}
 				out.finished(res)
 				done <- outcome{s, res}
+				running++
 				continue
 			}
 			out.started(s.Name)
+			running++
 			eg.Go(func() error {
 				done <- outcome{s, runStep(ctx, s, opts, ws)}
 				return nil
 			})
 		}
 		o := <-done
+		running--
 		finished++
 		s, res := o.step, o.res
 		results[s] = res

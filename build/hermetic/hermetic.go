@@ -177,7 +177,11 @@ func fetchSettings(ctx context.Context, goBin, dir string, base, caller []string
 	}
 	if _, ok := lookup(caller, "GOMODCACHE"); !ok && !setInGoEnvFile(ctx, goBin, dir, env) {
 		// Not chosen by the caller: the default would follow GOPATH.
-		if home, err := os.UserHomeDir(); err == nil {
+		home := get(caller, "HOME")
+		if home == "" {
+			home, _ = os.UserHomeDir()
+		}
+		if home != "" {
 			m["GOMODCACHE"] = filepath.Join(home, "go", "pkg", "mod")
 		}
 	}

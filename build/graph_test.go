@@ -1,0 +1,107 @@
+package build
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func noop(*Pass) error { return nil }
+
+func TestNewGraph(t *testing.T) {
+	a := &Step{Name: "a", Run: noop}
+	b := &Step{Name: "b", Run: noop, Requires: []*Step{a}}
+	c := &Step{Name: "c", Run: noop, Requires: []*Step{b, a}}
+
+	tidy := &Step{Name: "tidy", Run: noop}
+	vendor := &Step{Name: "vendor", Run: noop, Requires: []*Step{tidy}}
+	tidy.Requires = []*Step{vendor}
+
+	w1 := &Step{Name: "w1", Run: noop, Writes: []string{"go.mod"}}
+	w2 := &Step{Name: "w2", Run: noop, Writes: []string{"go.mod", "go.sum"}}
+	w3 := &Step{Name: "w3", Run: noop, Writes: []string{"go.mod"}, Requires: []*Step{w1}}
+	g1 := &Step{Name: "g1", Run: noop, Writes: []string{"*.go"}}
+	g2 := &Step{Name: "g2", Run: noop, Writes: []string{"go.work"}}
+
+	tests := []struct {
+		name    string
+		roots   []*Step
+		want    string // the order, or the error
+		wantErr bool
+	}{
+		{name: "order", roots: []*Step{c}, want: "a b c"},
+		{name: "each once", roots: []*Step{c, b, a}, want: "a b c"},
+		{name: "cycle", roots: []*Step{tidy}, want: "cycle: tidy -> vendor -> tidy", wantErr: true},
+		{name: "nil root", roots: []*Step{nil}, want: "unknown (nil) step", wantErr: true},
+		{name: "nil requirement", roots: []*Step{{Name: "x", Run: noop, Requires: []*Step{nil}}}, want: "step x requires an unknown (nil) step", wantErr: true},
+		{name: "same name", roots: []*Step{a, {Name: "a", Run: noop}}, want: `two different steps are named "a"`, wantErr: true},
+		{name: "no run", roots: []*Step{{Name: "x"}}, want: "no Run", wantErr: true},
+		{name: "unordered writers", roots: []*Step{w1, w2}, want: "steps w1 and w2 may both write", wantErr: true},
+		{name: "ordered writers", roots: []*Step{w3}, want: "w1 w3"},
+		{name: "disjoint writers", roots: []*Step{g1, g2, w1}, want: "g1 g2 w1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := newGraph(tt.roots)
+			if tt.wantErr {
+				var ue *UsageError
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want a UsageError containing %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, s := range g.order {
+				names = append(names, s.Name)
+			}
+			if got := strings.Join(names, " "); got != tt.want {
+				t.Errorf("order = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPatternsOverlap(t *testing.T) {
+	tests := []struct {
+		p, q string
+		want bool
+	}{
+		{"go.mod", "go.mod", true},
+		{"go.mod", "go.sum", false},
+		{"*.go", "go.mod", false},
+		{"*.go", "main.go", true},
+		{"*.go", "zz_generated*.go", true},
+		{"*.go", "*.md", false},
+		{"LICENSE*", "*.go", true}, // LICENSE.go
+		{"LICENSE*", "go.mod", false},
+		{"LICENSE*", "*", true},
+		{"go.*", "*.mod", true},
+	}
+	for _, tt := range tests {
+		if got := patternsOverlap(tt.p, tt.q); got != tt.want {
+			t.Errorf("patternsOverlap(%q, %q) = %v, want %v", tt.p, tt.q, got, tt.want)
+		}
+		if got := patternsOverlap(tt.q, tt.p); got != tt.want {
+			t.Errorf("patternsOverlap(%q, %q) = %v, want %v", tt.q, tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	a, b := &Step{Name: "a"}, &Step{Name: "b"}
+	all := []*Step{a, b}
+	if got, _ := Select(all, nil); len(got) != 2 {
+		t.Errorf("Select(nil) = %v, want all", got)
+	}
+	if got, _ := Select(all, []string{"b"}); len(got) != 1 || got[0] != b {
+		t.Errorf("Select(b) = %v", got)
+	}
+	_, err := Select(all, []string{"b", "nope"})
+	var ue *UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), `unknown step "nope"; the steps are: a b`) {
+		t.Errorf("Select(nope) err = %v", err)
+	}
+}

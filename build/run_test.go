@@ -1,0 +1,281 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// tinyWorkspace is a workspace with one module and one file.
+func tinyWorkspace(t *testing.T) string {
+	return testws.New(t, testws.Files{
+		"go.work": "go " + testws.GoVersion + "\n\nuse .\n",
+		"go.mod":  "module example.com/tiny\n\ngo " + testws.GoVersion + "\n",
+		"a.txt":   "old\n",
+	})
+}
+
+func run(t *testing.T, dir string, opts Options, steps ...*Step) (*Report, string) {
+	t.Helper()
+	var out bytes.Buffer
+	opts.Dir, opts.Out = dir, &out
+	rep, err := Run(context.Background(), opts, steps...)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return rep, out.String()
+}
+
+func statuses(rep *Report) string {
+	var s []string
+	for _, r := range rep.Results {
+		s = append(s, r.Step+"="+string(r.Status))
+	}
+	return strings.Join(s, " ")
+}
+
+func TestRunKeepsGoingAndSkipsDependents(t *testing.T) {
+	dir := tinyWorkspace(t)
+	var runs sync.Map
+	count := func(name string) {
+		n, _ := runs.LoadOrStore(name, new(int32))
+		atomic.AddInt32(n.(*int32), 1)
+	}
+	bad := &Step{Name: "bad", Run: func(p *Pass) error {
+		count("bad")
+		p.Reportf(Position{File: "a.txt", Line: 1}, "a problem")
+		return nil
+	}}
+	broken := &Step{Name: "broken", Run: func(p *Pass) error { count("broken"); return errors.New("tool crashed") }}
+	after := &Step{Name: "after", Requires: []*Step{bad}, Run: func(p *Pass) error { count("after"); return nil }}
+	good := &Step{Name: "good", Run: func(p *Pass) error { count("good"); return nil }}
+	shared := &Step{Name: "shared", Run: func(p *Pass) error { count("shared"); return nil }}
+	one := &Step{Name: "one", Requires: []*Step{shared}, Run: noop}
+	two := &Step{Name: "two", Requires: []*Step{shared}, Run: noop}
+
+	rep, out := run(t, dir, Options{Jobs: 2}, bad, broken, after, good, one, two)
+	want := "bad=FAIL broken=FAIL after=skipped good=ok shared=ok one=ok two=ok"
+	if got := statuses(rep); got != want {
+		t.Errorf("statuses = %s\nwant       %s", got, want)
+	}
+	if rep.ExitCode() != ExitFailed {
+		t.Errorf("exit code = %d, want %d", rep.ExitCode(), ExitFailed)
+	}
+	for _, name := range []string{"bad", "broken", "good", "shared"} {
+		if n, ok := runs.Load(name); !ok || atomic.LoadInt32(n.(*int32)) != 1 {
+			t.Errorf("step %s ran %v times, want once", name, n)
+		}
+	}
+	if _, ok := runs.Load("after"); ok {
+		t.Error("step after ran although its requirement failed")
+	}
+	for _, s := range []string{"a.txt:1: a problem", "tool crashed", "requirement bad failed", "verify: 4 passed, 2 failed, 1 skipped"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "go tool mage update:") {
+		t.Errorf("output proposes a fix although no step proposed a change:\n%s", out)
+	}
+}
+
+func TestRunFailFast(t *testing.T) {
+	dir := tinyWorkspace(t)
+	first := &Step{Name: "first", Run: func(p *Pass) error { return errors.New("boom") }}
+	second := &Step{Name: "second", Run: noop}
+	rep, _ := run(t, dir, Options{Jobs: 1, FailFast: true}, first, second)
+	if got, want := statuses(rep), "first=FAIL second=skipped"; got != want {
+		t.Errorf("statuses = %s, want %s", got, want)
+	}
+	if r := rep.Results[1]; !strings.Contains(r.Reason, "fail-fast") {
+		t.Errorf("reason = %q, want fail-fast", r.Reason)
+	}
+}
+
+func TestRunHonorsJobLimit(t *testing.T) {
+	dir := tinyWorkspace(t)
+	for _, jobs := range []int{1, 3} {
+		var running, peak int32
+		var steps []*Step
+		for i := range 8 {
+			steps = append(steps, &Step{Name: string(rune('a' + i)), Run: func(p *Pass) error {
+				n := atomic.AddInt32(&running, 1)
+				for {
+					old := atomic.LoadInt32(&peak)
+					if n <= old || atomic.CompareAndSwapInt32(&peak, old, n) {
+						break
+					}
+				}
+				time.Sleep(20 * time.Millisecond)
+				atomic.AddInt32(&running, -1)
+				return nil
+			}})
+		}
+		run(t, dir, Options{Jobs: jobs}, steps...)
+		if peak > int32(jobs) || peak < 1 {
+			t.Errorf("jobs=%d: %d steps ran at once", jobs, peak)
+		}
+		if jobs > 1 && peak < 2 {
+			t.Errorf("jobs=%d: steps never ran in parallel", jobs)
+		}
+	}
+}
+
+func TestRunOrdersRequirements(t *testing.T) {
+	dir := tinyWorkspace(t)
+	var mu sync.Mutex
+	var order []string
+	rec := func(name string) func(*Pass) error {
+		return func(*Pass) error {
+			time.Sleep(5 * time.Millisecond)
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			return nil
+		}
+	}
+	a := &Step{Name: "a", Run: rec("a")}
+	b := &Step{Name: "b", Requires: []*Step{a}, Run: rec("b")}
+	c := &Step{Name: "c", Requires: []*Step{b}, Run: rec("c")}
+	run(t, dir, Options{Jobs: 4}, c)
+	if got := strings.Join(order, " "); got != "a b c" {
+		t.Errorf("order = %q, want a b c", got)
+	}
+}
+
+func TestProposeVerifyAndUpdate(t *testing.T) {
+	step := &Step{Name: "fixer", Writes: []string{"*.txt"}, Run: func(p *Pass) error {
+		if err := p.Propose("a.txt", []byte("new\n"), "a.txt is stale"); err != nil {
+			return err
+		}
+		return p.Propose("b.txt", []byte("same\n"), "b.txt is stale")
+	}}
+	dir := tinyWorkspace(t)
+	testws.Write(t, dir, testws.Files{"b.txt": "same\n"})
+
+	rep, out := run(t, dir, Options{Mode: Verify}, step)
+	r := rep.Results[0]
+	if r.Status != Failed || len(r.Findings) != 1 {
+		t.Fatalf("verify: status %s with %d findings, want FAIL with 1:\n%s", r.Status, len(r.Findings), out)
+	}
+	if f := r.Findings[0]; f.Pos.File != "a.txt" || f.Pos.Line != 1 || !strings.Contains(f.Diff, "-old\n+new\n") {
+		t.Errorf("finding = %+v", f)
+	}
+	if r.Fix != "go tool mage update:fixer" || !strings.Contains(out, "fix: go tool mage update:fixer") {
+		t.Errorf("fix = %q; output:\n%s", r.Fix, out)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "a.txt")); string(got) != "old\n" {
+		t.Errorf("verify wrote a.txt: %q", got)
+	}
+
+	rep, _ = run(t, dir, Options{Mode: Update}, step)
+	if r := rep.Results[0]; r.Status != Passed || strings.Join(r.Changed, " ") != "a.txt" {
+		t.Errorf("update: status %s, changed %v; want ok, [a.txt]", r.Status, r.Changed)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "a.txt")); string(got) != "new\n" {
+		t.Errorf("update left a.txt = %q", got)
+	}
+	if rep, _ = run(t, dir, Options{Mode: Verify}, step); rep.ExitCode() != ExitOK {
+		t.Errorf("verify after update: exit %d", rep.ExitCode())
+	}
+}
+
+func TestProposeOutsideWrites(t *testing.T) {
+	step := &Step{Name: "sneaky", Writes: []string{"*.go"}, Run: func(p *Pass) error {
+		return p.Propose("go.mod", []byte("module x\n"), "why")
+	}}
+	dir := tinyWorkspace(t)
+	rep, _ := run(t, dir, Options{Mode: Update}, step)
+	if r := rep.Results[0]; r.Status != Failed || !strings.Contains(r.Reason, "do not cover") {
+		t.Errorf("status %s reason %q, want a failure naming Writes", r.Status, r.Reason)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "go.mod")); strings.Contains(string(got), "module x") {
+		t.Error("go.mod was written")
+	}
+}
+
+func TestRunRecoversPanic(t *testing.T) {
+	dir := tinyWorkspace(t)
+	rep, _ := run(t, dir, Options{}, &Step{Name: "p", Run: func(*Pass) error { panic("oops") }})
+	if r := rep.Results[0]; r.Status != Failed || !strings.Contains(r.Reason, "panic: oops") {
+		t.Errorf("status %s reason %q", r.Status, r.Reason)
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	dir := tinyWorkspace(t)
+	a := &Step{Name: "a", Run: noop}
+	a.Requires = []*Step{a}
+	ran := false
+	b := &Step{Name: "b", Run: func(*Pass) error { ran = true; return nil }}
+	_, err := Run(context.Background(), Options{Dir: dir}, b, a)
+	if got := AsExitError(nil, err); got == nil || got.(*ExitError).ExitStatus() != ExitUsage {
+		t.Errorf("cycle: exit error %v, want code %d", got, ExitUsage)
+	}
+	if ran {
+		t.Error("a step ran although the graph was invalid")
+	}
+	_, err = Run(context.Background(), Options{Dir: t.TempDir()}, b)
+	if got := AsExitError(nil, err); got == nil || got.(*ExitError).ExitStatus() != ExitUsage || !strings.Contains(err.Error(), "go work init") {
+		t.Errorf("outside a workspace: %v", err)
+	}
+}
+
+func TestRunInterrupted(t *testing.T) {
+	dir := tinyWorkspace(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	slow := &Step{Name: "slow", Run: func(p *Pass) error {
+		cancel()
+		<-p.Context().Done()
+		return p.Context().Err()
+	}}
+	later := &Step{Name: "later", Requires: []*Step{slow}, Run: noop}
+	rep, err := Run(ctx, Options{Dir: dir, Jobs: 1}, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ExitCode() != ExitInterrupted {
+		t.Errorf("exit code = %d, want %d", rep.ExitCode(), ExitInterrupted)
+	}
+	if e := AsExitError(rep, nil); e.(*ExitError).ExitStatus() != ExitInterrupted {
+		t.Errorf("AsExitError = %v", e)
+	}
+}
+
+func TestConsoleBlocksAndColor(t *testing.T) {
+	dir := tinyWorkspace(t)
+	var steps []*Step
+	for _, n := range []string{"one", "two", "three"} {
+		steps = append(steps, &Step{Name: n, Run: func(p *Pass) error {
+			p.Reportf(Position{File: n + ".go", Line: 2, Col: 3}, "finding of %s", n)
+			return nil
+		}})
+	}
+	_, out := run(t, dir, Options{Jobs: 3}, steps...)
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("colors without Color:\n%q", out)
+	}
+	for _, n := range []string{"one", "two", "three"} {
+		block := "--- FAIL: " + n
+		i := strings.Index(out, block)
+		if i < 0 || !strings.HasPrefix(out[i+len(block):], " (") || !strings.Contains(out[i:], "    "+n+".go:2:3: finding of "+n+"\n") {
+			t.Errorf("no block for %s:\n%s", n, out)
+		}
+	}
+	if !strings.Contains(out, "STEP") || !strings.Contains(out, "RESULT") {
+		t.Errorf("no summary table:\n%s", out)
+	}
+	_, out = run(t, dir, Options{Color: true}, steps[0])
+	if !strings.Contains(out, "\x1b[") {
+		t.Errorf("no colors with Color:\n%q", out)
+	}
+}

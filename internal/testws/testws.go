@@ -1,0 +1,87 @@
+// Package testws writes Go workspaces for tests: a Kubernetes-style layout
+// with a root module and staging modules that require each other through
+// replace directives.
+package testws
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// GoVersion is the go line of the generated modules and go.work.
+const GoVersion = "1.26.0"
+
+// Files maps slash-separated paths to contents.
+type Files map[string]string
+
+// Staging returns the files of a workspace with a root module
+// (example.com/root) and two staging modules, example.com/api and
+// example.com/client, in staging/src/, which require each other. Every
+// file is formatted, vetted and tidy.
+func Staging() Files {
+	return Files{
+		"go.work": "go " + GoVersion + "\n\nuse (\n\t.\n\t./staging/src/example.com/api\n\t./staging/src/example.com/client\n)\n",
+		"go.mod": "module example.com/root\n\ngo " + GoVersion + "\n\nrequire (\n\texample.com/api v0.0.0\n\texample.com/client v0.0.0\n)\n\n" +
+			"replace (\n\texample.com/api => ./staging/src/example.com/api\n\texample.com/client => ./staging/src/example.com/client\n)\n",
+		"cmd/root/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/api/helpers\"\n)\n\nfunc main() {\n\tfmt.Println(helpers.Describe())\n}\n",
+		"staging/src/example.com/api/go.mod": "module example.com/api\n\ngo " + GoVersion + "\n\nrequire example.com/client v0.0.0\n\nreplace example.com/client => ../client\n",
+		"staging/src/example.com/api/types.go": "// Package api defines the types.\npackage api\n\n// Name is the API's name.\nconst Name = \"api\"\n",
+		"staging/src/example.com/api/helpers/helpers.go": "// Package helpers uses the client.\npackage helpers\n\nimport \"example.com/client\"\n\n// Describe describes the client.\nfunc Describe() string { return client.Describe() }\n",
+		"staging/src/example.com/client/go.mod": "module example.com/client\n\ngo " + GoVersion + "\n\nrequire example.com/api v0.0.0\n\nreplace example.com/api => ../api\n",
+		"staging/src/example.com/client/client.go": "// Package client talks to the API.\npackage client\n\nimport \"example.com/api\"\n\n// Describe names the API.\nfunc Describe() string { return \"client of \" + api.Name }\n",
+		"staging/src/example.com/client/client_test.go": "package client\n\nimport \"testing\"\n\nfunc TestDescribe(t *testing.T) {\n\tif Describe() == \"\" {\n\t\tt.Fatal(\"empty\")\n\t}\n}\n",
+		".gitignore": "_output/\n",
+	}
+}
+
+// Write writes files under dir.
+func Write(t testing.TB, dir string, files Files) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// New writes files into a new temporary directory and returns it.
+func New(t testing.TB, files Files) string {
+	t.Helper()
+	dir := t.TempDir()
+	Write(t, dir, files)
+	return dir
+}
+
+// Git makes dir a git repository with every file committed.
+func Git(t testing.TB, dir string) {
+	t.Helper()
+	Run(t, dir, "git", "init", "-q")
+	Run(t, dir, "git", "add", "-A")
+	Run(t, dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
+}
+
+// Run runs a command in dir and fails the test if it fails.
+func Run(t testing.TB, dir, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// Checkout returns the root of this hackless checkout.
+func Checkout() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
