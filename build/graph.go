@@ -10,7 +10,8 @@ import (
 // every step comes after the steps it requires.
 type graph struct {
 	order      []*Step
-	dependents map[*Step][]*Step
+	preds      map[*Step][]*Step // Requires, plus After steps in the graph
+	dependents map[*Step][]*Step // the inverse of preds
 }
 
 // UsageError is a mistake in how hackless was called or configured: an
@@ -107,10 +108,76 @@ func newGraph(roots []*Step) (*graph, error) {
 			return nil, err
 		}
 	}
+	if err := g.addAfter(); err != nil {
+		return nil, err
+	}
 	if err := g.checkWriters(); err != nil {
 		return nil, err
 	}
 	return g, nil
+}
+
+// addAfter adds the After edges between steps that are both in the graph
+// and reorders the graph so that every step follows its predecessors.
+func (g *graph) addAfter() error {
+	in := make(map[*Step]bool, len(g.order))
+	for _, s := range g.order {
+		in[s] = true
+	}
+	g.preds = make(map[*Step][]*Step, len(g.order))
+	for _, s := range g.order {
+		g.preds[s] = append(g.preds[s], s.Requires...)
+		for _, a := range s.After {
+			if a == nil {
+				return usageErrorf("step %s runs after an unknown (nil) step", s.Name)
+			}
+			if in[a] && !slices.Contains(g.preds[s], a) {
+				g.preds[s] = append(g.preds[s], a)
+				g.dependents[a] = append(g.dependents[a], s)
+			}
+		}
+	}
+	// Depth-first again, over all predecessors, keeping the first order
+	// among independent steps.
+	const (
+		unvisited = iota
+		visiting
+		visited
+	)
+	state := make(map[*Step]int)
+	var order, stack []*Step
+	var visit func(s *Step) error
+	visit = func(s *Step) error {
+		switch state[s] {
+		case visited:
+			return nil
+		case visiting:
+			i := slices.Index(stack, s)
+			var names []string
+			for _, t := range stack[i:] {
+				names = append(names, t.Name)
+			}
+			return usageErrorf("cycle: %s -> %s", strings.Join(names, " -> "), s.Name)
+		}
+		state[s] = visiting
+		stack = append(stack, s)
+		for _, p := range g.preds[s] {
+			if err := visit(p); err != nil {
+				return err
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[s] = visited
+		order = append(order, s)
+		return nil
+	}
+	for _, s := range g.order {
+		if err := visit(s); err != nil {
+			return err
+		}
+	}
+	g.order = order
+	return nil
 }
 
 // checkWriters rejects two steps that may write the same file unless one
@@ -118,8 +185,8 @@ func newGraph(roots []*Step) (*graph, error) {
 func (g *graph) checkWriters() error {
 	for i, a := range g.order {
 		for _, b := range g.order[i+1:] {
-			if writesOverlap(a.Writes, b.Writes) && !requires(b, a) && !requires(a, b) {
-				return usageErrorf("steps %s and %s may both write the same files (%s / %s) but neither requires the other: add one to the other's Requires",
+			if writesOverlap(a.Writes, b.Writes) && !g.precedes(a, b) && !g.precedes(b, a) {
+				return usageErrorf("steps %s and %s may both write the same files (%s / %s) but the graph does not order them: add one to the other's Requires or After",
 					a.Name, b.Name, strings.Join(a.Writes, " "), strings.Join(b.Writes, " "))
 			}
 		}
@@ -127,10 +194,10 @@ func (g *graph) checkWriters() error {
 	return nil
 }
 
-// requires reports whether a requires b, directly or through other steps.
-func requires(a, b *Step) bool {
-	for _, r := range a.Requires {
-		if r == b || requires(r, b) {
+// precedes reports whether a must end before b starts.
+func (g *graph) precedes(a, b *Step) bool {
+	for _, p := range g.preds[b] {
+		if p == a || g.precedes(a, p) {
 			return true
 		}
 	}

@@ -20,6 +20,12 @@ func TestNewGraph(t *testing.T) {
 	w1 := &Step{Name: "w1", Run: noop, Writes: []string{"go.mod"}}
 	w2 := &Step{Name: "w2", Run: noop, Writes: []string{"go.mod", "go.sum"}}
 	w3 := &Step{Name: "w3", Run: noop, Writes: []string{"go.mod"}, Requires: []*Step{w1}}
+	w4 := &Step{Name: "w4", Run: noop, Writes: []string{"go.mod"}, After: []*Step{w1}}
+	x := &Step{Name: "x", Run: noop}
+	y := &Step{Name: "y", Run: noop, After: []*Step{x}}
+	p := &Step{Name: "p", Run: noop}
+	q := &Step{Name: "q", Run: noop, Requires: []*Step{p}}
+	p.After = []*Step{q}
 	g1 := &Step{Name: "g1", Run: noop, Writes: []string{"*.go"}}
 	g2 := &Step{Name: "g2", Run: noop, Writes: []string{"go.work"}}
 
@@ -39,6 +45,10 @@ func TestNewGraph(t *testing.T) {
 		{name: "unordered writers", roots: []*Step{w1, w2}, want: "steps w1 and w2 may both write", wantErr: true},
 		{name: "ordered writers", roots: []*Step{w3}, want: "w1 w3"},
 		{name: "disjoint writers", roots: []*Step{g1, g2, w1}, want: "g1 g2 w1"},
+		{name: "after orders writers", roots: []*Step{w4, w1}, want: "w1 w4"},
+		{name: "after does not pull in", roots: []*Step{y}, want: "y"},
+		{name: "after orders when both run", roots: []*Step{y, x}, want: "x y"},
+		{name: "cycle through after", roots: []*Step{q}, want: "cycle: p -> q -> p", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,7 +75,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	results := make(map[*Step]*Result, len(g.order))
 	pending := make(map[*Step]int, len(g.order))
 	for _, s := range g.order {
-		pending[s] = len(s.Requires)
+		pending[s] = len(g.preds[s])
 	}
 	var eg errgroup.Group
 	eg.SetLimit(jobs)

@@ -88,6 +88,22 @@ func TestRunKeepsGoingAndSkipsDependents(t *testing.T) {
 	}
 }
 
+func TestRunAfterDoesNotSkip(t *testing.T) {
+	dir := tinyWorkspace(t)
+	var firstDone atomic.Bool
+	first := &Step{Name: "first", Run: func(p *Pass) error { firstDone.Store(true); return errors.New("boom") }}
+	second := &Step{Name: "second", After: []*Step{first}, Run: func(p *Pass) error {
+		if !firstDone.Load() {
+			return errors.New("ran before first")
+		}
+		return nil
+	}}
+	rep, _ := run(t, dir, Options{Jobs: 4}, second, first)
+	if got, want := statuses(rep), "first=FAIL second=ok"; got != want {
+		t.Errorf("statuses = %s, want %s", got, want)
+	}
+}
+
 func TestRunFailFast(t *testing.T) {
 	dir := tinyWorkspace(t)
 	first := &Step{Name: "first", Run: func(p *Pass) error { return errors.New("boom") }}

@@ -23,8 +23,14 @@ type Step struct {
 	Name string
 	// Doc is a one-line description, shown in listings.
 	Doc string
-	// Requires lists the steps that must succeed before this one runs.
+	// Requires lists the steps that must succeed before this one runs; they
+	// join the run when this step does, and their failure skips this step.
 	Requires []*Step
+	// After lists steps that, when they are part of the same run, end
+	// before this one starts. It only orders: an After step is not pulled
+	// into the run, and its failure does not skip this one. Two steps that
+	// may write the same file must be ordered by Requires or After.
+	After []*Step
 	// Inputs declares what the step reads; results depend on nothing else.
 	Inputs Inputs
 	// Writes lists the base-name patterns (path.Match syntax, as "go.mod"

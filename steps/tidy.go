@@ -18,12 +18,12 @@ import (
 // the modules one by one, each after the workspace modules it requires,
 // so that a module is tidied against its siblings' new requirements.
 var Tidy = &build.Step{
-	Name:     "tidy",
-	Doc:      "every module's go.mod and go.sum are tidy",
-	Requires: []*build.Step{Workspace},
-	Inputs:   build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
-	Writes:   []string{"go.mod", "go.sum"},
-	Run:      runTidy,
+	Name:   "tidy",
+	Doc:    "every module's go.mod and go.sum are tidy",
+	After:  []*build.Step{Workspace},
+	Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
+	Writes: []string{"go.mod", "go.sum"},
+	Run:    runTidy,
 }
 
 func runTidy(pass *build.Pass) error {

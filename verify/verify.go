@@ -32,7 +32,7 @@ func Gofmt(ctx context.Context) error { return run(ctx, steps.Gofmt) }
 func Vet(ctx context.Context) error { return run(ctx, steps.Vet) }
 
 // Tidy checks that every module's go.mod and go.sum are tidy. That is, go
-// mod tidy would change nothing. It runs after verify:workspace. Fix:
+// mod tidy would change nothing. When both run, tidy runs after workspace. Fix:
 // update:tidy.
 func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
 

@@ -27,13 +27,13 @@ func Staging() Files {
 		"go.work": "go " + GoVersion + "\n\nuse (\n\t.\n\t./staging/src/example.com/api\n\t./staging/src/example.com/client\n)\n",
 		"go.mod": "module example.com/root\n\ngo " + GoVersion + "\n\nrequire (\n\texample.com/api v0.0.0\n\texample.com/client v0.0.0\n)\n\n" +
 			"replace (\n\texample.com/api => ./staging/src/example.com/api\n\texample.com/client => ./staging/src/example.com/client\n)\n",
-		"cmd/root/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/api/helpers\"\n\t\"example.com/client\"\n)\n\nfunc main() {\n\tfmt.Println(helpers.Describe(), client.Describe())\n}\n",
-		"staging/src/example.com/api/go.mod": "module example.com/api\n\ngo " + GoVersion + "\n\nrequire example.com/client v0.0.0\n\nreplace example.com/client => ../client\n",
-		"staging/src/example.com/api/types.go": "// Package api defines the types.\npackage api\n\n// Name is the API's name.\nconst Name = \"api\"\n",
+		"cmd/root/main.go":                               "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/api/helpers\"\n\t\"example.com/client\"\n)\n\nfunc main() {\n\tfmt.Println(helpers.Describe(), client.Describe())\n}\n",
+		"staging/src/example.com/api/go.mod":             "module example.com/api\n\ngo " + GoVersion + "\n\nrequire example.com/client v0.0.0\n\nreplace example.com/client => ../client\n",
+		"staging/src/example.com/api/types.go":           "// Package api defines the types.\npackage api\n\n// Name is the API's name.\nconst Name = \"api\"\n",
 		"staging/src/example.com/api/helpers/helpers.go": "// Package helpers uses the client.\npackage helpers\n\nimport \"example.com/client\"\n\n// Describe describes the client.\nfunc Describe() string { return client.Describe() }\n",
-		"staging/src/example.com/client/go.mod": "module example.com/client\n\ngo " + GoVersion + "\n\nrequire example.com/api v0.0.0\n\nreplace example.com/api => ../api\n",
-		"staging/src/example.com/client/client.go": "// Package client talks to the API.\npackage client\n\nimport \"example.com/api\"\n\n// Describe names the API.\nfunc Describe() string { return \"client of \" + api.Name }\n",
-		"staging/src/example.com/client/client_test.go": "package client\n\nimport \"testing\"\n\nfunc TestDescribe(t *testing.T) {\n\tif Describe() == \"\" {\n\t\tt.Fatal(\"empty\")\n\t}\n}\n",
+		"staging/src/example.com/client/go.mod":          "module example.com/client\n\ngo " + GoVersion + "\n\nrequire example.com/api v0.0.0\n\nreplace example.com/api => ../api\n",
+		"staging/src/example.com/client/client.go":       "// Package client talks to the API.\npackage client\n\nimport \"example.com/api\"\n\n// Describe names the API.\nfunc Describe() string { return \"client of \" + api.Name }\n",
+		"staging/src/example.com/client/client_test.go":  "package client\n\nimport \"testing\"\n\nfunc TestDescribe(t *testing.T) {\n\tif Describe() == \"\" {\n\t\tt.Fatal(\"empty\")\n\t}\n}\n",
 		".gitignore": "_output/\n",
 	}
 }

@@ -1,0 +1,223 @@
+// Package e2e tests hackless the way an adopter uses it: a generated
+// Kubernetes-style workspace with a magefile of a few lines that imports
+// hackless from this checkout, driven by real `go tool mage` commands.
+package e2e
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// Magefile is the whole of an adopter's magefile; the README shows it.
+const Magefile = `//go:build mage
+
+package main
+
+import (
+	//mage:import
+	_ "github.com/hackless/hackless/targets"
+	//mage:import verify
+	_ "github.com/hackless/hackless/verify"
+	//mage:import update
+	_ "github.com/hackless/hackless/update"
+)
+`
+
+// adopter writes the staging workspace plus the magefile, requires hackless
+// through a replace to this checkout, pins mage as a tool, and commits it.
+func adopter(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: compiles magefiles")
+	}
+	files := testws.Staging()
+	files["magefiles/magefile.go"] = Magefile
+	checkout, err := filepath.Abs(testws.Checkout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["go.mod"] = strings.Replace(files["go.mod"], "replace (\n",
+		"require github.com/hackless/hackless v0.0.0\n\ntool github.com/magefile/mage\n\nreplace (\n\tgithub.com/hackless/hackless => "+checkout+"\n", 1)
+	dir := testws.New(t, files)
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir = dir
+	tidy.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+	testws.Git(t, dir)
+	return dir
+}
+
+// mage runs `go tool mage args...` in dir with extra environment and
+// returns the combined output and the exit code.
+func mage(t *testing.T, dir string, env []string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"tool", "mage"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	cmd.Env = append(cmd.Env, env...)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &ee):
+		return string(out), ee.ExitCode()
+	}
+	t.Fatalf("go tool mage %s: %v\n%s", strings.Join(args, " "), err, out)
+	return "", -1
+}
+
+func wantCode(t *testing.T, out string, code, want int) {
+	t.Helper()
+	if code != want {
+		t.Fatalf("exit code %d, want %d; output:\n%s", code, want, out)
+	}
+}
+
+func wantOutput(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+func TestAdoption(t *testing.T) {
+	dir := adopter(t)
+
+	out, code := mage(t, dir, nil, "-l")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, "verify ", "update ", "verify:gofmt", "verify:vet", "verify:tidy", "verify:workspace",
+		"update:gofmt", "update:tidy", "update:workspace")
+	if strings.Contains(out, "update:vet") {
+		t.Errorf("vet has no update form but is listed:\n%s", out)
+	}
+
+	out, code = mage(t, dir, nil, "verify")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, "verify: 4 passed, 0 failed")
+
+	// One defect per step.
+	testws.Write(t, dir, testws.Files{
+		"staging/src/example.com/api/ugly.go":    "package api\n\nfunc   Ugly() {}\n",
+		"staging/src/example.com/client/bad.go":  "package client\n\nimport \"fmt\"\n\n// Bad misuses Printf.\nfunc Bad() { fmt.Printf(\"%d\\n\", \"x\") }\n",
+		"staging/src/example.com/extra/go.mod":   "module example.com/extra\n\ngo " + testws.GoVersion + "\n",
+		"staging/src/example.com/extra/extra.go": "// Package extra is new.\npackage extra\n",
+	})
+	replace(t, dir, "staging/src/example.com/api/go.mod", "require example.com/client v0.0.0\n", "")
+
+	out, code = mage(t, dir, nil, "verify")
+	wantCode(t, out, code, 1)
+	wantOutput(t, out,
+		"staging/src/example.com/api/ugly.go:3: not formatted with gofmt -s",
+		"staging/src/example.com/client/bad.go:6:",
+		"staging/src/example.com/api/go.mod",
+		"go.work: does not use the module in staging/src/example.com/extra",
+		"fix: go tool mage update:gofmt",
+		"fix: go tool mage update:workspace",
+		"to apply every proposed change: go tool mage update:workspace update:gofmt",
+		"FAIL",
+	)
+	// tidy runs after workspace but is not skipped by its failure.
+	wantOutput(t, out, "verify: 0 passed, 4 failed, 0 skipped")
+
+	// Each step on its own, and a subset the Kubernetes way and by flag.
+	for _, step := range []string{"gofmt", "vet", "workspace"} {
+		out, code = mage(t, dir, nil, "verify:"+step)
+		wantCode(t, out, code, 1)
+		wantOutput(t, out, "--- FAIL: "+step)
+	}
+	out, code = mage(t, dir, []string{"WHAT=gofmt"}, "verify")
+	wantCode(t, out, code, 1)
+	if wantOutput(t, out, "verify: 0 passed, 1 failed, 0 skipped"); strings.Contains(out, "vet") {
+		t.Errorf("WHAT=gofmt ran vet:\n%s", out)
+	}
+	out, code = mage(t, dir, nil, "verify", "-what=vet")
+	wantCode(t, out, code, 1)
+	wantOutput(t, out, "verify: 0 passed, 1 failed, 0 skipped")
+	out, code = mage(t, dir, nil, "verify", "-what=nope")
+	wantCode(t, out, code, 2)
+	wantOutput(t, out, `unknown step "nope"`)
+
+	// update fixes everything it can; vet needs a person.
+	out, code = mage(t, dir, nil, "update")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, "wrote go.work", "wrote staging/src/example.com/api/ugly.go", "wrote staging/src/example.com/api/go.mod")
+	out, code = mage(t, dir, nil, "verify")
+	wantCode(t, out, code, 1)
+	wantOutput(t, out, "verify: 3 passed, 1 failed", "--- FAIL: vet")
+	os.Remove(filepath.Join(dir, "staging/src/example.com/client/bad.go"))
+	out, code = mage(t, dir, nil, "verify")
+	wantCode(t, out, code, 0)
+}
+
+func TestAdoptionBrokenWorkspace(t *testing.T) {
+	dir := adopter(t)
+
+	// A use directory that is gone stops every go command, mage included;
+	// GOWORK=off lets hackless start and repair it.
+	replace(t, dir, "go.work", ")", "\t./staging/src/example.com/gone\n)")
+	out, code := mage(t, dir, nil, "verify")
+	if code == 0 || !strings.Contains(out, "go.work") {
+		t.Fatalf("broken go.work: exit %d\n%s", code, out)
+	}
+	out, code = mage(t, dir, []string{"GOWORK=off"}, "verify:workspace")
+	wantCode(t, out, code, 1)
+	wantOutput(t, out, "uses ./staging/src/example.com/gone, which has no go.mod")
+	out, code = mage(t, dir, []string{"GOWORK=off"}, "update:workspace")
+	wantCode(t, out, code, 0)
+	out, code = mage(t, dir, nil, "verify")
+	wantCode(t, out, code, 0)
+
+	// A malformed go.mod: the go command names it before hackless starts;
+	// with GOWORK=off hackless names it too, with exit 2.
+	replace(t, dir, "staging/src/example.com/client/go.mod", "require example.com/api v0.0.0", "require example.com/api")
+	out, code = mage(t, dir, nil, "verify")
+	if code == 0 || !strings.Contains(out, "staging/src/example.com/client/go.mod:5") {
+		t.Fatalf("malformed go.mod: exit %d\n%s", code, out)
+	}
+	out, code = mage(t, dir, []string{"GOWORK=off"}, "verify")
+	wantCode(t, out, code, 2)
+	wantOutput(t, out, "staging/src/example.com/client/go.mod:5")
+	replace(t, dir, "staging/src/example.com/client/go.mod", "require example.com/api", "require example.com/api v0.0.0")
+
+	// A malformed go.work.
+	replace(t, dir, "go.work", "use (", "frobnicate\n\nuse (")
+	out, code = mage(t, dir, nil, "verify")
+	if code == 0 || !strings.Contains(out, "go.work:3") {
+		t.Fatalf("malformed go.work: exit %d\n%s", code, out)
+	}
+	out, code = mage(t, dir, []string{"GOWORK=off"}, "verify")
+	wantCode(t, out, code, 2)
+	wantOutput(t, out, "go.work:3: unknown directive: frobnicate")
+
+	// No workspace at all.
+	os.Remove(filepath.Join(dir, "go.work"))
+	out, code = mage(t, dir, nil, "verify")
+	wantCode(t, out, code, 2)
+	wantOutput(t, out, "no go.work in", "go work init")
+}
+
+func replace(t *testing.T, dir, file, old, new string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(file))
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s lacks %q", file, old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
