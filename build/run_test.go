@@ -295,3 +295,16 @@ func TestConsoleBlocksAndColor(t *testing.T) {
 		t.Errorf("no colors with Color:\n%q", out)
 	}
 }
+
+func TestConsoleStatusLine(t *testing.T) {
+	dir := tinyWorkspace(t)
+	slow := &Step{Name: "slow", Run: func(p *Pass) error { time.Sleep(500 * time.Millisecond); return nil }}
+	_, out := run(t, dir, Options{Terminal: true}, slow)
+	if !strings.Contains(out, "\r\x1b[K[0/1]") || !strings.Contains(out, "running: slow") {
+		t.Errorf("no live status line on a terminal:\n%q", out)
+	}
+	_, out = run(t, dir, Options{}, slow)
+	if strings.Contains(out, "\r") {
+		t.Errorf("status line drawn when not a terminal:\n%q", out)
+	}
+}

@@ -23,19 +23,19 @@ import (
 // interrupted.
 func Verify(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
-	jobs *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
 ) error {
-	return run(ctx, build.Verify, steps.All(), what, jobs, failfast)
+	return run(ctx, build.Verify, steps.All(), what, j, failfast)
 }
 
 // Update applies every fix that verify proposes. The update steps run in
 // graph order. Select steps with -what="gofmt tidy" or WHAT="gofmt tidy".
 func Update(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
-	jobs *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 ) error {
-	return run(ctx, build.Update, steps.Fixable(), what, jobs, nil)
+	return run(ctx, build.Update, steps.Fixable(), what, j, nil)
 }
 
 func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, jobs *int, failfast *bool) error {
