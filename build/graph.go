@@ -55,60 +55,31 @@ func Select(all []*Step, names []string) ([]*Step, error) {
 // no step is nil, there is no cycle, and two steps that may write the same
 // file are ordered by the graph.
 func newGraph(roots []*Step) (*graph, error) {
-	g := &graph{dependents: make(map[*Step][]*Step)}
-	const (
-		unvisited = iota
-		visiting
-		visited
-	)
-	state := make(map[*Step]int)
-	byName := make(map[string]*Step)
-	var stack []*Step
-	var visit func(s *Step) error
-	visit = func(s *Step) error {
-		switch state[s] {
-		case visited:
-			return nil
-		case visiting:
-			i := slices.Index(stack, s)
-			var names []string
-			for _, t := range stack[i:] {
-				names = append(names, t.Name)
-			}
-			return usageErrorf("cycle: %s -> %s", strings.Join(names, " -> "), s.Name)
-		}
-		if s.Name == "" || s.Run == nil {
-			return usageErrorf("step %q has no name or no Run function", s.Name)
-		}
-		if other, ok := byName[s.Name]; ok && other != s {
-			return usageErrorf("two different steps are named %q", s.Name)
-		}
-		byName[s.Name] = s
-		state[s] = visiting
-		stack = append(stack, s)
-		for _, r := range s.Requires {
-			if r == nil {
-				return usageErrorf("step %s requires an unknown (nil) step", s.Name)
-			}
-			if err := visit(r); err != nil {
-				return err
-			}
-			g.dependents[r] = append(g.dependents[r], s)
-		}
-		stack = stack[:len(stack)-1]
-		state[s] = visited
-		g.order = append(g.order, s)
-		return nil
+	steps, err := closure(roots)
+	if err != nil {
+		return nil, err
 	}
-	for _, s := range roots {
-		if s == nil {
-			return nil, usageErrorf("an unknown (nil) step was given")
+	g := &graph{preds: make(map[*Step][]*Step), dependents: make(map[*Step][]*Step)}
+	in := make(map[*Step]bool, len(steps))
+	for _, s := range steps {
+		in[s] = true
+	}
+	for _, s := range steps {
+		preds := slices.Clone(s.Requires)
+		for _, a := range s.After {
+			if a == nil {
+				return nil, usageErrorf("step %s runs after an unknown (nil) step", s.Name)
+			}
+			if in[a] && !slices.Contains(preds, a) {
+				preds = append(preds, a)
+			}
 		}
-		if err := visit(s); err != nil {
-			return nil, err
+		g.preds[s] = preds
+		for _, p := range preds {
+			g.dependents[p] = append(g.dependents[p], s)
 		}
 	}
-	if err := g.addAfter(); err != nil {
+	if g.order, err = g.sort(steps); err != nil {
 		return nil, err
 	}
 	if err := g.checkWriters(); err != nil {
@@ -117,28 +88,47 @@ func newGraph(roots []*Step) (*graph, error) {
 	return g, nil
 }
 
-// addAfter adds the After edges between steps that are both in the graph
-// and reorders the graph so that every step follows its predecessors.
-func (g *graph) addAfter() error {
-	in := make(map[*Step]bool, len(g.order))
-	for _, s := range g.order {
-		in[s] = true
-	}
-	g.preds = make(map[*Step][]*Step, len(g.order))
-	for _, s := range g.order {
-		g.preds[s] = append(g.preds[s], s.Requires...)
-		for _, a := range s.After {
-			if a == nil {
-				return usageErrorf("step %s runs after an unknown (nil) step", s.Name)
-			}
-			if in[a] && !slices.Contains(g.preds[s], a) {
-				g.preds[s] = append(g.preds[s], a)
-				g.dependents[a] = append(g.dependents[a], s)
+// closure returns roots and every step they require, directly or not, in
+// the order first met, checking that none is nil and names are unique.
+func closure(roots []*Step) ([]*Step, error) {
+	var out []*Step
+	seen := make(map[*Step]bool)
+	byName := make(map[string]*Step)
+	var add func(s, by *Step) error
+	add = func(s, by *Step) error {
+		switch {
+		case s == nil && by == nil:
+			return usageErrorf("an unknown (nil) step was given")
+		case s == nil:
+			return usageErrorf("step %s requires an unknown (nil) step", by.Name)
+		case seen[s]:
+			return nil
+		case s.Name == "" || s.Run == nil:
+			return usageErrorf("step %q has no name or no Run function", s.Name)
+		case byName[s.Name] != nil:
+			return usageErrorf("two different steps are named %q", s.Name)
+		}
+		seen[s], byName[s.Name] = true, s
+		out = append(out, s)
+		for _, r := range s.Requires {
+			if err := add(r, s); err != nil {
+				return err
 			}
 		}
+		return nil
 	}
-	// Depth-first again, over all predecessors, keeping the first order
-	// among independent steps.
+	for _, s := range roots {
+		if err := add(s, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// sort orders steps so that each follows its predecessors, keeping the
+// given order among independent steps, and reports a cycle as
+// "cycle: a -> b -> a".
+func (g *graph) sort(steps []*Step) ([]*Step, error) {
 	const (
 		unvisited = iota
 		visiting
@@ -152,9 +142,8 @@ func (g *graph) addAfter() error {
 		case visited:
 			return nil
 		case visiting:
-			i := slices.Index(stack, s)
 			var names []string
-			for _, t := range stack[i:] {
+			for _, t := range stack[slices.Index(stack, s):] {
 				names = append(names, t.Name)
 			}
 			return usageErrorf("cycle: %s -> %s", strings.Join(names, " -> "), s.Name)
@@ -171,13 +160,12 @@ func (g *graph) addAfter() error {
 		order = append(order, s)
 		return nil
 	}
-	for _, s := range g.order {
+	for _, s := range steps {
 		if err := visit(s); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	g.order = order
-	return nil
+	return order, nil
 }
 
 // checkWriters rejects two steps that may write the same file unless one

@@ -48,7 +48,7 @@ func TestNewGraph(t *testing.T) {
 		{name: "after orders writers", roots: []*Step{w4, w1}, want: "w1 w4"},
 		{name: "after does not pull in", roots: []*Step{y}, want: "y"},
 		{name: "after orders when both run", roots: []*Step{y, x}, want: "x y"},
-		{name: "cycle through after", roots: []*Step{q}, want: "cycle: p -> q -> p", wantErr: true},
+		{name: "cycle through after", roots: []*Step{q}, want: "cycle: q -> p -> q", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
