@@ -29,6 +29,54 @@ import (
 )
 `
 
+// OwnersMagefile adds a step of the adopter's own, as the README shows.
+const OwnersMagefile = `//go:build mage
+
+package main
+
+import (
+	"context"
+	"path"
+	"strings"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/targets"
+)
+
+// Owners is a step of this repository's own.
+var Owners = &build.Step{
+	Name:   "owners",
+	Doc:    "every OWNERS file names approvers",
+	Inputs: build.Inputs{Files: []string{"**/OWNERS"}},
+	Run: func(pass *build.Pass) error {
+		files, err := pass.Workspace.Files(pass.Context())
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if path.Base(f) != "OWNERS" {
+				continue
+			}
+			b, err := pass.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			if !strings.Contains(string(b), "approvers:") {
+				pass.Reportf(build.Position{File: f, Line: 1}, "no approvers")
+			}
+		}
+		return nil
+	},
+}
+
+func init() { targets.Register(Owners) }
+
+// VerifyOwners checks that every OWNERS file names approvers.
+func VerifyOwners(ctx context.Context) error {
+	return build.Main(ctx, build.Options{Mode: build.Verify}, Owners)
+}
+`
+
 // adopter writes the staging workspace plus the magefile, requires hackless
 // through a replace to this checkout, pins mage as a tool, and commits it.
 func adopter(t *testing.T) string {
@@ -106,6 +154,22 @@ func TestAdoption(t *testing.T) {
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, "verify: 4 passed, 0 failed")
 
+	// The magefile's own step, as the README shows it, joins verify.
+	testws.Write(t, dir, testws.Files{"magefiles/owners.go": OwnersMagefile})
+	out, code = mage(t, dir, nil, "-l")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, "verifyOwners")
+	if strings.Contains(out, "register") {
+		t.Errorf("targets.Register is listed as a target:\n%s", out)
+	}
+	out, code = mage(t, dir, nil, "verifyOwners")
+	wantCode(t, out, code, 0)
+	testws.Write(t, dir, testws.Files{"staging/src/example.com/api/OWNERS": "reviewers:\n"})
+	out, code = mage(t, dir, nil, "verify")
+	wantCode(t, out, code, 1)
+	wantOutput(t, out, "staging/src/example.com/api/OWNERS:1: no approvers", "verify: 4 passed, 1 failed")
+	os.Remove(filepath.Join(dir, "staging/src/example.com/api/OWNERS"))
+
 	// One defect per step.
 	testws.Write(t, dir, testws.Files{
 		"staging/src/example.com/api/ugly.go":    "package api\n\nfunc   Ugly() {}\n",
@@ -128,7 +192,7 @@ func TestAdoption(t *testing.T) {
 		"FAIL",
 	)
 	// tidy runs after workspace but is not skipped by its failure.
-	wantOutput(t, out, "verify: 0 passed, 4 failed, 0 skipped")
+	wantOutput(t, out, "verify: 1 passed, 4 failed, 0 skipped")
 
 	// Each step on its own, and a subset the Kubernetes way and by flag.
 	for _, step := range []string{"gofmt", "vet", "workspace"} {
@@ -154,7 +218,7 @@ func TestAdoption(t *testing.T) {
 	wantOutput(t, out, "wrote go.work", "wrote staging/src/example.com/api/ugly.go", "wrote staging/src/example.com/api/go.mod")
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 1)
-	wantOutput(t, out, "verify: 3 passed, 1 failed", "--- FAIL: vet")
+	wantOutput(t, out, "verify: 4 passed, 1 failed", "--- FAIL: vet")
 	os.Remove(filepath.Join(dir, "staging/src/example.com/client/bad.go"))
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 0)

@@ -17,17 +17,6 @@ func All() []*build.Step {
 	return []*build.Step{Workspace, Gofmt, Vet, Tidy}
 }
 
-// Fixable returns the steps that have an update form.
-func Fixable() []*build.Step {
-	var out []*build.Step
-	for _, s := range All() {
-		if s.Fixable() {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // goModFiles are the inputs of every step that depends on the module graph.
 var goModFiles = []string{"go.work", "go.work.sum", "**/go.mod", "**/go.sum"}
 

@@ -4,7 +4,8 @@
 //	//mage:import
 //	_ "github.com/hackless/hackless/targets"
 //
-// to get `verify` and `update`.
+// to get `verify` and `update`. A magefile adds its own steps to them with
+// Register, from an init function.
 package targets
 
 import (
@@ -16,6 +17,25 @@ import (
 	"github.com/hackless/hackless/steps"
 )
 
+// registered holds the magefile's own steps; see Register.
+var registered []*build.Step
+
+// Register adds a magefile's own steps to the top-level verify target, and
+// those that have an update form to update. Call it from an init function.
+func Register(steps ...*build.Step) { registered = append(registered, steps...) }
+
+// all returns the built-in steps and the registered ones; fixable keeps
+// those with an update form.
+func all(fixable bool) []*build.Step {
+	var out []*build.Step
+	for _, s := range append(steps.All(), registered...) {
+		if !fixable || s.Fixable() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Verify runs every verify step in parallel. It reports every failure with
 // the command that fixes it. Select steps with -what="gofmt vet" or, as in
 // Kubernetes, WHAT="gofmt vet" (the steps they require run too). Exit codes:
@@ -26,7 +46,7 @@ func Verify(ctx context.Context,
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
 ) error {
-	return run(ctx, build.Verify, steps.All(), what, j, failfast)
+	return run(ctx, build.Verify, all(false), what, j, failfast)
 }
 
 // Update applies every fix that verify proposes. The update steps run in
@@ -35,7 +55,7 @@ func Update(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 ) error {
-	return run(ctx, build.Update, steps.Fixable(), what, j, nil)
+	return run(ctx, build.Update, all(true), what, j, nil)
 }
 
 func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, jobs *int, failfast *bool) error {
