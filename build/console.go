@@ -27,6 +27,7 @@ type console struct {
 	w        io.Writer
 	terminal bool
 	verbose  bool
+	github   bool
 	fixCmd   string
 	start    time.Time
 	total    int
@@ -48,7 +49,7 @@ func newConsole(opts Options, total int, start time.Time) *console {
 		w = io.Discard
 	}
 	c := &console{
-		w: w, terminal: opts.Terminal, verbose: opts.Verbose, fixCmd: opts.FixCommand,
+		w: w, terminal: opts.Terminal, verbose: opts.Verbose, github: opts.GitHub, fixCmd: opts.FixCommand,
 		start: start, total: total, stop: make(chan struct{}),
 		green: color.New(color.FgGreen), red: color.New(color.FgRed, color.Bold),
 		yellow: color.New(color.FgYellow), bold: color.New(color.Bold),
@@ -134,9 +135,16 @@ func (c *console) finished(r *Result) {
 	case Skipped:
 		fmt.Fprintf(&b, "%s %-12s %s", c.yellow.Sprint("skipped"), r.Step, r.Reason)
 	}
-	fmt.Fprintln(c.w, b.String())
-	if c.verbose && r.Log != "" {
+	if c.github {
+		// A fold per step, holding the commands it ran.
+		fmt.Fprintln(c.w, "::group::"+b.String())
 		fmt.Fprint(c.w, indent(r.Log, "    "))
+		fmt.Fprintln(c.w, "::endgroup::")
+	} else {
+		fmt.Fprintln(c.w, b.String())
+		if c.verbose && r.Log != "" {
+			fmt.Fprint(c.w, indent(r.Log, "    "))
+		}
 	}
 	c.drawStatus()
 }

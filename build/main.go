@@ -22,8 +22,10 @@ import (
 // code (see the Exit constants).
 //
 // Environment: HACKLESS_JOBS (how many steps at once), HACKLESS_FAIL_FAST
-// (stop starting steps after a failure), NO_COLOR (no colors), and Mage's
-// -v (show every step's log).
+// (stop starting steps after a failure), NO_COLOR (no colors), Mage's -v
+// (show every step's log), ARTIFACTS (write junit_<mode>.xml there, for
+// Prow), GITHUB_ACTIONS=true (annotations, ::group:: folds, and a summary
+// appended to $GITHUB_STEP_SUMMARY).
 func Main(ctx context.Context, opts Options, steps ...*Step) error {
 	ctx, stop := Interruptible(ctx)
 	defer stop()
@@ -45,6 +47,13 @@ func Main(ctx context.Context, opts Options, steps ...*Step) error {
 		opts.FailFast = truthy(os.Getenv("HACKLESS_FAIL_FAST"))
 	}
 	opts.Verbose = opts.Verbose || mg.Verbose()
+	if opts.Artifacts == "" {
+		opts.Artifacts = os.Getenv("ARTIFACTS")
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		opts.GitHub = true
+		opts.StepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
+	}
 	rep, err := Run(ctx, opts, steps...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "hackless: %v\n", err)

@@ -38,6 +38,13 @@ type Options struct {
 	FixCommand string
 	// Env is the caller's environment; nil means os.Environ().
 	Env []string
+	// Artifacts is where JUnit XML goes (Prow's $ARTIFACTS); "" for none.
+	Artifacts string
+	// GitHub prints GitHub Actions annotations and ::group:: folds.
+	GitHub bool
+	// StepSummary is a file to append a Markdown summary to (GitHub's
+	// $GITHUB_STEP_SUMMARY); "" for none.
+	StepSummary string
 }
 
 // Run validates the graph of steps and everything they require, loads the
@@ -136,6 +143,12 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		rep.Results = append(rep.Results, results[s])
 	}
 	out.summary(rep)
+	if opts.GitHub {
+		writeAnnotations(out.w, rep)
+	}
+	if err := writeReports(rep, opts); err != nil {
+		fmt.Fprintf(out.w, "hackless: %v\n", err)
+	}
 	return rep, nil
 }
 

@@ -1,0 +1,294 @@
+package build
+
+import (
+	"cmp"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hackless/hackless/build/internal/atomicfile"
+)
+
+// ReportDir returns where runs under root keep their reports:
+// _output/hackless.
+func ReportDir(root string) string { return filepath.Join(root, "_output", "hackless") }
+
+// writeReports writes what a finished run leaves behind: the JSON report
+// and the duration history under _output/hackless, JUnit XML when
+// opts.Artifacts is set, and the Markdown step summary when
+// opts.StepSummary is set.
+func writeReports(rep *Report, opts Options) error {
+	dir := ReportDir(rep.Root)
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if _, err := atomicfile.Write(filepath.Join(dir, rep.Mode.String()+".json"), append(data, '\n'), 0o644); err != nil {
+		errs = append(errs, fmt.Errorf("write JSON report: %w", err))
+	}
+	if err := RecordDurations(dir, rep); err != nil {
+		errs = append(errs, fmt.Errorf("record durations: %w", err))
+	}
+	if opts.Artifacts != "" {
+		path := filepath.Join(opts.Artifacts, "junit_"+rep.Mode.String()+".xml")
+		if err := WriteJUnitFile(path, rep.Mode.String(), junitCases(rep)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if opts.StepSummary != "" {
+		f, err := os.OpenFile(opts.StepSummary, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			err = writeMarkdown(f, rep, opts.FixCommand)
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("write step summary: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// MarshalJSON spells the mode as a word.
+func (m Mode) MarshalJSON() ([]byte, error) { return json.Marshal(m.String()) }
+
+// Durations maps a step's name to its last duration in seconds.
+type Durations map[string]float64
+
+// RecordDurations merges the durations of the steps that ran in rep into
+// durations.json in dir, for balancing CI shards.
+func RecordDurations(dir string, rep *Report) error {
+	d := LoadDurations(dir)
+	for _, r := range rep.Results {
+		if r.Status != Skipped {
+			d[r.Step] = r.Duration.Seconds()
+		}
+	}
+	data, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = atomicfile.Write(filepath.Join(dir, "durations.json"), append(data, '\n'), 0o644)
+	return err
+}
+
+// LoadDurations reads durations.json in dir; a missing or unreadable file
+// gives an empty history.
+func LoadDurations(dir string) Durations {
+	d := Durations{}
+	data, err := os.ReadFile(filepath.Join(dir, "durations.json"))
+	if err == nil {
+		if json.Unmarshal(data, &d) != nil {
+			d = Durations{}
+		}
+	}
+	return d
+}
+
+// JUnitCase is one testcase of a JUnit report.
+type JUnitCase struct {
+	XMLName   xml.Name      `xml:"testcase"`
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Time      float64       `xml:"time,attr"`
+	Failure   *JUnitMessage `xml:"failure,omitempty"`
+	Skipped   *JUnitMessage `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+// JUnitMessage is a failure or skip with its message and text.
+type JUnitMessage struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// JUnitSuite is one testsuite.
+type JUnitSuite struct {
+	XMLName  xml.Name    `xml:"testsuite"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     float64     `xml:"time,attr"`
+	Cases    []JUnitCase `xml:"testcase"`
+}
+
+// JUnitSuites is the root of a JUnit file.
+type JUnitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []JUnitSuite `xml:"testsuite"`
+}
+
+// WriteJUnitFile writes cases as one testsuite named suite, in the format
+// Prow's JUnit viewer reads.
+func WriteJUnitFile(path, suite string, cases []JUnitCase) error {
+	s := JUnitSuite{Name: suite, Cases: cases}
+	for _, c := range cases {
+		s.Tests++
+		s.Time += c.Time
+		if c.Failure != nil {
+			s.Failures++
+		}
+		if c.Skipped != nil {
+			s.Skipped++
+		}
+	}
+	data, err := xml.MarshalIndent(JUnitSuites{Suites: []JUnitSuite{s}}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if _, err := atomicfile.Write(path, append([]byte(xml.Header), append(data, '\n')...), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// junitCases makes one testcase per step, classname the mode; a failure's
+// message is made of the findings.
+func junitCases(rep *Report) []JUnitCase {
+	var cases []JUnitCase
+	for _, r := range rep.Results {
+		c := JUnitCase{Classname: rep.Mode.String(), Name: r.Step, Time: r.Duration.Seconds()}
+		switch r.Status {
+		case Failed:
+			var lines []string
+			if r.Reason != "" {
+				lines = append(lines, r.Reason)
+			}
+			for _, f := range r.Findings {
+				lines = append(lines, "ERROR: "+f.String())
+			}
+			if r.Fix != "" {
+				lines = append(lines, "ERROR: fix: "+r.Fix)
+			}
+			c.Failure = &JUnitMessage{Message: strings.Join(lines, "\n"), Text: r.Log}
+		case Skipped:
+			c.Skipped = &JUnitMessage{Message: r.Reason}
+		}
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// writeAnnotations prints GitHub Actions ::error commands for the findings.
+// GitHub shows only the first 10 errors of a workflow step, so they are
+// dealt out round-robin over the failed steps, each step's findings with a
+// line first, then those with only a file.
+func writeAnnotations(w io.Writer, rep *Report) {
+	var queues [][]string
+	for _, r := range rep.Results {
+		if r.Status != Failed {
+			continue
+		}
+		title := rep.Mode.String() + ":" + r.Step
+		fs := slices.Clone(r.Findings)
+		slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(rank(a), rank(b)) })
+		var q []string
+		for _, f := range fs {
+			msg := f.Message
+			if r.Fix != "" {
+				msg += " (fix: " + r.Fix + ")"
+			}
+			q = append(q, Annotation("error", f.Pos, title, msg))
+		}
+		if len(fs) == 0 {
+			q = append(q, Annotation("error", Position{}, title, r.Reason))
+		}
+		queues = append(queues, q)
+	}
+	for i := 0; ; i++ {
+		printed := false
+		for _, q := range queues {
+			if i < len(q) {
+				fmt.Fprintln(w, q[i])
+				printed = true
+			}
+		}
+		if !printed {
+			return
+		}
+	}
+}
+
+// rank orders findings by how precisely they point: line, file, nothing.
+func rank(f Finding) int {
+	switch {
+	case f.Pos.File != "" && f.Pos.Line > 0:
+		return 0
+	case f.Pos.File != "":
+		return 1
+	}
+	return 2
+}
+
+// Annotation formats a GitHub Actions workflow command such as
+// "::error file=a.go,line=3,title=verify:vet::message", escaped as GitHub
+// requires.
+func Annotation(level string, pos Position, title, msg string) string {
+	var props []string
+	if pos.File != "" {
+		props = append(props, "file="+escapeProperty(pos.File))
+		if pos.Line > 0 {
+			props = append(props, fmt.Sprintf("line=%d", pos.Line))
+			if pos.Col > 0 {
+				props = append(props, fmt.Sprintf("col=%d", pos.Col))
+			}
+		}
+	}
+	if title != "" {
+		props = append(props, "title="+escapeProperty(title))
+	}
+	s := "::" + level
+	if len(props) > 0 {
+		s += " " + strings.Join(props, ",")
+	}
+	return s + "::" + escapeData(msg)
+}
+
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// writeMarkdown writes the run as a Markdown table and failure list.
+func writeMarkdown(w io.Writer, rep *Report, fixPrefix string) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### hackless %s: %d passed, %d failed, %d skipped\n\n", rep.Mode, rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped))
+	b.WriteString("| step | result | time |\n|---|---|---|\n")
+	for _, r := range rep.Results {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.Step, r.Status, seconds(r.Duration))
+	}
+	for _, r := range rep.Results {
+		if r.Status != Failed {
+			continue
+		}
+		fmt.Fprintf(&b, "\n#### %s\n\n", r.Step)
+		if r.Reason != "" {
+			fmt.Fprintf(&b, "```\n%s\n```\n", strings.TrimSpace(r.Reason))
+		}
+		for i, f := range r.Findings {
+			if i == maxFindings {
+				fmt.Fprintf(&b, "- … and %d more\n", len(r.Findings)-i)
+				break
+			}
+			fmt.Fprintf(&b, "- `%s`: %s\n", f.Pos, f.Message)
+		}
+		if r.Fix != "" {
+			fmt.Fprintf(&b, "\nFix: `%s`\n", r.Fix)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

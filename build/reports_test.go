@@ -1,0 +1,143 @@
+package build
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAnnotation(t *testing.T) {
+	tests := []struct {
+		pos        Position
+		title, msg string
+		want       string
+	}{
+		{Position{File: "a.go", Line: 3, Col: 7}, "verify:vet", "bad", "::error file=a.go,line=3,col=7,title=verify%3Avet::bad"},
+		{Position{File: "a,b:c.go", Line: 1}, "t", "x", "::error file=a%2Cb%3Ac.go,line=1,title=t::x"},
+		{Position{File: "go.work"}, "", "50% done\nnext: line\r", "::error file=go.work::50%25 done%0Anext: line%0D"},
+		{Position{}, "verify:tidy", "a, b: c", "::error title=verify%3Atidy::a, b: c"},
+	}
+	for _, tt := range tests {
+		if got := Annotation("error", tt.pos, tt.title, tt.msg); got != tt.want {
+			t.Errorf("Annotation(%v, %q, %q)\n got %s\nwant %s", tt.pos, tt.title, tt.msg, got, tt.want)
+		}
+	}
+}
+
+func TestAnnotationsRoundRobin(t *testing.T) {
+	rep := &Report{Mode: Verify, Results: []*Result{
+		{Step: "a", Status: Failed, Findings: []Finding{
+			{Pos: Position{File: "x"}, Message: "a-file"},
+			{Message: "a-none"},
+			{Pos: Position{File: "x", Line: 1}, Message: "a-line"},
+		}},
+		{Step: "ok", Status: Passed},
+		{Step: "b", Status: Failed, Reason: "b crashed"},
+		{Step: "c", Status: Failed, Findings: []Finding{{Pos: Position{File: "y", Line: 2}, Message: "c-line"}}},
+	}}
+	var b strings.Builder
+	writeAnnotations(&b, rep)
+	var msgs []string
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		msgs = append(msgs, l[strings.LastIndex(l, "::")+2:])
+	}
+	if got, want := strings.Join(msgs, " "), "a-line b crashed c-line a-file a-none"; got != want {
+		t.Errorf("order = %s, want %s", got, want)
+	}
+}
+
+func TestReportsWritten(t *testing.T) {
+	dir := tinyWorkspace(t)
+	artifacts := t.TempDir()
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	os.WriteFile(summary, []byte("earlier\n"), 0o644)
+	bad := &Step{Name: "bad", Writes: []string{"*.txt"}, Run: func(p *Pass) error {
+		p.Reportf(Position{File: "a.txt", Line: 1}, "first <problem> & more")
+		return p.Propose("a.txt", []byte("new\n"), "stale")
+	}}
+	good := &Step{Name: "good", Run: noop}
+	after := &Step{Name: "after", Requires: []*Step{bad}, Run: noop}
+	rep, out := run(t, dir, Options{Artifacts: artifacts, GitHub: true, StepSummary: summary}, bad, good, after)
+
+	// JUnit, parsed back.
+	data, err := os.ReadFile(filepath.Join(artifacts, "junit_verify.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites JUnitSuites
+	if err := xml.Unmarshal(data, &suites); err != nil {
+		t.Fatalf("parse JUnit: %v\n%s", err, data)
+	}
+	s := suites.Suites[0]
+	if s.Name != "verify" || s.Tests != 3 || s.Failures != 1 || s.Skipped != 1 || len(s.Cases) != 3 {
+		t.Fatalf("suite = %+v", s)
+	}
+	for _, c := range s.Cases {
+		if c.Classname != "verify" {
+			t.Errorf("classname = %q", c.Classname)
+		}
+		switch c.Name {
+		case "bad":
+			if c.Failure == nil || !strings.Contains(c.Failure.Message, "ERROR: a.txt:1: first <problem> & more") ||
+				!strings.Contains(c.Failure.Message, "ERROR: fix: go tool mage update:bad") {
+				t.Errorf("bad: failure = %+v", c.Failure)
+			}
+		case "after":
+			if c.Skipped == nil || c.Skipped.Message != "requirement bad failed" {
+				t.Errorf("after: skipped = %+v", c.Skipped)
+			}
+		case "good":
+			if c.Failure != nil || c.Skipped != nil {
+				t.Errorf("good: %+v", c)
+			}
+		}
+	}
+
+	// The JSON report.
+	data, err = os.ReadFile(filepath.Join(ReportDir(dir), "verify.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		Mode    string
+		Results []Result
+	}
+	if err := json.Unmarshal(data, &back); err != nil || back.Mode != "verify" || len(back.Results) != 3 || len(back.Results[0].Findings) != 2 {
+		t.Errorf("JSON report: %v\n%s", err, data)
+	}
+	if d := LoadDurations(ReportDir(dir)); len(d) != 2 || d["after"] != 0 {
+		t.Errorf("durations = %v, want bad and good only", d)
+	}
+
+	// GitHub: folds, annotations, the step summary.
+	for _, w := range []string{"::group::", "::endgroup::", "::error file=a.txt,line=1,title=verify%3Abad::first <problem> & more (fix: go tool mage update:bad)"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	md, _ := os.ReadFile(summary)
+	if !strings.HasPrefix(string(md), "earlier\n### hackless verify: 1 passed, 1 failed, 1 skipped") || !strings.Contains(string(md), "Fix: `go tool mage update:bad`") {
+		t.Errorf("step summary:\n%s", md)
+	}
+	if rep.ExitCode() != ExitFailed {
+		t.Errorf("exit %d", rep.ExitCode())
+	}
+}
+
+func TestLoadDurationsCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "durations.json"), []byte("{not json"), 0o644)
+	if d := LoadDurations(dir); len(d) != 0 {
+		t.Errorf("corrupt file gave %v", d)
+	}
+	rep := &Report{Results: []*Result{{Step: "x", Status: Failed, Duration: 2e9}}}
+	if err := RecordDurations(dir, rep); err != nil {
+		t.Fatal(err)
+	}
+	if d := LoadDurations(dir); d["x"] != 2 {
+		t.Errorf("durations = %v", d)
+	}
+}
