@@ -24,12 +24,13 @@ var registered []*build.Step
 // those that have an update form to update. Call it from an init function.
 func Register(steps ...*build.Step) { registered = append(registered, steps...) }
 
-// all returns the built-in steps and the registered ones; fixable keeps
-// those with an update form.
-func all(fixable bool) []*build.Step {
+// Steps returns the steps the top-level target of a mode runs: the
+// built-in ones and the registered ones, and in Update mode only those
+// with an update form.
+func Steps(mode build.Mode) []*build.Step {
 	var out []*build.Step
 	for _, s := range append(steps.All(), registered...) {
-		if !fixable || s.Fixable() {
+		if mode == build.Verify || s.Fixable() {
 			out = append(out, s)
 		}
 	}
@@ -46,7 +47,7 @@ func Verify(ctx context.Context,
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
 ) error {
-	return run(ctx, build.Verify, all(false), what, j, failfast)
+	return run(ctx, build.Verify, Steps(build.Verify), what, j, failfast)
 }
 
 // Update applies every fix that verify proposes. The update steps run in
@@ -55,7 +56,7 @@ func Update(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 ) error {
-	return run(ctx, build.Update, all(true), what, j, nil)
+	return run(ctx, build.Update, Steps(build.Update), what, j, nil)
 }
 
 func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, jobs *int, failfast *bool) error {

@@ -11,9 +11,11 @@ package verify
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/steps"
+	"github.com/hackless/hackless/targets"
 )
 
 // Workspace checks that go.work uses exactly the repository's modules. The go
@@ -38,4 +40,23 @@ func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
 
 func run(ctx context.Context, s *build.Step) error {
 	return build.Main(ctx, build.Options{Mode: build.Verify}, s)
+}
+
+// Shard runs one shard of the verify steps, given as k/n ("2/4"). It splits
+// the steps as ci:matrix does, from the durations recorded on this machine;
+// in a CI matrix, run the entry's command instead, which names the steps.
+func Shard(ctx context.Context, shard string) error {
+	k, n, err := build.ParseShard(shard)
+	if err != nil {
+		return build.AsExitError(nil, err)
+	}
+	shards, err := targets.Shards(&n)
+	if err != nil {
+		return build.AsExitError(nil, err)
+	}
+	if k > len(shards) {
+		fmt.Printf("shard %s is empty: there are only %d verify steps\n", shard, len(shards))
+		return nil
+	}
+	return build.Main(ctx, build.Options{Mode: build.Verify}, shards[k-1]...)
 }
