@@ -138,10 +138,14 @@ func (c *console) finished(r *Result) {
 	if c.github {
 		// A fold per step, holding the commands it ran.
 		fmt.Fprintln(c.w, "::group::"+b.String())
+		fmt.Fprint(c.w, indent(strings.Join(r.Notes, "\n"), "    "))
 		fmt.Fprint(c.w, indent(r.Log, "    "))
 		fmt.Fprintln(c.w, "::endgroup::")
 	} else {
 		fmt.Fprintln(c.w, b.String())
+		for _, n := range r.Notes {
+			fmt.Fprintln(c.w, "    "+n)
+		}
 		if c.verbose && r.Log != "" {
 			fmt.Fprint(c.w, indent(r.Log, "    "))
 		}
@@ -180,8 +184,10 @@ func (c *console) summary(rep *Report) {
 				break
 			}
 			fmt.Fprintf(c.w, "    %s\n", f)
-			if f.Diff != "" {
-				fmt.Fprint(c.w, indent(truncateLines(f.Diff, maxDiffLines), "        "))
+			for _, text := range []string{f.Detail, f.Diff} {
+				if text != "" {
+					fmt.Fprint(c.w, indent(truncateLines(text, maxDiffLines), "        "))
+				}
 			}
 		}
 		if r.Reason != "" && r.Log != "" && !c.verbose {
@@ -210,7 +216,7 @@ func (c *console) summary(rep *Report) {
 	}
 	tw.Flush()
 	passed, failed, skipped := rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped)
-	verdict := fmt.Sprintf("%s: %d passed, %d failed, %d skipped in %s", rep.Mode, passed, failed, skipped, seconds(rep.Duration))
+	verdict := fmt.Sprintf("%s: %d passed, %d failed, %d skipped in %s", rep.Name, passed, failed, skipped, seconds(rep.Duration))
 	switch {
 	case rep.Interrupted:
 		fmt.Fprintln(c.w, c.red.Sprint(verdict+" (interrupted)"))

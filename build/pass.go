@@ -32,6 +32,8 @@ type Pass struct {
 	mu       sync.Mutex
 	findings []Finding
 	changed  []string
+	notes    []string
+	cases    []JUnitCase
 	log      bytes.Buffer
 }
 
@@ -60,6 +62,22 @@ func (p *Pass) ReportFixable(f Finding) {
 		return
 	}
 	p.Report(f)
+}
+
+// Notef adds a line shown under the step's result in every run, passed or
+// failed, such as a per-package test summary.
+func (p *Pass) Notef(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.notes = append(p.notes, fmt.Sprintf(format, args...))
+}
+
+// AddTestCase records a test case for the JUnit report: a step that records
+// test cases appears in JUnit as those cases instead of as one case.
+func (p *Pass) AddTestCase(c JUnitCase) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cases = append(p.cases, c)
 }
 
 // Logf adds a line to the step's log, which is shown when the step fails

@@ -30,11 +30,14 @@ type Result struct {
 	Findings []Finding     `json:",omitempty"`
 	Changed  []string      `json:",omitempty"` // files written, in Update mode
 	Fix      string        `json:",omitempty"` // the command that applies the proposed changes
+	Notes    []string      `json:",omitempty"` // lines shown in every run (Pass.Notef)
+	Cases    []JUnitCase   `json:"-"`          // test cases for JUnit (Pass.AddTestCase)
 	Log      string        `json:"-"`
 }
 
 // Report is the outcome of a run.
 type Report struct {
+	Name        string // "verify", "update", "test", "build"; names the report files
 	Mode        Mode
 	Root        string
 	Results     []*Result // in graph order

@@ -30,15 +30,17 @@ func writeReports(rep *Report, opts Options) error {
 		return err
 	}
 	var errs []error
-	if _, err := atomicfile.Write(filepath.Join(dir, rep.Mode.String()+".json"), append(data, '\n'), 0o644); err != nil {
+	if _, err := atomicfile.Write(filepath.Join(dir, rep.Name+".json"), append(data, '\n'), 0o644); err != nil {
 		errs = append(errs, fmt.Errorf("write JSON report: %w", err))
 	}
-	if err := RecordDurations(dir, rep); err != nil {
-		errs = append(errs, fmt.Errorf("record durations: %w", err))
+	if rep.Name == "verify" {
+		if err := RecordDurations(dir, rep); err != nil {
+			errs = append(errs, fmt.Errorf("record durations: %w", err))
+		}
 	}
 	if opts.Artifacts != "" {
-		path := filepath.Join(opts.Artifacts, "junit_"+rep.Mode.String()+".xml")
-		if err := WriteJUnitFile(path, rep.Mode.String(), junitCases(rep)); err != nil {
+		path := filepath.Join(opts.Artifacts, "junit_"+rep.Name+".xml")
+		if err := WriteJUnitFile(path, rep.Name, junitCases(rep)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -152,12 +154,17 @@ func WriteJUnitFile(path, suite string, cases []JUnitCase) error {
 	return nil
 }
 
-// junitCases makes one testcase per step, classname the mode; a failure's
-// message is made of the findings.
+// junitCases makes one testcase per step, classname the run's name, or the
+// step's own test cases when it recorded some; a failure's message is made
+// of the findings.
 func junitCases(rep *Report) []JUnitCase {
 	var cases []JUnitCase
 	for _, r := range rep.Results {
-		c := JUnitCase{Classname: rep.Mode.String(), Name: r.Step, Time: r.Duration.Seconds()}
+		if len(r.Cases) > 0 {
+			cases = append(cases, r.Cases...)
+			continue
+		}
+		c := JUnitCase{Classname: rep.Name, Name: r.Step, Time: r.Duration.Seconds()}
 		switch r.Status {
 		case Failed:
 			var lines []string
@@ -189,7 +196,7 @@ func writeAnnotations(w io.Writer, rep *Report) {
 		if r.Status != Failed {
 			continue
 		}
-		title := rep.Mode.String() + ":" + r.Step
+		title := rep.Name + ":" + r.Step
 		fs := slices.Clone(r.Findings)
 		slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(rank(a), rank(b)) })
 		var q []string
@@ -265,7 +272,7 @@ func escapeProperty(s string) string {
 // writeMarkdown writes the run as a Markdown table and failure list.
 func writeMarkdown(w io.Writer, rep *Report, fixPrefix string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### hackless %s: %d passed, %d failed, %d skipped\n\n", rep.Mode, rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped))
+	fmt.Fprintf(&b, "### hackless %s: %d passed, %d failed, %d skipped\n\n", rep.Name, rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped))
 	b.WriteString("| step | result | time |\n|---|---|---|\n")
 	for _, r := range rep.Results {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.Step, r.Status, seconds(r.Duration))

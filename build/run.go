@@ -20,6 +20,9 @@ import (
 // Options configure a run.
 type Options struct {
 	Mode Mode
+	// Name names the run in the summary and the report files
+	// (_output/hackless/<name>.json, junit_<name>.xml); "" means the mode.
+	Name string
 	// Dir is a directory inside the workspace; "" means the current one.
 	Dir string
 	// Jobs is how many steps run at once; 0 means the number of CPUs.
@@ -68,7 +71,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	ws, err := workspace.Load(ctx, dir, opts.Env)
 	if err != nil {
 		if ctx.Err() != nil {
-			return &Report{Mode: opts.Mode, Interrupted: true}, nil
+			return &Report{Name: runName(opts), Mode: opts.Mode, Interrupted: true}, nil
 		}
 		return nil, &UsageError{Err: err}
 	}
@@ -138,7 +141,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 	}
 	eg.Wait()
-	rep := &Report{Mode: opts.Mode, Root: ws.Root, Duration: time.Since(start), Interrupted: ctx.Err() != nil}
+	rep := &Report{Name: runName(opts), Mode: opts.Mode, Root: ws.Root, Duration: time.Since(start), Interrupted: ctx.Err() != nil}
 	for _, s := range g.order {
 		rep.Results = append(rep.Results, results[s])
 	}
@@ -150,6 +153,13 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		fmt.Fprintf(out.w, "hackless: %v\n", err)
 	}
 	return rep, nil
+}
+
+func runName(opts Options) string {
+	if opts.Name != "" {
+		return opts.Name
+	}
+	return opts.Mode.String()
 }
 
 // skipReason says why s must not run, or "" if it may.
@@ -182,6 +192,8 @@ func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace
 		Duration: time.Since(start),
 		Findings: pass.findings,
 		Changed:  pass.changed,
+		Notes:    pass.notes,
+		Cases:    pass.cases,
 		Log:      pass.log.String(),
 	}
 	switch {
@@ -226,7 +238,7 @@ func AsExitError(rep *Report, err error) error {
 	case err != nil:
 		return &ExitError{Code: ExitFailed, Err: err}
 	case rep.Interrupted:
-		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("%s interrupted", rep.Mode)}
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("%s interrupted", rep.Name)}
 	case rep.ExitCode() != ExitOK:
 		var names []string
 		for _, r := range rep.Results {
@@ -234,7 +246,7 @@ func AsExitError(rep *Report, err error) error {
 				names = append(names, r.Step)
 			}
 		}
-		return &ExitError{Code: rep.ExitCode(), Err: fmt.Errorf("%s failed: %s", rep.Mode, strings.Join(names, ", "))}
+		return &ExitError{Code: rep.ExitCode(), Err: fmt.Errorf("%s failed: %s", rep.Name, strings.Join(names, ", "))}
 	}
 	return nil
 }

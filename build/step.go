@@ -101,6 +101,9 @@ type Finding struct {
 	// Diff is a unified diff of the change the step proposes for this
 	// file, when it proposes one.
 	Diff string `json:",omitempty"`
+	// Detail is more text shown below the message, as a failed test's
+	// output.
+	Detail string `json:",omitempty"`
 }
 
 func (f Finding) String() string {
