@@ -152,7 +152,7 @@ func TestAdoption(t *testing.T) {
 
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 0)
-	wantOutput(t, out, "verify: 4 passed, 0 failed")
+	wantOutput(t, out, "verify: 5 passed, 0 failed")
 
 	// The magefile's own step, as the README shows it, joins verify.
 	testws.Write(t, dir, testws.Files{"magefiles/owners.go": OwnersMagefile})
@@ -167,7 +167,7 @@ func TestAdoption(t *testing.T) {
 	testws.Write(t, dir, testws.Files{"staging/src/example.com/api/OWNERS": "reviewers:\n"})
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 1)
-	wantOutput(t, out, "staging/src/example.com/api/OWNERS:1: no approvers", "verify: 4 passed, 1 failed")
+	wantOutput(t, out, "staging/src/example.com/api/OWNERS:1: no approvers", "verify: 5 passed, 1 failed")
 	os.Remove(filepath.Join(dir, "staging/src/example.com/api/OWNERS"))
 
 	// One defect per step.
@@ -188,11 +188,11 @@ func TestAdoption(t *testing.T) {
 		"go.work: does not use the module in staging/src/example.com/extra",
 		"fix: go tool mage update:gofmt",
 		"fix: go tool mage update:workspace",
-		"to apply every proposed change: go tool mage update:workspace update:gofmt",
+		"to apply every proposed change: go tool mage update:workspace update:gofmt update:tidy",
 		"FAIL",
 	)
 	// tidy runs after workspace but is not skipped by its failure.
-	wantOutput(t, out, "verify: 1 passed, 4 failed, 0 skipped")
+	wantOutput(t, out, "verify: 2 passed, 4 failed, 0 skipped")
 
 	// Each step on its own, and a subset the Kubernetes way and by flag.
 	for _, step := range []string{"gofmt", "vet", "workspace"} {
@@ -218,7 +218,7 @@ func TestAdoption(t *testing.T) {
 	wantOutput(t, out, "wrote go.work", "wrote staging/src/example.com/api/ugly.go", "wrote staging/src/example.com/api/go.mod")
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 1)
-	wantOutput(t, out, "verify: 4 passed, 1 failed", "--- FAIL: vet")
+	wantOutput(t, out, "verify: 5 passed, 1 failed", "--- FAIL: vet")
 	os.Remove(filepath.Join(dir, "staging/src/example.com/client/bad.go"))
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 0)

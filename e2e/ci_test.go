@@ -73,7 +73,7 @@ func TestMatrixShardsRunExactlyVerify(t *testing.T) {
 			}
 		}
 		slices.Sort(ran)
-		if got := strings.Join(ran, " "); got != "gofmt tidy vet workspace" {
+		if got := strings.Join(ran, " "); got != "deps gofmt tidy vet workspace" {
 			t.Errorf("n=%s: the shards ran %q, want each verify step once", n, got)
 		}
 	}

@@ -20,7 +20,7 @@ import (
 var Tidy = &build.Step{
 	Name:   "tidy",
 	Doc:    "every module's go.mod and go.sum are tidy",
-	After:  []*build.Step{Workspace},
+	After:  []*build.Step{Workspace, Deps},
 	Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
 	Writes: []string{"go.mod", "go.sum"},
 	Run:    runTidy,

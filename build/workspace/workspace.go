@@ -39,6 +39,7 @@ type Workspace struct {
 
 	files    once[[]string]
 	packages once[[]*Package]
+	deps     once[[]*Package]
 }
 
 // Module is one module of the workspace.

@@ -85,3 +85,32 @@ func Checkout() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
+
+// Tidy runs go mod tidy, with GOWORK=off, in each of the module
+// directories (root-relative) of dir: it fills go.sum from the module
+// proxy.
+func Tidy(t testing.TB, dir string, modules ...string) {
+	t.Helper()
+	for _, m := range modules {
+		cmd := exec.Command("go", "mod", "tidy")
+		cmd.Dir = filepath.Join(dir, filepath.FromSlash(m))
+		// GOSUMDB=off: the checksum database reachable from the test
+		// machines lacks some old versions the tests use.
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOSUMDB=off")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go mod tidy in %s: %v\n%s", m, err, out)
+		}
+	}
+}
+
+// WithQuote adds real dependencies to the staging workspace: the api module
+// uses rsc.io/quote v1.5.1 and the client module v1.5.2 (rsc.io/quote
+// requires rsc.io/sampler and golang.org/x/text). Run Tidy afterwards.
+func WithQuote(files Files) Files {
+	const api, client = "staging/src/example.com/api/", "staging/src/example.com/client/"
+	files[api+"go.mod"] = strings.Replace(files[api+"go.mod"], "require example.com/client v0.0.0\n", "require (\n\texample.com/client v0.0.0\n\trsc.io/quote v1.5.1\n)\n", 1)
+	files[api+"quote.go"] = "package api\n\nimport \"rsc.io/quote\"\n\n// Quote quotes.\nfunc Quote() string { return quote.Go() }\n"
+	files[client+"go.mod"] = strings.Replace(files[client+"go.mod"], "require example.com/api v0.0.0\n", "require (\n\texample.com/api v0.0.0\n\trsc.io/quote v1.5.2\n)\n", 1)
+	files[client+"quote.go"] = "package client\n\nimport \"rsc.io/quote\"\n\n// Quote quotes.\nfunc Quote() string { return quote.Hello() }\n"
+	return files
+}

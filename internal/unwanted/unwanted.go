@@ -107,6 +107,7 @@ func Line(data []byte, needle string, from int) int {
 // with the edit that resolves it.
 type Problem struct {
 	Module  string // the unwanted module
+	Entry   string // the recorded entry the problem is about, if any
 	Message string
 }
 
@@ -133,7 +134,7 @@ func Compare(spec Spec, recorded, actual Status) []Problem {
 		was, now := recorded.UnwantedReferences[m], actual.UnwantedReferences[m]
 		for _, r := range now {
 			if !slices.Contains(was, r) {
-				out = append(out, Problem{m, fmt.Sprintf("unwanted module %s%s is newly required by %s: avoid the dependency, or record it in status.unwantedReferences[%q] with update:deps", m, reason(m), r, m)})
+				out = append(out, Problem{m, "", fmt.Sprintf("unwanted module %s%s is newly required by %s: avoid the dependency, or record it in status.unwantedReferences[%q] with update:deps", m, reason(m), r, m)})
 			}
 		}
 		var gone []string
@@ -144,19 +145,19 @@ func Compare(spec Spec, recorded, actual Status) []Problem {
 		}
 		switch {
 		case len(gone) > 0 && len(now) == 0:
-			out = append(out, Problem{m, fmt.Sprintf("good news: unwanted module %s is no longer referenced; remove the key %q from status.unwantedReferences so it cannot come back", m, m)})
+			out = append(out, Problem{m, "", fmt.Sprintf("good news: unwanted module %s is no longer referenced; remove the key %q from status.unwantedReferences so it cannot come back", m, m)})
 		case len(gone) > 0:
-			out = append(out, Problem{m, fmt.Sprintf("good news: %s no longer require unwanted module %s; remove %s from status.unwantedReferences[%q]", strings.Join(gone, ", "), m, quoteAll(gone), m)})
+			out = append(out, Problem{m, gone[0], fmt.Sprintf("good news: %s no longer require unwanted module %s; remove %s from status.unwantedReferences[%q]", strings.Join(gone, ", "), m, quoteAll(gone), m)})
 		}
 	}
 	for _, m := range actual.UnwantedVendored {
 		if !slices.Contains(recorded.UnwantedVendored, m) {
-			out = append(out, Problem{m, fmt.Sprintf("unwanted module %s%s is newly vendored: avoid the dependency, or record it in status.unwantedVendored with update:deps", m, reason(m))})
+			out = append(out, Problem{m, "", fmt.Sprintf("unwanted module %s%s is newly vendored: avoid the dependency, or record it in status.unwantedVendored with update:deps", m, reason(m))})
 		}
 	}
 	for _, m := range recorded.UnwantedVendored {
 		if !slices.Contains(actual.UnwantedVendored, m) {
-			out = append(out, Problem{m, fmt.Sprintf("good news: unwanted module %s is no longer vendored; remove %q from status.unwantedVendored", m, m)})
+			out = append(out, Problem{m, m, fmt.Sprintf("good news: unwanted module %s is no longer vendored; remove %q from status.unwantedVendored", m, m)})
 		}
 	}
 	return out

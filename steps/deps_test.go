@@ -1,0 +1,184 @@
+package steps
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// quoteWorkspace is the staging workspace with real dependencies, tidy.
+func quoteWorkspace(t *testing.T) string {
+	t.Helper()
+	dir := testws.New(t, testws.WithQuote(testws.Staging()))
+	testws.Tidy(t, dir, ".", "staging/src/example.com/api", "staging/src/example.com/client")
+	return dir
+}
+
+func findingsOf(rep *build.Report, step string) string {
+	var out []string
+	for _, f := range result(rep, step).Findings {
+		out = append(out, f.String())
+	}
+	return strings.Join(out, "\n")
+}
+
+func wantFinding(t *testing.T, rep *build.Report, step, want, out string) {
+	t.Helper()
+	if !strings.Contains(findingsOf(rep, step), want) {
+		t.Errorf("no finding %q in:\n%s", want, out)
+	}
+}
+
+func TestDepsOneVersionAndLocalReplaces(t *testing.T) {
+	dir := quoteWorkspace(t)
+	// A module no other module requires keeps its own version in go.mod,
+	// although the workspace builds it with the highest.
+	const other = "staging/src/example.com/other/go.mod"
+	testws.Write(t, dir, testws.Files{
+		other: "module example.com/other\n\ngo " + testws.GoVersion + "\n\nrequire rsc.io/quote v1.5.1\n",
+		"staging/src/example.com/other/other.go": "// Package other quotes.\npackage other\n\nimport \"rsc.io/quote\"\n\n// Quote quotes.\nfunc Quote() string { return quote.Glass() }\n",
+	})
+	testws.Tidy(t, dir, "staging/src/example.com/other")
+	replaceIn(t, dir, "go.work", ")", "\t./staging/src/example.com/other\n)")
+	const api = "staging/src/example.com/api/go.mod"
+	replaceIn(t, dir, api, "replace example.com/client => ../client\n", "")
+
+	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
+	wantFinding(t, rep, "deps", other+":5: requires rsc.io/quote v1.5.1, but v1.5.2 is required by go.mod, staging/src/example.com/api/go.mod, staging/src/example.com/client/go.mod", out)
+	wantFinding(t, rep, "deps", api+":6: requires workspace module example.com/client without `replace example.com/client => ../client`", out)
+
+	// update: deps, then tidy for the new go.sum lines.
+	if rep, out := runSteps(t, dir, build.Update, nil, Deps, Tidy); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, api))
+	if !strings.Contains(string(b), "replace example.com/client => ../client") {
+		t.Errorf("go.mod after update:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, other)); !strings.Contains(string(b), "rsc.io/quote v1.5.2") {
+		t.Errorf("go.mod after update:\n%s", b)
+	}
+	if rep, out := runSteps(t, dir, build.Verify, nil, All()...); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("verify after update:\n%s", out)
+	}
+}
+
+func TestDepsReplaces(t *testing.T) {
+	dir := quoteWorkspace(t)
+	const client = "staging/src/example.com/client/go.mod"
+	b, _ := os.ReadFile(filepath.Join(dir, client))
+	os.WriteFile(filepath.Join(dir, client), append(b, []byte(
+		"\nreplace github.com/pkg/errors => github.com/pkg/errors v0.9.1\n"+
+			"\nreplace rsc.io/sampler => rsc.io/sampler v1.2.0\n")...), 0o644)
+	testws.Tidy(t, dir, "staging/src/example.com/client")
+
+	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
+	wantFinding(t, rep, "deps", "replace of github.com/pkg/errors is unused", out)
+	wantFinding(t, rep, "deps", "rsc.io/sampler is pinned to v1.2.0, but v1.3.0 would be selected without the pin, which breaks consumers of this module: go tool mage update:pin rsc.io/sampler v1.3.0", out)
+
+	runSteps(t, dir, build.Update, nil, Deps)
+	b, _ = os.ReadFile(filepath.Join(dir, client))
+	if strings.Contains(string(b), "pkg/errors") || !strings.Contains(string(b), "rsc.io/sampler => rsc.io/sampler v1.2.0") {
+		t.Errorf("update must drop the unused replace and keep the pin (it cannot fix that):\n%s", b)
+	}
+	rep, _ = runSteps(t, dir, build.Verify, nil, Deps)
+	if got := findingsOf(rep, "deps"); strings.Contains(got, "unused") || !strings.Contains(got, "pinned to v1.2.0") {
+		t.Errorf("after update:\n%s", got)
+	}
+}
+
+func TestDepsFork(t *testing.T) {
+	dir := quoteWorkspace(t)
+	const client = "staging/src/example.com/client/go.mod"
+	b, _ := os.ReadFile(filepath.Join(dir, client))
+	os.WriteFile(filepath.Join(dir, client), append(b, []byte("\nreplace rsc.io/quote => rsc.io/quote/v3 v3.1.0\n")...), 0o644)
+	testws.Tidy(t, dir, "staging/src/example.com/client")
+	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
+	wantFinding(t, rep, "deps", "rsc.io/quote is replaced by the fork rsc.io/quote/v3 v3.1.0: revert to the canonical module before merging, or mark the line `// hackless:allow-fork`", out)
+
+	replaceIn(t, dir, client, "rsc.io/quote/v3 v3.1.0", "rsc.io/quote/v3 v3.1.0 // hackless:allow-fork: testing")
+	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
+	if strings.Contains(findingsOf(rep, "deps"), "fork") {
+		t.Errorf("an allowed fork is reported:\n%s", out)
+	}
+}
+
+func TestDepsUnwanted(t *testing.T) {
+	dir := quoteWorkspace(t)
+	testws.Write(t, dir, testws.Files{UnwantedFile: `{
+  "spec": {
+    "pinnedModules": {
+      "rsc.io/sampler": {
+        "version": "v1.2.1",
+        "reason": "testing pins"
+      }
+    },
+    "unwantedModules": {
+      "golang.org/x/text": "testing",
+      "rsc.io/sampler": "unmaintained"
+    }
+  },
+  "status": {
+    "unwantedReferences": {
+      "golang.org/x/text": [
+        "example.com/gone",
+        "rsc.io/sampler"
+      ]
+    }
+  }
+}
+`})
+	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
+	for _, want := range []string{
+		"rsc.io/sampler is pinned to v1.2.1 (testing pins) but v1.3.0 is selected",
+		"unwanted module rsc.io/sampler (unmaintained) is newly required by rsc.io/quote",
+		`good news: example.com/gone no longer require unwanted module golang.org/x/text; remove "example.com/gone" from status.unwantedReferences["golang.org/x/text"]`,
+		"unwanted module rsc.io/sampler (unmaintained) is newly vendored",
+		"unwanted module golang.org/x/text (testing) is newly vendored",
+	} {
+		wantFinding(t, rep, "deps", want, out)
+	}
+	if !strings.Contains(findingsOf(rep, "deps"), UnwantedFile+":17: good news") {
+		t.Errorf("the stale reference is not pointed at its line:\n%s", out)
+	}
+
+	runSteps(t, dir, build.Update, nil, Deps)
+	b, _ := os.ReadFile(filepath.Join(dir, UnwantedFile))
+	want := `"status": {
+    "unwantedReferences": {
+      "golang.org/x/text": [
+        "rsc.io/sampler"
+      ],
+      "rsc.io/sampler": [
+        "rsc.io/quote"
+      ]
+    },
+    "unwantedVendored": [
+      "golang.org/x/text",
+      "rsc.io/sampler"
+    ]
+  }`
+	if !strings.Contains(string(b), want) || !strings.Contains(string(b), `"reason": "testing pins"`) {
+		t.Errorf("status after update:\n%s", b)
+	}
+	rep, _ = runSteps(t, dir, build.Verify, nil, Deps)
+	if got := findingsOf(rep, "deps"); strings.Contains(got, "newly") || strings.Contains(got, "good news") || !strings.Contains(got, "pinned to v1.2.1") {
+		t.Errorf("after update only the pin is left:\n%s", got)
+	}
+
+	// A workspace module that requires an unwanted module itself.
+	replaceIn(t, dir, UnwantedFile, `"rsc.io/sampler": "unmaintained"`, `"rsc.io/sampler": "unmaintained",
+      "rsc.io/quote": "no quotes"`)
+	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
+	wantFinding(t, rep, "deps", "unwanted module rsc.io/quote (no quotes) is newly required by example.com/api", out)
+	wantFinding(t, rep, "deps", "unwanted module rsc.io/quote (no quotes) is newly required by example.com/client", out)
+
+	// A malformed file names its line.
+	replaceIn(t, dir, UnwantedFile, `"spec": {`, `"spec": {,`)
+	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
+	wantFinding(t, rep, "deps", UnwantedFile+": "+UnwantedFile+":2: invalid character ','", out)
+}
