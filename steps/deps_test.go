@@ -39,7 +39,7 @@ func TestDepsOneVersionAndLocalReplaces(t *testing.T) {
 	// although the workspace builds it with the highest.
 	const other = "staging/src/example.com/other/go.mod"
 	testws.Write(t, dir, testws.Files{
-		other: "module example.com/other\n\ngo " + testws.GoVersion + "\n\nrequire rsc.io/quote v1.5.1\n",
+		other:                                    "module example.com/other\n\ngo " + testws.GoVersion + "\n\nrequire rsc.io/quote v1.5.1\n",
 		"staging/src/example.com/other/other.go": "// Package other quotes.\npackage other\n\nimport \"rsc.io/quote\"\n\n// Quote quotes.\nfunc Quote() string { return quote.Glass() }\n",
 	})
 	testws.Tidy(t, dir, "staging/src/example.com/other")
