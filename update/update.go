@@ -34,3 +34,18 @@ func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
 func run(ctx context.Context, s *build.Step) error {
 	return build.Main(ctx, build.Options{Mode: build.Update}, s)
 }
+
+// Pin pins a dependency at a tag, branch or commit across the workspace.
+// MODULE[=REPLACEMENT] REF: the ref is resolved to a version, required in
+// every workspace module whose build list has the module (the root module
+// when none does), with `replace MODULE => REPLACEMENT VERSION` for a fork,
+// and those modules are tidied in dependency order. A ref that does not
+// exist changes nothing. Example: go tool mage update:pin golang.org/x/text
+// v0.21.0.
+func Pin(ctx context.Context, module, ref string) error {
+	spec, err := steps.ParsePin(module, ref)
+	if err != nil {
+		return build.AsExitError(nil, err)
+	}
+	return build.Main(ctx, build.Options{Mode: build.Update}, steps.Pin(spec))
+}
