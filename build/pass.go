@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/hackless/hackless/build/hermetic"
 	"github.com/hackless/hackless/build/internal/atomicfile"
@@ -34,6 +37,7 @@ type Pass struct {
 	changed  []string
 	notes    []string
 	cases    []JUnitCase
+	proposed bool // a change was proposed and, in Verify mode, not made
 	log      bytes.Buffer
 }
 
@@ -152,6 +156,9 @@ func (p *Pass) Propose(rel string, content []byte, why string) error {
 	if old == nil {
 		line = 0
 	}
+	p.mu.Lock()
+	p.proposed = true
+	p.mu.Unlock()
 	p.Report(Finding{
 		Pos:     Position{File: rel, Line: line},
 		Message: why,
@@ -162,9 +169,131 @@ func (p *Pass) Propose(rel string, content []byte, why string) error {
 
 func (p *Pass) mayWrite(rel string) bool {
 	for _, pat := range p.Step.Writes {
-		if ok, _ := path.Match(pat, path.Base(rel)); ok {
+		if strings.HasSuffix(pat, "/") {
+			if strings.HasPrefix(rel+"/", pat) {
+				return true
+			}
+		} else if ok, _ := path.Match(pat, path.Base(rel)); ok {
 			return true
 		}
 	}
 	return false
+}
+
+// maxTreeFindings bounds the per-file findings of ProposeTree.
+const maxTreeFindings = 50
+
+// ProposeTree says that the root-relative directory rel should hold
+// exactly the tree at dir, which the step built on the same file system
+// (under Env.TempDir()). In Verify mode every added, removed or changed
+// file is a finding (changed text files with a diff), up to a bound. In
+// Update mode the old tree is moved aside, dir is renamed into its place,
+// and the old tree is removed: readers see the old tree or the new one.
+func (p *Pass) ProposeTree(rel, dir, why string) error {
+	rel = strings.TrimSuffix(filepath.ToSlash(rel), "/")
+	if !p.mayWrite(rel + "/x") {
+		return fmt.Errorf("step %s proposed the tree %s/, which its Writes %q do not cover", p.Step.Name, rel, p.Step.Writes)
+	}
+	abs := p.Workspace.Abs(rel)
+	diffs, err := diffTrees(abs, dir)
+	if err != nil {
+		return err
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	if p.Mode == Update {
+		old := abs + ".hackless-old"
+		os.RemoveAll(old)
+		if err := os.Rename(abs, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := os.Rename(dir, abs); err != nil {
+			os.Rename(old, abs)
+			return fmt.Errorf("replace %s: %w", rel, err)
+		}
+		if err := os.RemoveAll(old); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.changed = append(p.changed, rel+"/")
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Lock()
+	p.proposed = true
+	p.mu.Unlock()
+	for i, d := range diffs {
+		if i == maxTreeFindings {
+			p.Reportf(Position{File: rel + "/"}, "%s: %d more files differ", why, len(diffs)-i)
+			break
+		}
+		f := Finding{Pos: Position{File: path.Join(rel, d.name)}, Message: why + ": " + d.what}
+		if d.what == "would be changed" && utf8.Valid(d.old) && utf8.Valid(d.new) {
+			f.Diff = string(diff.Diff(f.Pos.File, d.old, f.Pos.File+" (updated)", d.new))
+			f.Pos.Line = diff.FirstChange(d.old, d.new)
+		}
+		p.Report(f)
+	}
+	return nil
+}
+
+type treeDiff struct {
+	name     string
+	what     string
+	old, new []byte
+}
+
+// diffTrees compares the files under two directories; a missing directory
+// is empty.
+func diffTrees(oldDir, newDir string) ([]treeDiff, error) {
+	oldFiles, err := readTree(oldDir)
+	if err != nil {
+		return nil, err
+	}
+	newFiles, err := readTree(newDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []treeDiff
+	for _, name := range slices.Sorted(maps.Keys(newFiles)) {
+		o, ok := oldFiles[name]
+		switch {
+		case !ok:
+			out = append(out, treeDiff{name: name, what: "would be added"})
+		case !bytes.Equal(o, newFiles[name]):
+			out = append(out, treeDiff{name: name, what: "would be changed", old: o, new: newFiles[name]})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(oldFiles)) {
+		if _, ok := newFiles[name]; !ok {
+			out = append(out, treeDiff{name: name, what: "would be removed"})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b treeDiff) int { return strings.Compare(a.name, b.name) })
+	return out, nil
+}
+
+// readTree reads every regular file under dir, by slash path.
+func readTree(dir string) (map[string][]byte, error) {
+	files := make(map[string][]byte)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return filepath.SkipAll
+			}
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	return files, err
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
@@ -204,7 +203,7 @@ func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace
 	case len(res.Findings) > 0:
 		res.Status = Failed
 	}
-	if opts.Mode == Verify && s.Fixable() && slices.ContainsFunc(res.Findings, func(f Finding) bool { return f.Diff != "" }) {
+	if opts.Mode == Verify && s.Fixable() && pass.proposed {
 		res.Fix = FixCommand(opts.FixCommand, s)
 	}
 	return res

@@ -308,3 +308,45 @@ func TestConsoleStatusLine(t *testing.T) {
 		t.Errorf("status line drawn when not a terminal:\n%q", out)
 	}
 }
+
+func TestProposeTree(t *testing.T) {
+	dir := tinyWorkspace(t)
+	testws.Write(t, dir, testws.Files{"tree/keep.txt": "same\n", "tree/old.txt": "gone\n", "tree/sub/edit.txt": "a\nb\n"})
+	step := &Step{Name: "tree", Writes: []string{"tree/"}, Run: func(p *Pass) error {
+		next, err := os.MkdirTemp(p.Env.TempDir(), "tree-")
+		if err != nil {
+			return err
+		}
+		testws.Write(t, next, testws.Files{"keep.txt": "same\n", "new.txt": "fresh\n", "sub/edit.txt": "a\nB\n"})
+		return p.ProposeTree("tree", next, "tree is stale")
+	}}
+	rep, out := run(t, dir, Options{Mode: Verify}, step)
+	var got []string
+	for _, f := range rep.Results[0].Findings {
+		got = append(got, f.String())
+	}
+	want := "tree/new.txt: tree is stale: would be added\ntree/old.txt: tree is stale: would be removed\ntree/sub/edit.txt:2: tree is stale: would be changed"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("findings:\n%s\nwant:\n%s\n%s", strings.Join(got, "\n"), want, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tree", "old.txt")); err != nil {
+		t.Error("verify changed the tree")
+	}
+
+	rep, out = run(t, dir, Options{Mode: Update}, step)
+	if rep.ExitCode() != ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tree", "old.txt")); err == nil {
+		t.Error("update kept a removed file")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "tree", "sub", "edit.txt")); string(b) != "a\nB\n" {
+		t.Errorf("edit.txt = %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tree.hackless-old")); err == nil {
+		t.Error("the old tree was left behind")
+	}
+	if rep, _ = run(t, dir, Options{Mode: Verify}, step); rep.ExitCode() != ExitOK {
+		t.Error("verify fails after update")
+	}
+}

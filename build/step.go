@@ -34,9 +34,10 @@ type Step struct {
 	// Inputs declares what the step reads; results depend on nothing else.
 	Inputs Inputs
 	// Writes lists the base-name patterns (path.Match syntax, as "go.mod"
-	// or "*.go") of the files the step may change. A step that writes has
-	// an update form; one with no Writes only checks. Proposing a file that
-	// matches no pattern is an error.
+	// or "*.go") of the files the step may change, or whole trees as
+	// root-relative directories ending in a slash ("vendor/"). A step that
+	// writes has an update form; one with no Writes only checks. Proposing
+	// a file that matches no pattern is an error.
 	Writes []string
 	// Run does the work.
 	Run func(*Pass) error
@@ -127,6 +128,13 @@ func writesOverlap(a, b []string) bool {
 }
 
 func patternsOverlap(p, q string) bool {
+	pt, qt := strings.HasSuffix(p, "/"), strings.HasSuffix(q, "/")
+	switch {
+	case pt && qt: // two trees: one holds the other
+		return strings.HasPrefix(p, q) || strings.HasPrefix(q, p)
+	case pt || qt: // a tree may hold a file of any name
+		return true
+	}
 	pm, qm := strings.ContainsAny(p, "*?["), strings.ContainsAny(q, "*?[")
 	switch {
 	case !pm && !qm:

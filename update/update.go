@@ -31,6 +31,16 @@ func Gofmt(ctx context.Context) error { return run(ctx, steps.Gofmt) }
 // workspace modules it requires; update:workspace runs first.
 func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
 
+// Deps fixes what verify:deps finds that is mechanical. It aligns versions
+// to the highest, adds local replaces, drops unused version replaces and
+// rewrites the status section of hack/unwanted-dependencies.json; it says
+// what it cannot fix. Run update:tidy after it (update does).
+func Deps(ctx context.Context) error { return run(ctx, steps.Deps) }
+
+// Vendor replaces vendor/ with what go work vendor writes. It does nothing
+// in a workspace that does not vendor.
+func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
+
 func run(ctx context.Context, s *build.Step) error {
 	return build.Main(ctx, build.Options{Mode: build.Update}, s)
 }

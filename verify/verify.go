@@ -38,6 +38,18 @@ func Vet(ctx context.Context) error { return run(ctx, steps.Vet) }
 // update:tidy.
 func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
 
+// Deps checks the dependencies of every workspace module. One version of
+// each external module across all modules; a local replace for every
+// required workspace module; no unused or outdated version replaces; no
+// forks unless marked // hackless:allow-fork; and, when
+// hack/unwanted-dependencies.json exists, its pinned modules and its
+// status ratchet. Fix: update:deps (what is mechanical).
+func Deps(ctx context.Context) error { return run(ctx, steps.Deps) }
+
+// Vendor checks that vendor/ holds exactly what go work vendor writes. A
+// workspace without vendor/ passes. Fix: update:vendor.
+func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
+
 func run(ctx context.Context, s *build.Step) error {
 	return build.Main(ctx, build.Options{Mode: build.Verify}, s)
 }

@@ -1,0 +1,51 @@
+package steps
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/internal/testws"
+)
+
+func TestVendorNotUsed(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	rep, out := runSteps(t, dir, build.Verify, nil, Vendor)
+	if rep.ExitCode() != build.ExitOK || !strings.Contains(out, "vendoring is not used") {
+		t.Errorf("a workspace without vendor/:\n%s", out)
+	}
+}
+
+func TestVendor(t *testing.T) {
+	dir := quoteWorkspace(t)
+	testws.Run(t, dir, "go", "work", "vendor")
+	if rep, out := runSteps(t, dir, build.Verify, nil, All()...); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("verify on a freshly vendored workspace:\n%s", out)
+	}
+	quote := filepath.Join(dir, "vendor", "rsc.io", "quote", "quote.go")
+	b, _ := os.ReadFile(quote)
+	os.WriteFile(quote, append(b, []byte("\n// tampered\n")...), 0o644)
+	os.WriteFile(filepath.Join(dir, "vendor", "rsc.io", "stray.go"), []byte("package stray\n"), 0o644)
+
+	rep, out := runSteps(t, dir, build.Verify, nil, Vendor)
+	got := findingsOf(rep, "vendor")
+	for _, want := range []string{"vendor/rsc.io/quote/quote.go:", "vendor/ is stale: would be changed", "vendor/rsc.io/stray.go: vendor/ is stale: would be removed"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no finding %q:\n%s", want, out)
+		}
+	}
+	if r := result(rep, "vendor"); r.Fix != "go tool mage update:vendor" {
+		t.Errorf("fix = %q", r.Fix)
+	}
+	if rep, out := runSteps(t, dir, build.Update, nil, Vendor); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	if rep, out := runSteps(t, dir, build.Verify, nil, Vendor); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("verify after update:\n%s", out)
+	}
+	if b2, _ := os.ReadFile(quote); string(b2) != string(b) {
+		t.Error("update did not restore the vendored file")
+	}
+}
