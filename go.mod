@@ -6,6 +6,7 @@ tool github.com/magefile/mage
 
 require (
 	github.com/fatih/color v1.19.0
+	github.com/google/licensecheck v0.3.1
 	github.com/magefile/mage v1.17.2
 	github.com/mattn/go-isatty v0.0.20
 	golang.org/x/mod v0.42.0

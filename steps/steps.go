@@ -14,7 +14,7 @@ import (
 
 // All returns every step, in the order the summary lists them.
 func All() []*build.Step {
-	return []*build.Step{Workspace, Deps, Gofmt, Vet, Tidy, Vendor}
+	return []*build.Step{Workspace, Deps, Gofmt, Vet, Tidy, Vendor, Licenses}
 }
 
 // goModFiles are the inputs of every step that depends on the module graph.

@@ -41,6 +41,11 @@ func Deps(ctx context.Context) error { return run(ctx, steps.Deps) }
 // in a workspace that does not vendor.
 func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
 
+// Licenses rewrites the LICENSES/ database of the shipped dependencies. To
+// start one in a repository without it: mkdir LICENSES && go tool mage
+// update:licenses.
+func Licenses(ctx context.Context) error { return run(ctx, steps.Licenses) }
+
 func run(ctx context.Context, s *build.Step) error {
 	return build.Main(ctx, build.Options{Mode: build.Update}, s)
 }

@@ -50,6 +50,15 @@ func Deps(ctx context.Context) error { return run(ctx, steps.Deps) }
 // workspace without vendor/ passes. Fix: update:vendor.
 func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
 
+// Licenses checks the licenses of the dependencies the workspace ships.
+// Each module of the package closure of the workspace's non-test packages
+// needs an allowed license (CNCF's allowlist plus Apache-2.0, or
+// hack/license-policy.json); failures name the module, the license found
+// and the import chain. With a LICENSES/ directory, it must hold
+// Kubernetes's database of those licenses. Fix: update:licenses (the
+// database).
+func Licenses(ctx context.Context) error { return run(ctx, steps.Licenses) }
+
 func run(ctx context.Context, s *build.Step) error {
 	return build.Main(ctx, build.Options{Mode: build.Verify}, s)
 }

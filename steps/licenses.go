@@ -1,0 +1,253 @@
+package steps
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/internal/licenses"
+)
+
+// LicensePolicyFile is where Licenses looks for its policy unless
+// HACKLESS_LICENSE_POLICY names another file. It is JSON:
+//
+//	{"allowed": ["Apache-2.0", "MIT"], "overrides": {"example.com/m": "MIT"}}
+//
+// allowed replaces the default allowlist (CNCF's plus Apache-2.0);
+// overrides name the license of modules the classifier cannot decide.
+const LicensePolicyFile = "hack/license-policy.json"
+
+// Licenses checks the licenses of the dependencies the workspace ships:
+// the modules of every package its non-test packages import, directly or
+// not (go list -deps), not the whole module graph, where tool-only modules
+// would count. Each module's license file is found as Kubernetes finds it
+// and identified with github.com/google/licensecheck (at least 75% of the
+// file must be known license text, as on pkg.go.dev); a license that is not
+// allowed, or not identified, fails with the module, what was found, and
+// the import chain that pulls it in.
+//
+// When the repository keeps a LICENSES/ directory, it must also hold
+// Kubernetes's database: LICENSES/vendor/<module>/LICENSE for each of those
+// modules (banner, license text, path and MD5 of the license file) and
+// LICENSES/LICENSE for the repository's own license. Update rewrites it. To
+// start a database: mkdir LICENSES && go tool mage update:licenses.
+var Licenses = &build.Step{
+	Name:  "licenses",
+	Doc:   "shipped dependencies have allowed licenses, recorded in LICENSES/",
+	After: []*build.Step{Workspace, Deps, Tidy, Gofmt, Vendor},
+	Inputs: build.Inputs{
+		Files: append([]string{"**/*.go", "LICENSE", "LICENSES/**", "vendor/**", LicensePolicyFile}, goModFiles...),
+		Env:   []string{"HACKLESS_LICENSE_POLICY"},
+		Tools: []string{"go"},
+	},
+	Writes: []string{"LICENSES/vendor/", "LICENSE"},
+	Run:    runLicenses,
+}
+
+// shipped is a dependency module and how the workspace reaches it.
+type shipped struct {
+	path, version, dir string
+	chain              []*workspace.Package // from a workspace package to the first package of the module
+}
+
+func runLicenses(pass *build.Pass) error {
+	ws := pass.Workspace
+	policy, policyFile, err := loadPolicy(pass)
+	if err != nil || policy == nil && policyFile != "" {
+		return err
+	}
+	mods, err := shippedModules(pass)
+	if err != nil {
+		return err
+	}
+	keep := dirExists(ws.Abs("LICENSES"))
+	var tree string
+	if keep {
+		tmp, err := os.MkdirTemp(pass.Env.TempDir(), "licenses-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		tree = filepath.Join(tmp, "vendor")
+		if err := os.MkdirAll(tree, 0o755); err != nil {
+			return err
+		}
+	}
+	count := make(map[string]int)
+	for _, m := range mods {
+		var f *licenses.File
+		if m.dir != "" {
+			if f, err = licenses.Find(m.dir); err != nil {
+				return err
+			}
+		}
+		var ids []string
+		found := "no license file"
+		switch {
+		case m.dir == "":
+			found = "no module directory (run go tool mage deps:download)"
+		case f != nil:
+			var cov float64
+			ids, cov = licenses.Identify(f.Data)
+			found = strings.Join(ids, " AND ")
+			if ids == nil {
+				found = fmt.Sprintf("an unidentified license (%s: %.0f%% known license text)", f.Name, cov)
+			}
+		}
+		if o := policy.Overrides[m.path]; o != "" {
+			ids, found = []string{o}, o+" (override)"
+		}
+		for _, id := range ids {
+			count[id]++
+		}
+		if !policy.Allows(ids) {
+			pass.Report(build.Finding{
+				Pos: chainPosition(ws, m),
+				Message: fmt.Sprintf("%s %s: %s is not allowed; drop the dependency, or allow it in %s (\"allowed\", or \"overrides\" for a license the classifier cannot decide); pulled in by %s",
+					m.path, m.version, found, policyFile, chainString(m.chain)),
+			})
+		}
+		if keep && f != nil {
+			dst := filepath.Join(tree, filepath.FromSlash(m.path), "LICENSE")
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, licenses.Entry(m.path, f), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	var summary []string
+	for _, id := range slices.Sorted(maps.Keys(count)) {
+		summary = append(summary, fmt.Sprintf("%s %d", id, count[id]))
+	}
+	pass.Notef("%d shipped dependency modules: %s", len(mods), strings.Join(summary, ", "))
+	if !keep {
+		pass.Notef("no LICENSES/ directory, so no database is kept (to start one: mkdir LICENSES && go tool mage update:licenses)")
+		return nil
+	}
+	if data, err := pass.ReadFile("LICENSE"); err == nil {
+		if err := pass.Propose("LICENSES/LICENSE", licenses.RootEntry(ws.Modules[0].Path, data), "LICENSES/LICENSE does not hold the repository's LICENSE"); err != nil {
+			return err
+		}
+	}
+	return pass.ProposeTree("LICENSES/vendor", tree, "LICENSES/vendor is stale")
+}
+
+// loadPolicy reads the policy file; a malformed one is a finding, and a
+// missing default one means the default policy.
+func loadPolicy(pass *build.Pass) (*licenses.Policy, string, error) {
+	name := pass.Env.Get("HACKLESS_LICENSE_POLICY")
+	explicit := name != ""
+	if !explicit {
+		name = LicensePolicyFile
+	}
+	data, err := pass.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return &licenses.Policy{}, name, nil
+	}
+	if err != nil {
+		return nil, name, &build.UsageError{Err: fmt.Errorf("HACKLESS_LICENSE_POLICY: %w", err)}
+	}
+	p, err := licenses.ParsePolicy(name, data)
+	if err != nil {
+		pass.Reportf(build.Position{File: name}, "%v", err)
+		return nil, name, nil
+	}
+	return p, name, nil
+}
+
+// shippedModules finds the dependency modules of the workspace's package
+// closure, each with the shortest import chain that reaches it.
+func shippedModules(pass *build.Pass) ([]*shipped, error) {
+	ws := pass.Workspace
+	pkgs, err := ws.Deps(pass.Context())
+	if err != nil {
+		return nil, err
+	}
+	byPath := make(map[string]*workspace.Package, len(pkgs))
+	var queue []*workspace.Package
+	parent := make(map[*workspace.Package]*workspace.Package)
+	seen := make(map[*workspace.Package]bool)
+	for _, p := range pkgs {
+		byPath[p.ImportPath] = p
+		if p.Module != nil && p.Module.Main {
+			queue = append(queue, p)
+			seen[p] = true
+		}
+	}
+	mods := make(map[string]*shipped)
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if p.Module != nil && !p.Module.Main && mods[p.Module.Path] == nil {
+			s := &shipped{path: p.Module.Path, version: p.Module.Version, dir: p.Module.Dir}
+			if p.Module.Replace != nil {
+				s.version, s.dir = p.Module.Replace.Version, p.Module.Replace.Dir
+			}
+			if s.dir == "" && dirExists(ws.Abs("vendor/"+s.path)) {
+				s.dir = ws.Abs("vendor/" + s.path)
+			}
+			for q := p; q != nil; q = parent[q] {
+				s.chain = append([]*workspace.Package{q}, s.chain...)
+			}
+			mods[s.path] = s
+		}
+		for _, imp := range p.Imports {
+			if q := byPath[imp]; q != nil && !seen[q] {
+				seen[q], parent[q] = true, p
+				queue = append(queue, q)
+			}
+		}
+	}
+	var out []*shipped
+	for _, k := range slices.Sorted(maps.Keys(mods)) {
+		out = append(out, mods[k])
+	}
+	return out, nil
+}
+
+func chainString(chain []*workspace.Package) string {
+	var s []string
+	for _, p := range chain {
+		s = append(s, p.ImportPath)
+	}
+	return strings.Join(s, " -> ")
+}
+
+// chainPosition points at the requirement, in the go.mod of the workspace
+// module where the chain starts, of the first dependency module on it.
+func chainPosition(ws *workspace.Workspace, s *shipped) build.Position {
+	if len(s.chain) < 2 || s.chain[0].Module == nil {
+		return build.Position{}
+	}
+	m := ws.ModuleByPath(s.chain[0].Module.Path)
+	if m == nil {
+		return build.Position{}
+	}
+	first := s.path
+	for _, p := range s.chain {
+		if p.Module != nil && !p.Module.Main {
+			first = p.Module.Path
+			break
+		}
+	}
+	for _, r := range m.File.Require {
+		if r.Mod.Path == first {
+			return build.Position{File: m.GoModRel(), Line: lineOf(r.Syntax)}
+		}
+	}
+	return build.Position{File: m.GoModRel()}
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
