@@ -31,7 +31,9 @@ func Main(ctx context.Context, opts Options, steps ...*Step) error {
 	defer stop()
 	if opts.Out == nil {
 		opts.Out = os.Stdout
-		opts.Terminal = isTerminal(os.Stdout)
+	}
+	if f, ok := opts.Out.(*os.File); ok {
+		opts.Terminal = isTerminal(f)
 		opts.Color = opts.Terminal && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	}
 	if opts.Jobs == 0 {

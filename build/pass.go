@@ -17,9 +17,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/hackless/hackless/build/hermetic"
-	"github.com/hackless/hackless/build/internal/atomicfile"
 	"github.com/hackless/hackless/build/internal/diff"
 	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/internal/atomicfile"
 )
 
 // A Pass is a step's only door to the engine during one run.

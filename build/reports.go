@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hackless/hackless/build/internal/atomicfile"
+	"github.com/hackless/hackless/internal/atomicfile"
 )
 
 // ReportDir returns where runs under root keep their reports:

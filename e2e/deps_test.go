@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// freshModCache returns an empty module cache directory, removed (it is
+// read-only) when the test ends.
+func freshModCache(t *testing.T) string {
+	dir := filepath.Join(t.TempDir(), "modcache")
+	t.Cleanup(func() {
+		cmd := exec.Command("go", "clean", "-modcache")
+		cmd.Env = append(os.Environ(), "GOMODCACHE="+dir)
+		cmd.Run()
+	})
+	return dir
+}
+
+var tableRow = regexp.MustCompile(`(?m)^(\w+)\s+(ok|FAIL|skipped)\s`)
+
+func TestDownloadThenOffline(t *testing.T) {
+	dir := adopter(t)
+	online, code := mage(t, dir, nil, "verify")
+	wantCode(t, online, code, 0)
+
+	// Without a download, an empty cache and no network cannot work: the
+	// check below can fail.
+	empty := freshModCache(t)
+	if out, code := mage(t, dir, []string{"GOMODCACHE=" + empty, "GOPROXY=off"}, "verify"); code == 0 {
+		t.Fatalf("verify passed offline with an empty module cache:\n%s", out)
+	}
+
+	cache := freshModCache(t)
+	out, code := mage(t, dir, []string{"GOMODCACHE=" + cache}, "deps:download")
+	wantCode(t, out, code, 0)
+	offline, code := mage(t, dir, []string{"GOMODCACHE=" + cache, "GOPROXY=off"}, "verify")
+	wantCode(t, offline, code, 0)
+	if a, b := tableRow.FindAllString(online, -1), tableRow.FindAllString(offline, -1); len(a) == 0 || len(a) != len(b) {
+		t.Errorf("online and offline results differ:\n%s\n%s", online, offline)
+	} else {
+		for i := range a {
+			if a[i] != b[i] {
+				t.Errorf("online %q, offline %q", a[i], b[i])
+			}
+		}
+	}
+}
+
+func TestReviewTarget(t *testing.T) {
+	dir := adopter(t)
+	out, code := mage(t, dir, nil, "deps:review", "-base=HEAD")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, "## Dependency review against HEAD", "| before |")
+	out, code = mage(t, dir, nil, "deps:review", "-base=HEAD", "-json")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, `"Base": "HEAD"`)
+}
