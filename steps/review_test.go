@@ -13,7 +13,9 @@ import (
 func TestReview(t *testing.T) {
 	dir := quoteWorkspace(t)
 	testws.Git(t, dir)
-	git := func(args ...string) { testws.Run(t, dir, "git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...) }
+	git := func(args ...string) {
+		testws.Run(t, dir, "git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+	}
 	git("checkout", "-q", "-b", "feature")
 
 	// A commit that adds a dependency at a pseudo-version, with a reason.
