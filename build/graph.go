@@ -14,6 +14,25 @@ type graph struct {
 	dependents map[*Step][]*Step // the inverse of preds
 }
 
+// schedule returns the edges a run in mode must wait on: in Update mode
+// Requires and After; in Verify mode, where nothing is written, only
+// Requires, so that steps ordered only for their writes run in parallel.
+func (g *graph) schedule(mode Mode) (preds, dependents map[*Step][]*Step) {
+	if mode == Update {
+		return g.preds, g.dependents
+	}
+	preds, dependents = make(map[*Step][]*Step), make(map[*Step][]*Step)
+	for _, s := range g.order {
+		for _, r := range s.Requires {
+			if !slices.Contains(preds[s], r) {
+				preds[s] = append(preds[s], r)
+				dependents[r] = append(dependents[r], s)
+			}
+		}
+	}
+	return preds, dependents
+}
+
 // UsageError is a mistake in how hackless was called or configured: an
 // unknown step, a cycle, a malformed file. It ends the run with exit code 2
 // before any step starts.

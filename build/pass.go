@@ -167,6 +167,33 @@ func (p *Pass) Propose(rel string, content []byte, why string) error {
 	return nil
 }
 
+// Remove says that the root-relative file rel should not exist, and why.
+// In Verify mode that is a finding; in Update mode the file is removed.
+func (p *Pass) Remove(rel, why string) error {
+	rel = filepath.ToSlash(rel)
+	if !p.mayWrite(rel) {
+		return fmt.Errorf("step %s proposed to remove %s, which its Writes %q do not cover", p.Step.Name, rel, p.Step.Writes)
+	}
+	abs := p.Workspace.Abs(rel)
+	if _, err := os.Lstat(abs); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if p.Mode == Update {
+		if err := os.Remove(abs); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.changed = append(p.changed, rel+" (removed)")
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Lock()
+	p.proposed = true
+	p.mu.Unlock()
+	p.Report(Finding{Pos: Position{File: rel}, Message: why + ": would be removed"})
+	return nil
+}
+
 func (p *Pass) mayWrite(rel string) bool {
 	for _, pat := range p.Step.Writes {
 		if strings.HasSuffix(pat, "/") {

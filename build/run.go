@@ -83,8 +83,9 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 
 	results := make(map[*Step]*Result, len(g.order))
 	pending := make(map[*Step]int, len(g.order))
+	preds, dependents := g.schedule(opts.Mode)
 	for _, s := range g.order {
-		pending[s] = len(g.preds[s])
+		pending[s] = len(preds[s])
 	}
 	var eg errgroup.Group
 	eg.SetLimit(jobs)
@@ -133,7 +134,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		if res.Status == Failed {
 			failed = true
 		}
-		for _, d := range g.dependents[s] {
+		for _, d := range dependents[s] {
 			if pending[d]--; pending[d] == 0 {
 				ready = append(ready, d)
 			}

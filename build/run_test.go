@@ -98,9 +98,27 @@ func TestRunAfterDoesNotSkip(t *testing.T) {
 		}
 		return nil
 	}}
-	rep, _ := run(t, dir, Options{Jobs: 4}, second, first)
+	rep, _ := run(t, dir, Options{Mode: Update, Jobs: 4}, second, first)
 	if got, want := statuses(rep), "first=FAIL second=ok"; got != want {
 		t.Errorf("statuses = %s, want %s", got, want)
+	}
+}
+
+func TestRunVerifyIgnoresAfter(t *testing.T) {
+	dir := tinyWorkspace(t)
+	release := make(chan struct{})
+	first := &Step{Name: "first", Run: func(p *Pass) error {
+		select {
+		case <-release:
+			return nil
+		case <-time.After(10 * time.Second):
+			return errors.New("second never ran alongside")
+		}
+	}}
+	second := &Step{Name: "second", After: []*Step{first}, Run: func(p *Pass) error { close(release); return nil }}
+	rep, out := run(t, dir, Options{Mode: Verify, Jobs: 2}, first, second)
+	if rep.ExitCode() != ExitOK {
+		t.Errorf("verify waited on After:\n%s", out)
 	}
 }
 

@@ -26,10 +26,12 @@ type Step struct {
 	// Requires lists the steps that must succeed before this one runs; they
 	// join the run when this step does, and their failure skips this step.
 	Requires []*Step
-	// After lists steps that, when they are part of the same run, end
-	// before this one starts. It only orders: an After step is not pulled
-	// into the run, and its failure does not skip this one. Two steps that
-	// may write the same file must be ordered by Requires or After.
+	// After lists steps that, when they are part of the same update run,
+	// end before this one starts. It only orders writes: an After step is
+	// not pulled into the run, its failure does not skip this one, and in
+	// a verify run, which writes nothing, it does not order at all. Two
+	// steps that may write the same file must be ordered by Requires or
+	// After.
 	After []*Step
 	// Inputs declares what the step reads; results depend on nothing else.
 	Inputs Inputs

@@ -41,7 +41,7 @@ const LicensePolicyFile = "hack/license-policy.json"
 var Licenses = &build.Step{
 	Name:  "licenses",
 	Doc:   "shipped dependencies have allowed licenses, recorded in LICENSES/",
-	After: []*build.Step{Workspace, Deps, Tidy, Gofmt, Vendor},
+	After: []*build.Step{Workspace, Deps, Tidy, Codegen, Boilerplate, Spelling, Lint, Gofmt, Vendor},
 	Inputs: build.Inputs{
 		Files: append([]string{"**/*.go", "LICENSE", "LICENSES/**", "vendor/**", LicensePolicyFile}, goModFiles...),
 		Env:   []string{"HACKLESS_LICENSE_POLICY"},

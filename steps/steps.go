@@ -13,8 +13,14 @@ import (
 )
 
 // All returns every step, in the order the summary lists them.
+//
+// In an update run, steps that may write the same files run in this
+// order, which their After fields spell out: workspace, deps, tidy,
+// codegen, boilerplate, spelling, lint, gofmt, vendor, licenses. Generated
+// code gets its header, then its spelling and lint fixes, then formatting,
+// before vendor/ and LICENSES/ are rebuilt from the result.
 func All() []*build.Step {
-	return []*build.Step{Workspace, Deps, Gofmt, Vet, Tidy, Vendor, Licenses}
+	return []*build.Step{Workspace, Deps, Gofmt, Vet, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint}
 }
 
 // goModFiles are the inputs of every step that depends on the module graph.

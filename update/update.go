@@ -46,6 +46,22 @@ func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
 // update:licenses.
 func Licenses(ctx context.Context) error { return run(ctx, steps.Licenses) }
 
+// Boilerplate inserts the license header into files that have none. It
+// never adds a second header or rewrites one it does not recognize.
+func Boilerplate(ctx context.Context) error { return run(ctx, steps.Boilerplate) }
+
+// Codegen regenerates generated files. It runs the generators in a scratch
+// copy, then writes the changes into the tree, each file atomically.
+func Codegen(ctx context.Context) error { return run(ctx, steps.Codegen) }
+
+// Spelling corrects common misspellings in Go comments and strings, and in
+// Markdown.
+func Spelling(ctx context.Context) error { return run(ctx, steps.Spelling) }
+
+// Lint applies golangci-lint's fixes. It runs them in a scratch copy and
+// writes the changed files.
+func Lint(ctx context.Context) error { return run(ctx, steps.Lint) }
+
 func run(ctx context.Context, s *build.Step) error {
 	return build.Main(ctx, build.Options{Mode: build.Update}, s)
 }

@@ -59,6 +59,37 @@ func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
 // database).
 func Licenses(ctx context.Context) error { return run(ctx, steps.Licenses) }
 
+// Boilerplate checks that every source file starts with the license header.
+// The templates are Kubernetes's hack/boilerplate/boilerplate.<ext>.txt
+// with YEAR, and boilerplate.generatego.txt for files marked DO NOT EDIT.
+// Build constraints and shebangs are skipped, and headers without a year
+// are accepted. Fix: update:boilerplate (missing headers).
+func Boilerplate(ctx context.Context) error { return run(ctx, steps.Boilerplate) }
+
+// Imports checks import restrictions in import-boss's .import-restrictions
+// format. rules limit what a package imports, inverseRules which workspace
+// packages may import it, with files read from the package's directory up
+// to its module root. Each violation names the importer, the import, the
+// file and the rule.
+func Imports(ctx context.Context) error { return run(ctx, steps.Imports) }
+
+// Codegen checks that generated files are up to date. The //go:generate
+// directives and the commands of hack/codegen.json run in a scratch copy of
+// the working tree; stale, missing and extra generated files are reported
+// as diffs. Fix: update:codegen.
+func Codegen(ctx context.Context) error { return run(ctx, steps.Codegen) }
+
+// Spelling checks Go comments and strings, and Markdown, for common
+// misspellings. Words in hack/spelling-exceptions.txt are accepted. Fix:
+// update:spelling.
+func Spelling(ctx context.Context) error { return run(ctx, steps.Spelling) }
+
+// Lint runs golangci-lint over every workspace module in one invocation.
+// It runs where the repository has a golangci configuration, with
+// golangci-lint pinned in a tools module outside go.work. Fix: update:lint
+// (its fixers).
+func Lint(ctx context.Context) error { return run(ctx, steps.Lint) }
+
 func run(ctx context.Context, s *build.Step) error {
 	return build.Main(ctx, build.Options{Mode: build.Verify}, s)
 }

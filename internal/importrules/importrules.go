@@ -1,0 +1,182 @@
+// Package importrules reads import-boss's .import-restrictions files (YAML
+// or JSON) and evaluates their rules exactly as import-boss does.
+package importrules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FileName is the name of a restrictions file.
+const FileName = ".import-restrictions"
+
+// File is one restrictions file.
+type File struct {
+	Path         string // root-relative
+	Rules        []*Rule
+	InverseRules []*Rule
+}
+
+// Rule is one rule: the imports (or, for an inverse rule, the importers)
+// that its selector matches must have an allowed prefix and no forbidden
+// one.
+type Rule struct {
+	SelectorRegexp    string
+	AllowedPrefixes   []string
+	ForbiddenPrefixes []string
+	Transitive        bool
+
+	Line     int // where the rule starts in its file
+	selector *regexp.Regexp
+}
+
+// Disposition is what a rule decides about one path.
+type Disposition int
+
+const (
+	Unknown Disposition = iota
+	Allowed
+	Forbidden
+)
+
+// Parse reads a restrictions file. Keys match without regard to case, as
+// with the YAML-to-JSON decoding import-boss uses; unknown keys and bad
+// regular expressions are errors naming the file and line.
+func Parse(path string, data []byte) (*File, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	f := &File{Path: path}
+	if len(root.Content) == 0 {
+		return f, nil
+	}
+	top := root.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: want a mapping with rules and inverseRules", path, top.Line)
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		var dst *[]*Rule
+		switch strings.ToLower(k.Value) {
+		case "rules":
+			dst = &f.Rules
+		case "inverserules":
+			dst = &f.InverseRules
+		default:
+			return nil, fmt.Errorf("%s:%d: unknown key %q (want rules or inverseRules)", path, k.Line, k.Value)
+		}
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			continue
+		}
+		if v.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("%s:%d: %s must be a list", path, v.Line, k.Value)
+		}
+		for _, rn := range v.Content {
+			r, err := parseRule(path, rn)
+			if err != nil {
+				return nil, err
+			}
+			*dst = append(*dst, r)
+		}
+	}
+	return f, nil
+}
+
+func parseRule(path string, n *yaml.Node) (*Rule, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: a rule must be a mapping", path, n.Line)
+	}
+	r := &Rule{Line: n.Line}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		var err error
+		switch strings.ToLower(k.Value) {
+		case "selectorregexp":
+			err = v.Decode(&r.SelectorRegexp)
+		case "allowedprefixes":
+			err = v.Decode(&r.AllowedPrefixes)
+		case "forbiddenprefixes":
+			err = v.Decode(&r.ForbiddenPrefixes)
+		case "transitive":
+			err = v.Decode(&r.Transitive)
+		default:
+			return nil, fmt.Errorf("%s:%d: unknown key %q in a rule (want selectorRegexp, allowedPrefixes, forbiddenPrefixes, transitive)", path, k.Line, k.Value)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %s: %v", path, v.Line, k.Value, err)
+		}
+	}
+	sel, err := regexp.Compile(r.SelectorRegexp)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: selectorRegexp %q does not compile: %v", path, r.Line, r.SelectorRegexp, err)
+	}
+	r.selector = sel
+	return r, nil
+}
+
+// Matches reports whether the rule's selector matches a path.
+func (r *Rule) Matches(p string) bool { return r.selector.MatchString(p) }
+
+// Evaluate decides a path: forbidden prefixes are checked first, then
+// allowed ones; a prefix matches whole path segments, and "" matches
+// everything.
+func (r *Rule) Evaluate(p string) Disposition {
+	for _, f := range r.ForbiddenPrefixes {
+		if hasPathPrefix(p, f) {
+			return Forbidden
+		}
+	}
+	for _, a := range r.AllowedPrefixes {
+		if hasPathPrefix(p, a) {
+			return Allowed
+		}
+	}
+	return Unknown
+}
+
+func (r *Rule) String() string {
+	return fmt.Sprintf("selectorRegexp %q", r.SelectorRegexp)
+}
+
+func hasPathPrefix(p, prefix string) bool {
+	return prefix == "" || p == prefix || strings.HasPrefix(p, strings.TrimSuffix(prefix, "/")+"/")
+}
+
+// Decision is the outcome of checking one path against a chain of files.
+type Decision struct {
+	Disposition Disposition // Forbidden, Allowed, or Unknown when no selector matched or none decided
+	Matched     bool        // a selector matched
+	File        *File       // the deciding file
+	Rule        *Rule       // the deciding rule
+}
+
+// Decide checks path against the files, nearest first, and within each
+// file the rules in order: the first rule that decides wins. direct says
+// whether the path is imported (or imports) directly; rules that are not
+// transitive ignore indirect paths. inverse selects the inverse rules.
+func Decide(files []*File, path string, direct, inverse bool) Decision {
+	var d Decision
+	for _, f := range files {
+		rules := f.Rules
+		if inverse {
+			rules = f.InverseRules
+		}
+		for _, r := range rules {
+			if !r.Transitive && !direct {
+				continue
+			}
+			if !r.Matches(path) {
+				continue
+			}
+			d.Matched = true
+			if disp := r.Evaluate(path); disp != Unknown {
+				return Decision{Disposition: disp, Matched: true, File: f, Rule: r}
+			}
+		}
+	}
+	return d
+}

@@ -1,0 +1,191 @@
+package steps
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/hackless/hackless/build"
+)
+
+// BoilerplateDir is where Boilerplate finds its templates unless
+// HACKLESS_BOILERPLATE_DIR names another directory.
+const BoilerplateDir = "hack/boilerplate"
+
+// Boilerplate checks that every source file starts with the repository's
+// license header, with Kubernetes's templates and rules:
+// <dir>/boilerplate.<ext>.txt is the header of files ending in .<ext> (or
+// named <ext>, as Makefile or Dockerfile), with YEAR standing for the
+// year; Go files marked "DO NOT EDIT" use boilerplate.generatego.txt when
+// it exists. Go build constraints and shell or Python shebangs are skipped
+// before comparing, and a header without a year ("Copyright The Authors.")
+// is accepted. vendor, testdata, third_party, _output and hidden
+// directories are left out.
+//
+// Update inserts the header (without a year, so the result does not depend
+// on the date) into a file that has none, after its build constraints or
+// shebang. It never adds a second header, and never rewrites a header it
+// does not recognize: a file whose first comment mentions a copyright is
+// reported instead.
+var Boilerplate = &build.Step{
+	Name:   "boilerplate",
+	Doc:    "every source file starts with the license header",
+	After:  []*build.Step{Workspace, Deps, Tidy, Codegen},
+	Inputs: build.Inputs{Files: []string{"**/*", BoilerplateDir + "/*"}, Env: []string{"HACKLESS_BOILERPLATE_DIR"}},
+	Writes: []string{"*"},
+	Run:    runBoilerplate,
+}
+
+var (
+	yearRE        = regexp.MustCompile(`Copyright (\d{4}) `)
+	goConstraints = regexp.MustCompile(`^(//(go:build| \+build).*\n)+\n`)
+	shebangRE     = regexp.MustCompile(`^(#!.*\n)\n*`)
+	generatedRE   = regexp.MustCompile(`DO NOT EDIT`)
+	headerWordsRE = regexp.MustCompile(`(?i)copyright|licen[sc]e`)
+)
+
+func runBoilerplate(pass *build.Pass) error {
+	dir := pass.Env.Get("HACKLESS_BOILERPLATE_DIR")
+	explicit := dir != ""
+	if !explicit {
+		dir = BoilerplateDir
+	}
+	refs, err := loadTemplates(pass, dir)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		pass.Notef("no templates in %s (boilerplate.<ext>.txt): nothing to check", dir)
+		return nil
+	}
+	if err != nil {
+		return &build.UsageError{Err: fmt.Errorf("boilerplate templates: %w", err)}
+	}
+	files, err := pass.Workspace.Files(pass.Context())
+	if err != nil {
+		return err
+	}
+	checked := 0
+	for _, f := range files {
+		if strings.HasPrefix(f, "third_party/") || strings.Contains(f, "/third_party/") || strings.HasPrefix(f, dir+"/") {
+			continue
+		}
+		key := path.Ext(f)
+		if key == "" {
+			key = path.Base(f)
+		} else {
+			key = key[1:]
+		}
+		ref, ok := refs[key]
+		if !ok {
+			continue
+		}
+		data, err := pass.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if key == "go" && generatedRE.Match(data) {
+			if g, ok := refs["generatego"]; ok {
+				ref = g
+			}
+		}
+		checked++
+		if err := checkHeader(pass, f, key, data, ref); err != nil {
+			return err
+		}
+	}
+	pass.Notef("%d files have a template (%s)", checked, strings.Join(slices.Sorted(maps.Keys(refs)), ", "))
+	return nil
+}
+
+// loadTemplates reads boilerplate.<key>.txt files.
+func loadTemplates(pass *build.Pass, dir string) (map[string][]byte, error) {
+	entries, err := os.ReadDir(pass.Workspace.Abs(dir))
+	if err != nil {
+		return nil, err
+	}
+	refs := make(map[string][]byte)
+	for _, e := range entries {
+		name := e.Name()
+		key, ok := strings.CutPrefix(name, "boilerplate.")
+		if !ok || !strings.HasSuffix(key, ".txt") || e.IsDir() {
+			continue
+		}
+		data, err := pass.ReadFile(path.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		refs[strings.TrimSuffix(key, ".txt")] = data
+	}
+	if len(refs) == 0 {
+		return nil, fmt.Errorf("%s holds no boilerplate.<ext>.txt: %w", dir, fs.ErrNotExist)
+	}
+	return refs, nil
+}
+
+// prefixLen returns how much of the start of a file comes before its
+// header: Go build constraints, or a shebang.
+func prefixLen(key string, data []byte) int {
+	var m []int
+	switch key {
+	case "go", "generatego":
+		m = goConstraints.FindIndex(data)
+	case "sh", "py", "bash":
+		m = shebangRE.FindIndex(data)
+	}
+	if m == nil {
+		return 0
+	}
+	return m[1]
+}
+
+func checkHeader(pass *build.Pass, file, key string, data, ref []byte) error {
+	start := prefixLen(key, data)
+	body := data[start:]
+	refLines := strings.Split(strings.TrimRight(string(ref), "\n"), "\n")
+	lines := strings.SplitN(string(body), "\n", len(refLines)+1)
+	if len(lines) > len(refLines) {
+		lines = lines[:len(refLines)]
+	}
+	got := strings.Join(lines, "\n")
+	if strings.Contains(got, "YEAR") {
+		pass.Reportf(build.Position{File: file, Line: lineAt(data, start)}, "the header still says YEAR: put in the year, or drop it")
+		return nil
+	}
+	want := strings.Join(refLines, "\n")
+	if yearRE.ReplaceAllString(got, "Copyright YEAR ") == want || got == strings.Replace(want, "Copyright YEAR ", "Copyright ", 1) {
+		return nil
+	}
+	pos := build.Position{File: file, Line: lineAt(data, start)}
+	if hasOtherHeader(body) {
+		pass.Reportf(pos, "the header does not match %s, and update will not rewrite a header it does not recognize: fix it by hand", "boilerplate."+key+".txt")
+		return nil
+	}
+	header := strings.Replace(string(ref), "Copyright YEAR ", "Copyright ", 1)
+	var out bytes.Buffer
+	out.Write(data[:start])
+	out.WriteString(strings.TrimRight(header, "\n") + "\n\n")
+	out.Write(bytes.TrimLeft(body, "\n"))
+	return pass.Propose(file, out.Bytes(), "missing the license header (boilerplate."+key+".txt)")
+}
+
+// hasOtherHeader reports whether a file starts with a comment that
+// mentions a copyright or license.
+func hasOtherHeader(body []byte) bool {
+	head := body
+	if i := bytes.Index(body, []byte("\n\n")); i >= 0 {
+		head = body[:i]
+	}
+	t := bytes.TrimSpace(head)
+	isComment := bytes.HasPrefix(t, []byte("//")) || bytes.HasPrefix(t, []byte("/*")) || bytes.HasPrefix(t, []byte("#"))
+	return isComment && headerWordsRE.Match(head)
+}
+
+// lineAt returns the 1-based line of a byte offset.
+func lineAt(data []byte, off int) int {
+	return 1 + bytes.Count(data[:off], []byte("\n"))
+}

@@ -1,0 +1,173 @@
+package steps
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hackless/hackless/build"
+)
+
+// CodegenConfig lists generator commands beyond //go:generate directives,
+// unless HACKLESS_CODEGEN names another file. It is JSON:
+//
+//	{"commands": [{"dir": "staging/src/example.com/api", "run": ["go", "tool", "deepcopy-gen", "./..."]}]}
+//
+// dir is relative to the workspace root; run is the command and its
+// arguments, with tools pinned by tool directives (go tool ...).
+const CodegenConfig = "hack/codegen.json"
+
+// Codegen checks that generated files are up to date. It runs the
+// generators of every workspace module, the //go:generate directives
+// (go generate ./... in each module) and the commands of
+// hack/codegen.json, in the hermetic environment, in a scratch copy of
+// the working tree (so uncommitted changes are seen and the tree is never
+// touched), and reports as diffs the files that would change (stale), that
+// would be created (missing), and files marked "Code generated ... DO NOT
+// EDIT." that no generator writes any more (extra). A directive that runs
+// a tool @latest is an error: pin generators with tool directives and run
+// them with go tool.
+//
+// Update regenerates the same way and then writes the differences into the
+// tree, each file atomically, so a generator that fails half way leaves
+// the tree as it was.
+var Codegen = &build.Step{
+	Name:   "codegen",
+	Doc:    "generated files are up to date",
+	After:  []*build.Step{Workspace, Deps, Tidy},
+	Inputs: build.Inputs{Files: append([]string{"**/*", CodegenConfig}, goModFiles...), Env: []string{"HACKLESS_CODEGEN"}, Tools: []string{"go"}},
+	Writes: []string{"*"},
+	Run:    runCodegen,
+}
+
+// codegenCommand is one configured generator.
+type codegenCommand struct {
+	Dir string   `json:"dir"`
+	Run []string `json:"run"`
+}
+
+func runCodegen(pass *build.Pass) error {
+	ws := pass.Workspace
+	commands, err := codegenCommands(pass)
+	if err != nil || commands == nil {
+		return err
+	}
+	gofiles, err := ws.GoFiles(pass.Context())
+	if err != nil {
+		return err
+	}
+	directives := 0
+	var generated []string // files marked generated, in the workspace's modules
+	for _, f := range gofiles {
+		data, err := pass.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if generatedMarker.Match(data) {
+			generated = append(generated, f)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for n := 1; sc.Scan(); n++ {
+			line := sc.Text()
+			if !strings.HasPrefix(line, "//go:generate ") {
+				continue
+			}
+			directives++
+			if strings.Contains(line, "@latest") {
+				pass.Reportf(build.Position{File: f, Line: n}, "a generator runs @latest, so results change with time: pin it with a tool directive (go get -tool) and run it with go tool")
+			}
+		}
+	}
+	for i, c := range commands {
+		if slices.ContainsFunc(c.Run, func(a string) bool { return strings.Contains(a, "@latest") }) {
+			pass.Reportf(build.Position{File: CodegenConfig}, "command %d runs @latest: pin the generator with a tool directive", i+1)
+		}
+	}
+	if directives == 0 && len(commands) == 0 {
+		pass.Notef("no //go:generate directives and no %s: nothing to generate", CodegenConfig)
+		return nil
+	}
+	scratch, err := scratchCopy(pass)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	env := pass.Env.With("GOWORK=" + filepath.Join(scratch, "go.work"))
+	run := func(dir string, args ...string) error {
+		cmd := env.Command(pass.Context(), filepath.Join(scratch, filepath.FromSlash(dir)), args[0], args[1:]...)
+		pass.Logf("$ (cd %s && %s)", dir, strings.Join(args, " "))
+		_, err := pass.Output(cmd)
+		return err
+	}
+	failed := false
+	if directives > 0 {
+		for _, m := range ws.Modules {
+			if err := run(m.Rel, "go", "generate", "./..."); err != nil {
+				if pass.Context().Err() != nil {
+					return err
+				}
+				pass.Reportf(build.Position{File: m.GoModRel()}, "go generate failed: %s", lastLines(err.Error(), 10))
+				failed = true
+			}
+		}
+	}
+	for i, c := range commands {
+		if err := run(c.Dir, c.Run...); err != nil {
+			if pass.Context().Err() != nil {
+				return err
+			}
+			pass.Reportf(build.Position{File: CodegenConfig}, "command %d (%s) failed: %s", i+1, strings.Join(c.Run, " "), lastLines(err.Error(), 10))
+			failed = true
+		}
+	}
+	if failed {
+		return nil // a partial generation proves nothing
+	}
+	pass.Notef("%d //go:generate directives, %d configured commands", directives, len(commands))
+	return proposeScratch(pass, scratch, "generated code", func(rel string) bool { return slices.Contains(generated, rel) })
+}
+
+// codegenCommands reads the configured generators; nil means a usage error
+// was returned or a finding reported.
+func codegenCommands(pass *build.Pass) ([]codegenCommand, error) {
+	name := pass.Env.Get("HACKLESS_CODEGEN")
+	explicit := name != ""
+	if !explicit {
+		name = CodegenConfig
+	}
+	data, err := pass.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return []codegenCommand{}, nil
+	}
+	if err != nil {
+		return nil, &build.UsageError{Err: fmt.Errorf("HACKLESS_CODEGEN: %w", err)}
+	}
+	var cfg struct {
+		Commands []codegenCommand `json:"commands"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		pass.Reportf(build.Position{File: name}, "%v", err)
+		return nil, nil
+	}
+	for i, c := range cfg.Commands {
+		dir := path.Clean(c.Dir)
+		if len(c.Run) == 0 || path.IsAbs(dir) || dir == ".." || strings.HasPrefix(dir, "../") {
+			pass.Reportf(build.Position{File: name}, "command %d: want a dir inside the workspace and a non-empty run", i+1)
+			return nil, nil
+		}
+	}
+	if cfg.Commands == nil {
+		cfg.Commands = []codegenCommand{}
+	}
+	return cfg.Commands, nil
+}
