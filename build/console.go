@@ -121,19 +121,24 @@ func (c *console) finished(r *Result) {
 	c.running = slices.DeleteFunc(c.running, func(n string) bool { return n == r.Step })
 	c.clearStatus()
 	var b strings.Builder
-	switch r.Status {
-	case Passed:
+	switch {
+	case r.Cached:
+		fmt.Fprintf(&b, "%s %-12s %s", c.green.Sprint("cached "), r.Step, seconds(r.Duration))
+	case r.Status == Passed:
 		fmt.Fprintf(&b, "%s %-12s %s", c.green.Sprint("ok     "), r.Step, seconds(r.Duration))
 		if len(r.Changed) > 0 {
 			fmt.Fprintf(&b, "  wrote %s", strings.Join(r.Changed, " "))
 		}
-	case Failed:
+	case r.Status == Failed:
 		fmt.Fprintf(&b, "%s %-12s %s", c.red.Sprint("FAIL   "), r.Step, seconds(r.Duration))
 		if n := len(r.Findings); n > 0 {
 			fmt.Fprintf(&b, "  %d finding%s", n, plural(n))
 		}
-	case Skipped:
+	case r.Status == Skipped:
 		fmt.Fprintf(&b, "%s %-12s %s", c.yellow.Sprint("skipped"), r.Step, r.Reason)
+	}
+	if c.verbose && r.CacheNote != "" {
+		fmt.Fprintf(&b, "\n    not cached: %s", r.CacheNote)
 	}
 	if c.github {
 		// A fold per step, holding the commands it ran.
@@ -212,11 +217,18 @@ func (c *console) summary(rep *Report) {
 		} else if n := len(r.Findings); n > 0 {
 			note = fmt.Sprintf("%d finding%s", n, plural(n))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Step, r.Status, d, note)
+		status := string(r.Status)
+		if r.Cached {
+			status = "cached"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Step, status, d, note)
 	}
 	tw.Flush()
 	passed, failed, skipped := rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped)
 	verdict := fmt.Sprintf("%s: %d passed, %d failed, %d skipped in %s", rep.Name, passed, failed, skipped, seconds(rep.Duration))
+	if n := rep.CountCached(); n > 0 {
+		verdict = fmt.Sprintf("%s: %d passed (%d cached), %d failed, %d skipped in %s", rep.Name, passed, n, failed, skipped, seconds(rep.Duration))
+	}
 	switch {
 	case rep.Interrupted:
 		fmt.Fprintln(c.w, c.red.Sprint(verdict+" (interrupted)"))

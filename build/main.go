@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -25,7 +26,9 @@ import (
 // (stop starting steps after a failure), NO_COLOR (no colors), Mage's -v
 // (show every step's log), ARTIFACTS (write junit_<mode>.xml there, for
 // Prow), GITHUB_ACTIONS=true (annotations, ::group:: folds, and a summary
-// appended to $GITHUB_STEP_SUMMARY).
+// appended to $GITHUB_STEP_SUMMARY), HACKLESS_CACHE_DIR (the step cache;
+// default os.UserCacheDir()/hackless) and HACKLESS_NO_CACHE=1 (run every
+// step).
 func Main(ctx context.Context, opts Options, steps ...*Step) error {
 	ctx, stop := Interruptible(ctx)
 	defer stop()
@@ -49,6 +52,16 @@ func Main(ctx context.Context, opts Options, steps ...*Step) error {
 		opts.FailFast = truthy(os.Getenv("HACKLESS_FAIL_FAST"))
 	}
 	opts.Verbose = opts.Verbose || mg.Verbose()
+	if opts.NoCache || truthy(os.Getenv("HACKLESS_NO_CACHE")) {
+		opts.CacheDir = ""
+	} else if opts.CacheDir == "" {
+		opts.CacheDir = os.Getenv("HACKLESS_CACHE_DIR")
+		if opts.CacheDir == "" {
+			if dir, err := os.UserCacheDir(); err == nil {
+				opts.CacheDir = filepath.Join(dir, "hackless")
+			}
+		}
+	}
 	if opts.Artifacts == "" {
 		opts.Artifacts = os.Getenv("ARTIFACTS")
 	}

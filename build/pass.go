@@ -30,7 +30,8 @@ type Pass struct {
 	// Env is the hermetic environment; use Command to run tools.
 	Env *hermetic.Env
 
-	ctx context.Context
+	ctx     context.Context
+	modules []*workspace.Module // the modules to do, for a step with a module scope
 
 	mu       sync.Mutex
 	findings []Finding
@@ -44,6 +45,16 @@ type Pass struct {
 // Context returns the run's context; it is done when the run is
 // interrupted.
 func (p *Pass) Context() context.Context { return p.ctx }
+
+// Modules returns the workspace modules the step must check: all of them,
+// except for a step with a module scope whose other modules' results are
+// cached.
+func (p *Pass) Modules() []*workspace.Module {
+	if p.modules == nil {
+		return p.Workspace.Modules
+	}
+	return p.modules
+}
 
 // Report records a finding.
 func (p *Pass) Report(f Finding) {

@@ -31,8 +31,12 @@ type Result struct {
 	Changed  []string      `json:",omitempty"` // files written, in Update mode
 	Fix      string        `json:",omitempty"` // the command that applies the proposed changes
 	Notes    []string      `json:",omitempty"` // lines shown in every run (Pass.Notef)
-	Cases    []JUnitCase   `json:"-"`          // test cases for JUnit (Pass.AddTestCase)
-	Log      string        `json:"-"`
+	// Cached is true when the result, and Duration, come from the cache.
+	Cached bool `json:",omitempty"`
+	// CacheNote says why the step was not (entirely) cached.
+	CacheNote string      `json:",omitempty"`
+	Cases     []JUnitCase `json:"-"` // test cases for JUnit (Pass.AddTestCase)
+	Log       string      `json:"-"`
 }
 
 // Report is the outcome of a run.
@@ -50,6 +54,17 @@ func (r *Report) Count(s Status) int {
 	n := 0
 	for _, res := range r.Results {
 		if res.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// CountCached returns how many results came from the cache.
+func (r *Report) CountCached() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Cached {
 			n++
 		}
 	}

@@ -68,7 +68,7 @@ type Durations map[string]float64
 func RecordDurations(dir string, rep *Report) error {
 	d := LoadDurations(dir)
 	for _, r := range rep.Results {
-		if r.Status != Skipped {
+		if r.Status != Skipped && !r.Cached {
 			d[r.Step] = r.Duration.Seconds()
 		}
 	}
@@ -275,7 +275,11 @@ func writeMarkdown(w io.Writer, rep *Report, fixPrefix string) error {
 	fmt.Fprintf(&b, "### hackless %s: %d passed, %d failed, %d skipped\n\n", rep.Name, rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped))
 	b.WriteString("| step | result | time |\n|---|---|---|\n")
 	for _, r := range rep.Results {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.Step, r.Status, seconds(r.Duration))
+		status := string(r.Status)
+		if r.Cached {
+			status += " (cached)"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.Step, status, seconds(r.Duration))
 	}
 	for _, r := range rep.Results {
 		if r.Status != Failed {

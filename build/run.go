@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/build/workspace"
 )
 
@@ -47,6 +48,11 @@ type Options struct {
 	// StepSummary is a file to append a Markdown summary to (GitHub's
 	// $GITHUB_STEP_SUMMARY); "" for none.
 	StepSummary string
+	// CacheDir holds the step cache; "" runs without it. Only verify runs
+	// use the cache, and only passes are stored.
+	CacheDir string
+	// NoCache runs every step, as HACKLESS_NO_CACHE=1 does.
+	NoCache bool
 }
 
 // Run validates the graph of steps and everything they require, loads the
@@ -73,6 +79,15 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			return &Report{Name: runName(opts), Mode: opts.Mode, Interrupted: true}, nil
 		}
 		return nil, &UsageError{Err: err}
+	}
+	var keys *keyer
+	if opts.Mode == Verify && opts.CacheDir != "" {
+		if c, err := cache.Open(opts.CacheDir, 0); err == nil {
+			keys, err = newKeyer(ctx, ws, c)
+			if err != nil {
+				keys = nil
+			}
+		}
 	}
 	jobs := opts.Jobs
 	if jobs <= 0 {
@@ -119,7 +134,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			out.started(s.Name)
 			running++
 			eg.Go(func() error {
-				done <- outcome{s, runStep(ctx, s, opts, ws)}
+				done <- outcome{s, cachedRun(ctx, s, opts, ws, keys)}
 				return nil
 			})
 		}
@@ -141,6 +156,12 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 	}
 	eg.Wait()
+	if keys != nil {
+		keys.save()
+		if keys.stored.Load() {
+			keys.cache.Trim()
+		}
+	}
 	rep := &Report{Name: runName(opts), Mode: opts.Mode, Root: ws.Root, Duration: time.Since(start), Interrupted: ctx.Err() != nil}
 	for _, s := range g.order {
 		rep.Results = append(rep.Results, results[s])
@@ -181,9 +202,10 @@ func skipReason(ctx context.Context, s *Step, results map[*Step]*Result, failFas
 	return ""
 }
 
-// runStep runs one step and turns what it reported into a Result.
-func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace) (res *Result) {
-	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx}
+// runStep runs one step, for the given modules (nil: all), and turns
+// what it reported into a Result.
+func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module) (res *Result) {
+	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules}
 	start := time.Now()
 	err := safeRun(s, pass)
 	res = &Result{

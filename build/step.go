@@ -41,9 +41,30 @@ type Step struct {
 	// writes has an update form; one with no Writes only checks. Proposing
 	// a file that matches no pattern is an error.
 	Writes []string
+	// Scope says how the step's result is cached: for the whole workspace
+	// (the default), or module by module, so that a change in one module
+	// re-runs only that module's share. A step with a module scope must do
+	// only the work of Pass.Modules.
+	Scope Scope
 	// Run does the work.
 	Run func(*Pass) error
 }
+
+// Scope is what a step's cached result covers.
+type Scope int
+
+const (
+	// ScopeWorkspace: one result for the whole workspace; any input
+	// invalidates it.
+	ScopeWorkspace Scope = iota
+	// ScopeModule: one result per module, from the inputs in the module's
+	// directory (and go.work).
+	ScopeModule
+	// ScopeModuleDeps: one result per module, from the inputs of the
+	// module and of the workspace modules it requires, directly or not,
+	// as for type checking.
+	ScopeModuleDeps
+)
 
 // Inputs are what a step's result depends on, besides the hermetic
 // environment and the hackless version.

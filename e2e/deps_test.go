@@ -20,7 +20,7 @@ func freshModCache(t *testing.T) string {
 	return dir
 }
 
-var tableRow = regexp.MustCompile(`(?m)^(\w+)\s+(ok|FAIL|skipped)\s`)
+var tableRow = regexp.MustCompile(`(?m)^(\w+)\s+(ok|cached|FAIL|skipped)\s`)
 
 func TestDownloadThenOffline(t *testing.T) {
 	dir := adopter(t)

@@ -19,6 +19,7 @@ var Gofmt = &build.Step{
 	After:  []*build.Step{Codegen, Boilerplate, Spelling, Lint},
 	Inputs: build.Inputs{Files: []string{"**/*.go", "go.work", "**/go.mod"}, Tools: []string{"gofmt"}},
 	Writes: []string{"*.go"},
+	Scope:  build.ScopeModule,
 	Run:    runGofmt,
 }
 
@@ -26,7 +27,7 @@ var Gofmt = &build.Step{
 const gofmtBatch = 500
 
 func runGofmt(pass *build.Pass) error {
-	files, err := pass.Workspace.GoFiles(pass.Context())
+	files, err := moduleFiles(pass)
 	if err != nil {
 		return err
 	}

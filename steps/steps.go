@@ -6,10 +6,13 @@
 package steps
 
 import (
+	"path"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/workspace"
 )
 
 // All returns every step, in the order the summary lists them.
@@ -21,6 +24,36 @@ import (
 // before vendor/ and LICENSES/ are rebuilt from the result.
 func All() []*build.Step {
 	return []*build.Step{Workspace, Deps, Gofmt, Vet, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint}
+}
+
+// moduleFiles returns the Go files of the modules the pass checks.
+func moduleFiles(pass *build.Pass) ([]string, error) {
+	files, err := pass.Workspace.GoFiles(pass.Context())
+	if err != nil || len(pass.Modules()) == len(pass.Workspace.Modules) {
+		return files, err
+	}
+	dirs, err := pass.Workspace.ModuleDirs(pass.Context())
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool)
+	for _, m := range pass.Modules() {
+		want[m.Rel] = true
+	}
+	return slices.DeleteFunc(slices.Clone(files), func(f string) bool { return !want[workspace.Owner(dirs, f)] }), nil
+}
+
+// modulePatterns returns the package patterns of the modules the pass
+// checks: "work" for all of them, one invocation either way.
+func modulePatterns(pass *build.Pass) []string {
+	if len(pass.Modules()) == len(pass.Workspace.Modules) {
+		return []string{"work"}
+	}
+	var out []string
+	for _, m := range pass.Modules() {
+		out = append(out, "./"+path.Join(m.Rel, "..."))
+	}
+	return out
 }
 
 // goModFiles are the inputs of every step that depends on the module graph.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hackless/hackless/build"
@@ -23,11 +24,15 @@ var Tidy = &build.Step{
 	After:  []*build.Step{Workspace, Deps},
 	Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
 	Writes: []string{"go.mod", "go.sum"},
+	Scope:  build.ScopeModuleDeps,
 	Run:    runTidy,
 }
 
 func runTidy(pass *build.Pass) error {
 	for _, m := range dependencyOrder(pass.Workspace) {
+		if !slices.Contains(pass.Modules(), m) {
+			continue
+		}
 		if err := tidyModule(pass, m); err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ var Vet = &build.Step{
 	Name:   "vet",
 	Doc:    "go vet finds no problems in any workspace module",
 	Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
+	Scope:  build.ScopeModuleDeps,
 	Run:    runVet,
 }
 
@@ -34,7 +35,7 @@ func runVet(pass *build.Pass) error {
 		pass.Logf("no modules")
 		return nil
 	}
-	cmd := pass.Command(".", "go", "vet", "-json", "work")
+	cmd := pass.Command(".", "go", append([]string{"vet", "-json"}, modulePatterns(pass)...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()

@@ -38,7 +38,9 @@ func Steps(mode build.Mode) []*build.Step {
 }
 
 // Verify runs every verify step in parallel. It reports every failure with
-// the command that fixes it. Select steps with -what="gofmt vet" or, as in
+// the command that fixes it. A step whose inputs have not changed since it
+// last passed is not run again but reported as cached (mage -v says why a
+// step was not). Select steps with -what="gofmt vet" or, as in
 // Kubernetes, WHAT="gofmt vet" (the steps they require run too). Exit codes:
 // 0 all passed, 1 a step failed, 2 usage or configuration error, 130
 // interrupted.
@@ -46,8 +48,9 @@ func Verify(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run every step, ignoring cached passes (default: $HACKLESS_NO_CACHE)
 ) error {
-	return run(ctx, build.Verify, Steps(build.Verify), what, j, failfast)
+	return run(ctx, build.Verify, Steps(build.Verify), what, j, failfast, nocache)
 }
 
 // Update applies every fix that verify proposes. The update steps run in
@@ -56,10 +59,10 @@ func Update(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 ) error {
-	return run(ctx, build.Update, Steps(build.Update), what, j, nil)
+	return run(ctx, build.Update, Steps(build.Update), what, j, nil, nil)
 }
 
-func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, jobs *int, failfast *bool) error {
+func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, jobs *int, failfast, nocache *bool) error {
 	names := os.Getenv("WHAT")
 	if what != nil {
 		names = *what
@@ -74,6 +77,9 @@ func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, 
 	}
 	if failfast != nil {
 		opts.FailFast = *failfast
+	}
+	if nocache != nil {
+		opts.NoCache = *nocache
 	}
 	return build.Main(ctx, opts, selected...)
 }

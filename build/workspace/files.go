@@ -19,6 +19,19 @@ import (
 // are left out. The list is computed once per Workspace.
 func (ws *Workspace) Files(ctx context.Context) ([]string, error) {
 	return ws.files.get(func() ([]string, error) {
+		all, err := ws.AllFiles(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return slices.DeleteFunc(slices.Clone(all), skippedPath), nil
+	})
+}
+
+// AllFiles is Files without leaving out vendor, testdata and hidden or
+// underscore directories, but still without _output and .git: every file
+// a step may read.
+func (ws *Workspace) AllFiles(ctx context.Context) ([]string, error) {
+	return ws.allFiles.get(func() ([]string, error) {
 		files, err := ws.gitFiles(ctx)
 		if err != nil {
 			files, err = ws.walkFiles()
@@ -26,7 +39,9 @@ func (ws *Workspace) Files(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = slices.DeleteFunc(files, skippedPath)
+		files = slices.DeleteFunc(files, func(f string) bool {
+			return f == "_output" || strings.HasPrefix(f, "_output/") || strings.HasPrefix(f, ".git/")
+		})
 		slices.Sort(files)
 		return slices.Compact(files), nil
 	})
@@ -60,7 +75,7 @@ func (ws *Workspace) walkFiles() ([]string, error) {
 			return err
 		}
 		if d.IsDir() {
-			if p != ws.Root && Skipped(d.Name()) {
+			if p != ws.Root && (d.Name() == ".git" || d.Name() == "_output") {
 				return filepath.SkipDir
 			}
 			return nil
@@ -113,6 +128,11 @@ func (ws *Workspace) GoFiles(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Owner returns the root-relative directory of the innermost module, among
+// dirs (as ModuleDirs returns them), that holds the file, or "" if none
+// does.
+func Owner(dirs []string, file string) string { return owner(dirs, file) }
 
 // owner returns the directory of the innermost module in dirs holding file,
 // or "" if none does.

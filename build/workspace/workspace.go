@@ -38,6 +38,7 @@ type Workspace struct {
 	Env *hermetic.Env
 
 	files    once[[]string]
+	allFiles once[[]string]
 	packages once[[]*Package]
 	deps     once[[]*Package]
 }

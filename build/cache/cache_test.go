@@ -1,0 +1,136 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func key(s string) Key { return sha256.Sum256([]byte(s)) }
+
+func TestGetPut(t *testing.T) {
+	c, err := Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c.Get(key("a")); e != nil || err != nil {
+		t.Fatalf("empty cache: %v, %v", e, err)
+	}
+	want := &Entry{Step: "vet", Module: "m", Duration: 3 * time.Second, Notes: []string{"n"}}
+	if err := c.Put(key("a"), want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get(key("a"))
+	if err != nil || got == nil || got.Step != "vet" || got.Duration != 3*time.Second || got.Notes[0] != "n" {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+}
+
+func TestCorruptEntriesAreMisses(t *testing.T) {
+	for name, damage := range map[string]func([]byte) []byte{
+		"flipped byte": func(b []byte) []byte { b[len(b)-3] ^= 1; return b },
+		"truncated":    func(b []byte) []byte { return b[:len(b)/2] },
+		"no header":    func(b []byte) []byte { return b[20:] },
+		"empty":        func([]byte) []byte { return nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _ := Open(t.TempDir(), 0)
+			c.Put(key("a"), &Entry{Step: "vet", Duration: time.Second})
+			p := c.entryPath(key("a"))
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, damage(b), 0o644)
+			e, err := c.Get(key("a"))
+			if e != nil || !errors.Is(err, ErrCorrupt) {
+				t.Errorf("Get = %+v, %v; want a miss with ErrCorrupt", e, err)
+			}
+			if _, err := os.Stat(p); err == nil {
+				t.Error("the corrupt entry was kept")
+			}
+		})
+	}
+}
+
+func TestTrim(t *testing.T) {
+	c, _ := Open(t.TempDir(), 4096)
+	for i := range 100 {
+		k := key(string(rune(i)))
+		c.Put(k, &Entry{Step: strings.Repeat("x", 100)})
+		old := time.Now().Add(time.Duration(i-200) * time.Minute)
+		os.Chtimes(c.entryPath(k), old, old)
+	}
+	c.Put(key("newest"), &Entry{Step: "newest"})
+	if err := c.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	filepath.Walk(c.Dir(), func(_ string, fi os.FileInfo, _ error) error {
+		if fi != nil && !fi.IsDir() {
+			total += fi.Size()
+		}
+		return nil
+	})
+	if total > 4096 {
+		t.Errorf("%d bytes after Trim, bound 4096", total)
+	}
+	if e, _ := c.Get(key("newest")); e == nil {
+		t.Error("Trim removed the most recent entry")
+	}
+	if e, _ := c.Get(key(string(rune(0)))); e != nil {
+		t.Error("Trim kept the oldest entry")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	last := Manifest{"file:a.go": "1", "file:b.go": "2", "env:GOFLAGS": ""}
+	now := Manifest{"file:a.go": "9", "file:c.go": "3", "env:GOFLAGS": ""}
+	if got := Explain(last, now); got != "file:a.go changed; file:c.go added; file:b.go removed" {
+		t.Errorf("Explain = %q", got)
+	}
+	if got := Explain(nil, now); got != "no earlier successful run" {
+		t.Errorf("Explain(nil) = %q", got)
+	}
+}
+
+func TestHasher(t *testing.T) {
+	c, _ := Open(t.TempDir(), 0)
+	dir := t.TempDir()
+	f := filepath.Join(dir, "a.go")
+	os.WriteFile(f, []byte("package a\n"), 0o644)
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(f, old, old)
+
+	h := c.Hasher(dir)
+	h1, err := h.Hash(f)
+	if err != nil || h1 != sha256.Sum256([]byte("package a\n")) {
+		t.Fatalf("Hash = %x, %v", h1, err)
+	}
+	if err := h.Save(); err != nil {
+		t.Fatal(err)
+	}
+	// A new run: the stat answers, nothing is read.
+	h = c.Hasher(dir)
+	if h2, _ := h.Hash(f); h2 != h1 || h.Reads() != 0 {
+		t.Errorf("unchanged file: read %d times", h.Reads())
+	}
+	// Same size, same modification time, new content: the change time and
+	// the inode give it away.
+	os.Remove(f)
+	os.WriteFile(f, []byte("package b\n"), 0o644)
+	os.Chtimes(f, old, old)
+	if h3, _ := h.Hash(f); h3 != sha256.Sum256([]byte("package b\n")) {
+		t.Error("a rewritten file with the same size and time kept its old hash")
+	}
+	// A file written just now is racy: read every time.
+	g := filepath.Join(dir, "b.go")
+	os.WriteFile(g, []byte("x"), 0o644)
+	h.Hash(g)
+	before := h.Reads()
+	h.Hash(g)
+	if h.Reads() != before+1 {
+		t.Error("a racy file was answered from its stat")
+	}
+}

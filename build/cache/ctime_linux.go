@@ -1,0 +1,7 @@
+//go:build linux
+
+package cache
+
+import "syscall"
+
+func changeTime(st *syscall.Stat_t) int64 { return st.Ctim.Sec*1e9 + st.Ctim.Nsec }

@@ -1,0 +1,132 @@
+package cache
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Hasher hashes files and remembers, per workspace, each file's stat
+// (size, modification and change time, inode) with its hash, as git's
+// index does: a file whose stat has not changed is not read again. A file
+// modified within a second of being hashed is always read again, since
+// its time stamp cannot tell a later write apart (git's "racy" files).
+type Hasher struct {
+	path string
+
+	mu      sync.Mutex
+	entries map[string]statEntry
+	dirty   bool
+	reads   int
+}
+
+type statEntry struct {
+	Size, ModNs, ChangeNs int64
+	Ino                   uint64
+	Stamp                 int64 // when the hash was taken, in Unix nanoseconds
+	Hash                  [sha256.Size]byte
+}
+
+// Hasher returns the hasher of the workspace at root, loading what earlier
+// runs recorded. An unreadable record starts empty.
+func (c *Cache) Hasher(root string) *Hasher {
+	sum := sha256.Sum256([]byte(root))
+	h := &Hasher{path: filepath.Join(c.dir, "stat", hex.EncodeToString(sum[:16])), entries: make(map[string]statEntry)}
+	if data, err := os.ReadFile(h.path); err == nil {
+		var m map[string]statEntry
+		if gob.NewDecoder(bytes.NewReader(data)).Decode(&m) == nil {
+			h.entries = m
+		}
+	}
+	return h
+}
+
+// Hash returns the SHA-256 of the file at path.
+func (h *Hasher) Hash(path string) ([sha256.Size]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	st := statOf(fi)
+	h.mu.Lock()
+	e, ok := h.entries[path]
+	h.mu.Unlock()
+	if ok && e.Size == st.Size && e.ModNs == st.ModNs && e.ChangeNs == st.ChangeNs && e.Ino == st.Ino &&
+		e.Stamp-st.ModNs > int64(time.Second) {
+		return e.Hash, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	defer f.Close()
+	hw := sha256.New()
+	if _, err := io.Copy(hw, f); err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	copy(st.Hash[:], hw.Sum(nil))
+	st.Stamp = time.Now().UnixNano()
+	h.mu.Lock()
+	h.entries[path] = st
+	h.dirty = true
+	h.reads++
+	h.mu.Unlock()
+	return st.Hash, nil
+}
+
+// Reads returns how many files were read (not answered from their stat).
+func (h *Hasher) Reads() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.reads
+}
+
+// Forget drops the records of files that no longer exist.
+func (h *Hasher) Forget(keep func(path string) bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for p := range h.entries {
+		if !keep(p) {
+			delete(h.entries, p)
+			h.dirty = true
+		}
+	}
+}
+
+// Save writes the records for the next run.
+func (h *Hasher) Save() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.dirty {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(h.entries); err != nil {
+		return err
+	}
+	dir, base := filepath.Split(h.path)
+	tmp, err := os.CreateTemp(dir, base+".tmp*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(b.Bytes()); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), h.path); err != nil {
+		return err
+	}
+	h.dirty = false
+	return nil
+}

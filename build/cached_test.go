@@ -1,0 +1,155 @@
+package build
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// age makes a file old enough for its stat to be trusted.
+func age(t *testing.T, dir string, files ...string) {
+	old := time.Now().Add(-time.Minute)
+	for _, f := range files {
+		os.Chtimes(filepath.Join(dir, f), old, old)
+	}
+}
+
+func TestCache(t *testing.T) {
+	dir := tinyWorkspace(t)
+	cacheDir := t.TempDir()
+	var runs atomic.Int32
+	fail := false
+	step := &Step{Name: "count", Inputs: Inputs{Files: []string{"**/*.txt"}}, Run: func(p *Pass) error {
+		runs.Add(1)
+		p.Notef("saw %d", runs.Load())
+		if fail {
+			p.Reportf(Position{File: "a.txt"}, "bad")
+		}
+		return nil
+	}}
+	opts := Options{CacheDir: cacheDir, Verbose: true}
+
+	rep, _ := run(t, dir, opts, step)
+	if runs.Load() != 1 || rep.Results[0].Cached {
+		t.Fatalf("first run: %d runs, cached=%v", runs.Load(), rep.Results[0].Cached)
+	}
+	rep, out := run(t, dir, opts, step)
+	if r := rep.Results[0]; runs.Load() != 1 || !r.Cached || r.Status != Passed || r.Notes[0] != "saw 1" {
+		t.Fatalf("second run: %d runs, %+v\n%s", runs.Load(), r, out)
+	}
+	if !strings.Contains(out, "cached  count") || !strings.Contains(out, "1 passed (1 cached)") {
+		t.Errorf("output:\n%s", out)
+	}
+
+	// A changed input: run again, and say why.
+	testws.Write(t, dir, testws.Files{"a.txt": "new\n"})
+	rep, out = run(t, dir, opts, step)
+	if r := rep.Results[0]; runs.Load() != 2 || r.Cached || r.CacheNote != "file:a.txt changed" {
+		t.Errorf("after a change: %d runs, note %q\n%s", runs.Load(), r.CacheNote, out)
+	}
+	// An input that is not declared does not matter.
+	testws.Write(t, dir, testws.Files{"b.md": "x\n"})
+	if run(t, dir, opts, step); runs.Load() != 2 {
+		t.Error("an undeclared file invalidated the cache")
+	}
+
+	// Failures are not cached.
+	fail = true
+	testws.Write(t, dir, testws.Files{"a.txt": "failing\n"})
+	run(t, dir, opts, step)
+	rep, _ = run(t, dir, opts, step)
+	if runs.Load() != 4 || rep.Results[0].Status != Failed {
+		t.Errorf("a failure was cached: %d runs", runs.Load())
+	}
+
+	// Corrupt entries are misses, never passes.
+	fail = false
+	run(t, dir, opts, step) // a pass, stored
+	filepath.Walk(filepath.Join(cacheDir, "entries"), func(p string, fi os.FileInfo, _ error) error {
+		if fi != nil && !fi.IsDir() {
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, b[:len(b)-5], 0o644)
+		}
+		return nil
+	})
+	before := runs.Load()
+	rep, _ = run(t, dir, opts, step)
+	if r := rep.Results[0]; runs.Load() != before+1 || r.Cached || r.CacheNote != "the cache entry was corrupt and is ignored" {
+		t.Errorf("a truncated entry: runs %d -> %d, %+v", before, runs.Load(), r)
+	}
+
+	// No cache dir, or an update: always run.
+	before = runs.Load()
+	run(t, dir, Options{}, step)
+	run(t, dir, Options{Mode: Update, CacheDir: cacheDir}, step)
+	if runs.Load() != before+2 {
+		t.Error("a run without the cache, or an update, used it")
+	}
+}
+
+func TestCacheModuleScope(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	files := []string{"cmd/root/main.go", "staging/src/example.com/api/types.go", "staging/src/example.com/client/client.go"}
+	age(t, dir, files...)
+	cacheDir := t.TempDir()
+	var mu sync.Mutex
+	var seen []string
+	var finding string
+	step := func(scope Scope) *Step {
+		return &Step{Name: "permodule", Scope: scope, Inputs: Inputs{Files: []string{"**/*.go", "**/go.mod"}}, Run: func(p *Pass) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range p.Modules() {
+				seen = append(seen, m.Path)
+			}
+			if finding != "" {
+				p.Reportf(Position{File: finding}, "bad")
+			}
+			return nil
+		}}
+	}
+	runOnce := func(s *Step) string {
+		seen = nil
+		run(t, dir, Options{CacheDir: cacheDir}, s)
+		return strings.Join(seen, " ")
+	}
+	mod := step(ScopeModule)
+	if got := runOnce(mod); got != "example.com/root example.com/api example.com/client" {
+		t.Fatalf("first run saw %q", got)
+	}
+	if got := runOnce(mod); got != "" {
+		t.Errorf("nothing changed, but the step saw %q", got)
+	}
+	testws.Write(t, dir, testws.Files{"staging/src/example.com/client/client.go": "package client\n\n// changed\n"})
+	if got := runOnce(mod); got != "example.com/client" {
+		t.Errorf("one module changed, the step saw %q", got)
+	}
+
+	// With dependencies: client is required by api and root.
+	deps := step(ScopeModuleDeps)
+	deps.Name = "permoduledeps"
+	runOnce(deps)
+	testws.Write(t, dir, testws.Files{"staging/src/example.com/client/client.go": "package client\n\n// changed again\n"})
+	if got := runOnce(deps); got != "example.com/root example.com/api example.com/client" {
+		t.Errorf("a shared module changed, the step saw %q", got)
+	}
+	testws.Write(t, dir, testws.Files{"cmd/root/main.go": "package main\n\nfunc main() {}\n"})
+	if got := runOnce(deps); got != "example.com/root" {
+		t.Errorf("the root changed, the step saw %q", got)
+	}
+
+	// A finding keeps its module out of the cache, not the others.
+	testws.Write(t, dir, testws.Files{"staging/src/example.com/api/types.go": "package api\n\n// x\n", "cmd/root/main.go": "package main\n\n// y\nfunc main() {}\n"})
+	finding = "staging/src/example.com/api/types.go"
+	runOnce(mod)
+	finding = ""
+	if got := runOnce(mod); got != "example.com/api" {
+		t.Errorf("after a failure in api, the step saw %q", got)
+	}
+}

@@ -1,0 +1,43 @@
+package build
+
+import (
+	"path"
+	"strings"
+)
+
+// matchGlob reports whether the slash path p matches pattern, in which
+// "**" matches any number of directories and other elements follow
+// path.Match.
+func matchGlob(pattern, p string) bool {
+	// Fast paths for the usual shapes.
+	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && !strings.ContainsAny(rest, "/[?") {
+		if ext, ok := strings.CutPrefix(rest, "*"); ok && !strings.Contains(ext, "*") {
+			return strings.HasSuffix(path.Base(p), ext)
+		}
+		if !strings.Contains(rest, "*") {
+			return path.Base(p) == rest
+		}
+	}
+	return matchSegments(strings.Split(pattern, "/"), strings.Split(p, "/"))
+}
+
+func matchSegments(pat, segs []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(segs); i++ {
+				if matchSegments(pat[1:], segs[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(segs) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(pat[0], segs[0]); !ok {
+			return false
+		}
+		pat, segs = pat[1:], segs[1:]
+	}
+	return len(segs) == 0
+}

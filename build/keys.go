@@ -1,0 +1,214 @@
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hackless/hackless/build/cache"
+	"github.com/hackless/hackless/build/workspace"
+)
+
+// keyer computes the cache keys of one run: it lists and hashes the
+// workspace's files once, and asks for tool versions once.
+type keyer struct {
+	ws     *workspace.Workspace
+	cache  *cache.Cache
+	hasher *cache.Hasher
+
+	stored atomic.Bool // an entry was stored: trim the cache
+
+	mu       sync.Mutex
+	files    []string
+	modDirs  []string
+	owners   map[string]string // file -> module directory, "" outside every module
+	matches  map[string][]string
+	hashes   map[string]string
+	versions map[string]string
+}
+
+func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*keyer, error) {
+	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string][]string{}, hashes: map[string]string{}, versions: map[string]string{}}
+	var err error
+	if k.files, err = ws.AllFiles(ctx); err != nil {
+		return nil, err
+	}
+	if k.modDirs, err = ws.ModuleDirs(ctx); err != nil {
+		return nil, err
+	}
+	k.owners = make(map[string]string, len(k.files))
+	for _, f := range k.files {
+		k.owners[f] = workspace.Owner(k.modDirs, f)
+	}
+	return k, nil
+}
+
+// save records file stats for the next run, forgetting deleted files.
+func (k *keyer) save() error {
+	keep := make(map[string]bool, len(k.files))
+	for _, f := range k.files {
+		keep[k.ws.Abs(f)] = true
+	}
+	exe, _ := os.Executable()
+	keep[exe] = true
+	k.hasher.Forget(func(p string) bool { return keep[p] })
+	return k.hasher.Save()
+}
+
+func (k *keyer) matching(pattern string) []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if m, ok := k.matches[pattern]; ok {
+		return m
+	}
+	var m []string
+	for _, f := range k.files {
+		if matchGlob(pattern, f) {
+			m = append(m, f)
+		}
+	}
+	k.matches[pattern] = m
+	return m
+}
+
+func (k *keyer) hash(abs string) (string, error) {
+	k.mu.Lock()
+	h, ok := k.hashes[abs]
+	k.mu.Unlock()
+	if ok {
+		return h, nil
+	}
+	sum, err := k.hasher.Hash(abs)
+	if err != nil {
+		return "", err
+	}
+	h = hex.EncodeToString(sum[:12])
+	k.mu.Lock()
+	k.hashes[abs] = h
+	k.mu.Unlock()
+	return h, nil
+}
+
+// version returns a tool's version, asked once per run.
+func (k *keyer) version(ctx context.Context, tool string) string {
+	k.mu.Lock()
+	v, ok := k.versions[tool]
+	k.mu.Unlock()
+	if ok {
+		return v
+	}
+	var args []string
+	switch tool {
+	case "go", "gofmt":
+		tool, args = "go", []string{"env", "GOVERSION"}
+	case "git":
+		args = []string{"--version"}
+	default:
+		return "" // pinned by a go.mod the step reads
+	}
+	cmd := k.ws.Env.Command(ctx, k.ws.Root, tool, args...)
+	cmd.Env = append(cmd.Env, "GOWORK=off")
+	out, err := cmd.Output()
+	v = strings.TrimSpace(string(out))
+	if err != nil {
+		v = "unknown: " + err.Error()
+	}
+	k.mu.Lock()
+	k.versions[tool] = v
+	k.mu.Unlock()
+	return v
+}
+
+// manifest lists everything a step's result depends on: hackless itself
+// (the running executable), the step, the hermetic settings and the
+// step's environment, its tools' versions and the contents of its input
+// files; for a module-scoped step, only the files of mods (and go.work).
+func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module) (cache.Manifest, error) {
+	m := cache.Manifest{"step": s.Name}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	if m["hackless"], err = k.hash(exe); err != nil {
+		return nil, err
+	}
+	for _, kv := range k.ws.Env.Vars() {
+		name, val, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || name == "LC_ALL" || name == "TZ" || slices.Contains(s.Inputs.Env, name) {
+			m["env:"+name] = val
+		}
+	}
+	for _, t := range s.Inputs.Tools {
+		if v := k.version(ctx, t); v != "" {
+			m["tool:"+t] = v
+		}
+	}
+	var dirs map[string]bool
+	if mods != nil {
+		dirs = make(map[string]bool)
+		for _, mod := range mods {
+			dirs[mod.Rel] = true
+		}
+	}
+	for _, pat := range s.Inputs.Files {
+		for _, f := range k.matching(pat) {
+			if dirs != nil && !dirs[k.owners[f]] && f != "go.work" && f != "go.work.sum" {
+				continue
+			}
+			h, err := k.hash(k.ws.Abs(f))
+			if err != nil {
+				continue // deleted since listed: it is not an input
+			}
+			m["file:"+f] = h
+		}
+	}
+	return m, nil
+}
+
+func keyOf(m cache.Manifest) cache.Key {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s\n", k, m[k])
+	}
+	var key cache.Key
+	copy(key[:], h.Sum(nil))
+	return key
+}
+
+// moduleInputs returns the modules whose files a module's result depends
+// on under scope s: the module, and for ScopeModuleDeps the workspace
+// modules it requires, directly or not.
+func moduleInputs(ws *workspace.Workspace, m *workspace.Module, s Scope) []*workspace.Module {
+	out := []*workspace.Module{m}
+	if s != ScopeModuleDeps {
+		return out
+	}
+	for i := 0; i < len(out); i++ {
+		for _, r := range out[i].File.Require {
+			if dep := ws.ModuleByPath(r.Mod.Path); dep != nil && !slices.Contains(out, dep) {
+				out = append(out, dep)
+			}
+		}
+	}
+	return out
+}
+
+// lastID names a step's latest successful run in a workspace.
+func lastID(ws *workspace.Workspace, s *Step, m *workspace.Module) string {
+	id := ws.Root + "\x00" + s.Name
+	if m != nil {
+		id += "\x00" + m.Rel
+	}
+	return id
+}
