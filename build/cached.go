@@ -28,7 +28,7 @@ func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspa
 }
 
 func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
-	m, err := keys.manifest(ctx, s, nil)
+	m, err := keys.manifest(ctx, s, nil, false)
 	if err != nil {
 		res := runStep(ctx, s, opts, ws, nil)
 		res.CacheNote = "not cached: " + err.Error()
@@ -39,14 +39,15 @@ func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.W
 	if e != nil {
 		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: e.Duration, Notes: e.Notes}
 	}
-	note := cache.Explain(keys.cache.Last(id), m)
+	detail, _ := keys.manifest(ctx, s, nil, true)
+	note := cache.Explain(keys.cache.Last(id), detail)
 	if errors.Is(err, cache.ErrCorrupt) {
 		note = "the cache entry was corrupt and is ignored"
 	}
 	res := runStep(ctx, s, opts, ws, nil)
 	res.CacheNote = note
 	if res.Status == Passed && ctx.Err() == nil {
-		keys.store(key, id, m, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes})
+		keys.store(key, id, detail, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes})
 	}
 	return res
 }
@@ -64,18 +65,20 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	var cachedNotes []string
 	var hitDuration time.Duration
 	for _, mod := range ws.Modules {
-		m, err := keys.manifest(ctx, s, moduleInputs(ws, mod, s.Scope))
+		inputs := moduleInputs(ws, mod, s.Scope)
+		m, err := keys.manifest(ctx, s, inputs, false)
 		if err != nil {
 			return runStep(ctx, s, opts, ws, nil)
 		}
-		sh := share{mod, m, keyOf(m), lastID(ws, s, mod)}
+		sh := share{mod, nil, keyOf(m), lastID(ws, s, mod)}
 		e, err := keys.cache.Get(sh.key)
 		if e != nil {
 			hitDuration = max(hitDuration, e.Duration)
 			cachedNotes = append(cachedNotes, e.Notes...)
 			continue
 		}
-		why := cache.Explain(keys.cache.Last(sh.id), m)
+		sh.m, _ = keys.manifest(ctx, s, inputs, true)
+		why := cache.Explain(keys.cache.Last(sh.id), sh.m)
 		if errors.Is(err, cache.ErrCorrupt) {
 			why = "the cache entry was corrupt and is ignored"
 		}
@@ -96,8 +99,11 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	}
 	dirs, _ := ws.ModuleDirs(ctx)
 	for _, sh := range shares {
+		// A finding in a module fails that module; one outside every
+		// workspace module, or with no file, fails them all.
 		failed := slices.ContainsFunc(res.Findings, func(f Finding) bool {
-			return f.Pos.File == "" || workspace.Owner(dirs, f.Pos.File) == sh.mod.Rel
+			o := workspace.Owner(dirs, f.Pos.File)
+			return f.Pos.File == "" || o == sh.mod.Rel || !slices.ContainsFunc(ws.Modules, func(m *workspace.Module) bool { return m.Rel == o })
 		})
 		if !failed {
 			keys.store(sh.key, sh.id, sh.m, &cache.Entry{Step: s.Name, Module: sh.mod.Rel, Duration: res.Duration})

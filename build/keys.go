@@ -28,13 +28,13 @@ type keyer struct {
 	files    []string
 	modDirs  []string
 	owners   map[string]string // file -> module directory, "" outside every module
-	matches  map[string][]string
+	matches  map[string]map[string]*group
 	hashes   map[string]string
 	versions map[string]string
 }
 
 func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*keyer, error) {
-	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string][]string{}, hashes: map[string]string{}, versions: map[string]string{}}
+	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string]map[string]*group{}, hashes: map[string]string{}, versions: map[string]string{}}
 	var err error
 	if k.files, err = ws.AllFiles(ctx); err != nil {
 		return nil, err
@@ -61,36 +61,77 @@ func (k *keyer) save() error {
 	return k.hasher.Save()
 }
 
-func (k *keyer) matching(pattern string) []string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if m, ok := k.matches[pattern]; ok {
-		return m
-	}
-	var m []string
-	for _, f := range k.files {
-		if matchGlob(pattern, f) {
-			m = append(m, f)
-		}
-	}
-	k.matches[pattern] = m
-	return m
+// group is the files one pattern matches in one module (or outside every
+// module, for ""), in order, with a digest of their names and contents.
+type group struct {
+	files  []string
+	digest string
 }
 
-func (k *keyer) hash(abs string) (string, error) {
+// groups returns the files a pattern matches, grouped by module, each group
+// hashed once per run.
+func (k *keyer) groups(pattern string, header bool) (map[string]*group, error) {
+	id := pattern
+	if header {
+		id = "header:" + pattern
+	}
 	k.mu.Lock()
-	h, ok := k.hashes[abs]
+	g, ok := k.matches[id]
+	k.mu.Unlock()
+	if ok {
+		return g, nil
+	}
+	g = make(map[string]*group)
+	for _, f := range k.files {
+		if matchGlob(pattern, f) {
+			o := k.owners[f]
+			if g[o] == nil {
+				g[o] = &group{}
+			}
+			g[o].files = append(g[o].files, f)
+		}
+	}
+	for _, gr := range g {
+		h := sha256.New()
+		for _, f := range gr.files {
+			fh, err := k.hash(f, header)
+			if err != nil {
+				continue // deleted since listed: not an input
+			}
+			fmt.Fprintf(h, "%s=%s\n", f, fh)
+		}
+		gr.digest = hex.EncodeToString(h.Sum(nil)[:12])
+	}
+	k.mu.Lock()
+	k.matches[id] = g
+	k.mu.Unlock()
+	return g, nil
+}
+
+// hash returns the hash of a root-relative file, or of its Go header,
+// once per run.
+func (k *keyer) hash(rel string, header bool) (string, error) {
+	id := rel
+	if header {
+		id = "header:" + rel
+	}
+	k.mu.Lock()
+	h, ok := k.hashes[id]
 	k.mu.Unlock()
 	if ok {
 		return h, nil
 	}
-	sum, err := k.hasher.Hash(abs)
+	hashOf := k.hasher.Hash
+	if header {
+		hashOf = k.hasher.HashHeader
+	}
+	sum, err := hashOf(k.ws.Abs(rel))
 	if err != nil {
 		return "", err
 	}
 	h = hex.EncodeToString(sum[:12])
 	k.mu.Lock()
-	k.hashes[abs] = h
+	k.hashes[id] = h
 	k.mu.Unlock()
 	return h, nil
 }
@@ -128,16 +169,20 @@ func (k *keyer) version(ctx context.Context, tool string) string {
 // manifest lists everything a step's result depends on: hackless itself
 // (the running executable), the step, the hermetic settings and the
 // step's environment, its tools' versions and the contents of its input
-// files; for a module-scoped step, only the files of mods (and go.work).
-func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module) (cache.Manifest, error) {
+// files; for a module-scoped step, only the files of mods (and those
+// outside every module). Files enter by group digest; detailed expands
+// them file by file, to explain a miss.
+func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module, detailed bool) (cache.Manifest, error) {
 	m := cache.Manifest{"step": s.Name}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	if m["hackless"], err = k.hash(exe); err != nil {
+	sum, err := k.hasher.Hash(exe)
+	if err != nil {
 		return nil, err
 	}
+	m["hackless"] = hex.EncodeToString(sum[:12])
 	for _, kv := range k.ws.Env.Vars() {
 		name, val, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || name == "LC_ALL" || name == "TZ" || slices.Contains(s.Inputs.Env, name) {
@@ -149,23 +194,38 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module)
 			m["tool:"+t] = v
 		}
 	}
-	var dirs map[string]bool
-	if mods != nil {
-		dirs = make(map[string]bool)
-		for _, mod := range mods {
-			dirs[mod.Rel] = true
-		}
+	owners := []string{""} // files outside every module count for every module
+	if mods == nil {
+		owners = append(owners, k.modDirs...)
 	}
-	for _, pat := range s.Inputs.Files {
-		for _, f := range k.matching(pat) {
-			if dirs != nil && !dirs[k.owners[f]] && f != "go.work" && f != "go.work.sum" {
-				continue
-			}
-			h, err := k.hash(k.ws.Abs(f))
+	for _, mod := range mods {
+		owners = append(owners, mod.Rel)
+	}
+	for _, in := range []struct {
+		patterns []string
+		header   bool
+		kind     string
+	}{{s.Inputs.Files, false, "file"}, {s.Inputs.Headers, true, "header"}} {
+		for _, pat := range in.patterns {
+			groups, err := k.groups(pat, in.header)
 			if err != nil {
-				continue // deleted since listed: it is not an input
+				return nil, err
 			}
-			m["file:"+f] = h
+			for _, o := range owners {
+				g := groups[o]
+				if g == nil {
+					continue
+				}
+				if !detailed {
+					m[in.kind+"s:"+pat+"@"+o] = g.digest
+					continue
+				}
+				for _, f := range g.files {
+					if h, err := k.hash(f, in.header); err == nil {
+						m[in.kind+":"+f] = h
+					}
+				}
+			}
 		}
 	}
 	return m, nil

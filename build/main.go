@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,6 +33,13 @@ import (
 func Main(ctx context.Context, opts Options, steps ...*Step) error {
 	ctx, stop := Interruptible(ctx)
 	defer stop()
+	if p := os.Getenv("HACKLESS_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
+	}
 	if opts.Out == nil {
 		opts.Out = os.Stdout
 	}

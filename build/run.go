@@ -207,7 +207,12 @@ func skipReason(ctx context.Context, s *Step, results map[*Step]*Result, failFas
 func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module) (res *Result) {
 	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules}
 	start := time.Now()
-	err := safeRun(s, pass)
+	var err error
+	if mods := pass.Modules(); s.PerModule && opts.Mode == Verify && len(mods) > 1 {
+		err = runPerModule(pass, mods, opts)
+	} else {
+		err = safeRun(s, pass)
+	}
 	res = &Result{
 		Step:     s.Name,
 		Status:   Passed,
@@ -230,6 +235,37 @@ func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace
 		res.Fix = FixCommand(opts.FixCommand, s)
 	}
 	return res
+}
+
+// runPerModule runs a PerModule step once per module, in parallel under
+// the job limit, each with a pass of its own, and gathers what they
+// reported into pass.
+func runPerModule(pass *Pass, mods []*workspace.Module, opts Options) error {
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	subs := make([]*Pass, len(mods))
+	errs := make([]error, len(mods))
+	var eg errgroup.Group
+	eg.SetLimit(jobs)
+	for i, m := range mods {
+		subs[i] = &Pass{Step: pass.Step, Mode: pass.Mode, Workspace: pass.Workspace, Env: pass.Env, ctx: pass.ctx, modules: []*workspace.Module{m}}
+		eg.Go(func() error {
+			errs[i] = safeRun(pass.Step, subs[i])
+			return nil
+		})
+	}
+	eg.Wait()
+	for _, sub := range subs {
+		pass.findings = append(pass.findings, sub.findings...)
+		pass.notes = append(pass.notes, sub.notes...)
+		pass.cases = append(pass.cases, sub.cases...)
+		pass.changed = append(pass.changed, sub.changed...)
+		pass.proposed = pass.proposed || sub.proposed
+		pass.log.Write(sub.log.Bytes())
+	}
+	return errors.Join(errs...)
 }
 
 // safeRun calls s.Run, turning a panic into an error.

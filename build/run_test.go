@@ -368,3 +368,35 @@ func TestProposeTree(t *testing.T) {
 		t.Error("verify fails after update")
 	}
 }
+
+func TestRunPerModule(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	var mu sync.Mutex
+	var calls []int
+	var running, peak atomic.Int32
+	step := &Step{Name: "each", PerModule: true, Run: func(p *Pass) error {
+		n := running.Add(1)
+		for {
+			old := peak.Load()
+			if n <= old || peak.CompareAndSwap(old, n) {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+		running.Add(-1)
+		mu.Lock()
+		calls = append(calls, len(p.Modules()))
+		mu.Unlock()
+		p.Reportf(Position{File: p.Modules()[0].GoModRel()}, "seen")
+		return nil
+	}}
+	rep, _ := run(t, dir, Options{Jobs: 3}, step)
+	if len(calls) != 3 || calls[0] != 1 || peak.Load() < 2 || len(rep.Results[0].Findings) != 3 {
+		t.Errorf("verify: calls %v, peak %d, %d findings; want 3 calls of one module, in parallel", calls, peak.Load(), len(rep.Results[0].Findings))
+	}
+	calls = nil
+	run(t, dir, Options{Mode: Update, Jobs: 3}, step)
+	if len(calls) != 1 || calls[0] != 3 {
+		t.Errorf("update: calls %v, want one call with every module", calls)
+	}
+}

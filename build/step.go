@@ -46,6 +46,11 @@ type Step struct {
 	// re-runs only that module's share. A step with a module scope must do
 	// only the work of Pass.Modules.
 	Scope Scope
+	// PerModule says that Run checks each module of Pass.Modules on its
+	// own, so that in a verify run the engine may call it once per module,
+	// in parallel under the job limit. An update run calls it once, with
+	// every module, and Run keeps whatever order it needs.
+	PerModule bool
 	// Run does the work.
 	Run func(*Pass) error
 }
@@ -72,6 +77,10 @@ type Inputs struct {
 	// Files are slash-separated glob patterns relative to the workspace
 	// root; "**/" matches any number of directories ("**/*.go").
 	Files []string
+	// Headers are globs of Go files of which only the header counts: the
+	// part up to the end of the imports. A step that depends on what
+	// packages import, not on their code, stays cached when code changes.
+	Headers []string
 	// Env names environment variables the step reads.
 	Env []string
 	// Tools names the tools the step runs ("go", "git").

@@ -59,9 +59,10 @@ var Deps = &build.Step{
 	Doc:   "one version of each dependency, local replaces, no stale pins, no unwanted modules",
 	After: []*build.Step{Workspace},
 	Inputs: build.Inputs{
-		Files: append([]string{"**/*.go", UnwantedFile, "vendor/modules.txt"}, goModFiles...),
-		Env:   []string{"HACKLESS_UNWANTED_DEPENDENCIES"},
-		Tools: []string{"go"},
+		Files:   append([]string{UnwantedFile, "vendor/modules.txt"}, goModFiles...),
+		Headers: []string{"**/*.go"},
+		Env:     []string{"HACKLESS_UNWANTED_DEPENDENCIES"},
+		Tools:   []string{"go"},
 	},
 	Writes: []string{"go.mod", "*.json"},
 	Run:    runDeps,
@@ -226,7 +227,9 @@ type listedModule struct {
 // module, from the module's own build list (GOWORK=off).
 func (d *depsPass) replaces() error {
 	for _, m := range d.ws.Modules {
-		if len(m.File.Replace) == 0 {
+		// Only version replaces can be unused, outdated or forks; a module
+		// with directory replaces alone needs no listing.
+		if !slices.ContainsFunc(m.File.Replace, func(r *modfile.Replace) bool { return r.New.Version != "" }) {
 			continue
 		}
 		cmd := d.Command(m.Rel, "go", "list", "-m", "-json", "all")

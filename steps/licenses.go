@@ -43,9 +43,10 @@ var Licenses = &build.Step{
 	Doc:   "shipped dependencies have allowed licenses, recorded in LICENSES/",
 	After: []*build.Step{Workspace, Deps, Tidy, Codegen, Boilerplate, Spelling, Lint, Gofmt, Vendor},
 	Inputs: build.Inputs{
-		Files: append([]string{"**/*.go", "LICENSE", "LICENSES/**", "vendor/**", LicensePolicyFile}, goModFiles...),
-		Env:   []string{"HACKLESS_LICENSE_POLICY"},
-		Tools: []string{"go"},
+		Files:   append([]string{"LICENSE", "LICENSES/**", "vendor/**", LicensePolicyFile}, goModFiles...),
+		Headers: []string{"**/*.go"},
+		Env:     []string{"HACKLESS_LICENSE_POLICY"},
+		Tools:   []string{"go"},
 	},
 	Writes: []string{"LICENSES/vendor/", "LICENSE"},
 	Run:    runLicenses,

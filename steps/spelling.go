@@ -9,7 +9,6 @@ import (
 	"go/token"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/golangci/misspell"
@@ -32,6 +31,7 @@ var Spelling = &build.Step{
 	After:  []*build.Step{Codegen, Boilerplate},
 	Inputs: build.Inputs{Files: []string{"**/*.go", "**/*.md", SpellingExceptions}, Env: []string{"HACKLESS_SPELLING_EXCEPTIONS"}},
 	Writes: []string{"*.go", "*.md"},
+	Scope:  build.ScopeModule,
 	Run:    runSpelling,
 }
 
@@ -49,14 +49,22 @@ func runSpelling(pass *build.Pass) error {
 	if err != nil {
 		return err
 	}
-	gofiles, err := pass.Workspace.GoFiles(pass.Context())
+	gofiles, err := moduleFiles(pass)
+	if err != nil {
+		return err
+	}
+	isGoFile := make(map[string]bool, len(gofiles))
+	for _, f := range gofiles {
+		isGoFile[f] = true
+	}
+	inModules, err := ownedByPassModules(pass)
 	if err != nil {
 		return err
 	}
 	checked := 0
 	for _, f := range files {
-		isGo := slices.Contains(gofiles, f)
-		if !isGo && strings.ToLower(path.Ext(f)) != ".md" {
+		isGo := isGoFile[f]
+		if !isGo && (strings.ToLower(path.Ext(f)) != ".md" || !inModules(f)) {
 			continue
 		}
 		if err := pass.Context().Err(); err != nil {

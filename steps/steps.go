@@ -43,6 +43,20 @@ func moduleFiles(pass *build.Pass) ([]string, error) {
 	return slices.DeleteFunc(slices.Clone(files), func(f string) bool { return !want[workspace.Owner(dirs, f)] }), nil
 }
 
+// ownedByPassModules reports whether a file belongs to the modules the
+// pass checks; a file outside every module belongs to all of them.
+func ownedByPassModules(pass *build.Pass) (func(string) bool, error) {
+	dirs, err := pass.Workspace.ModuleDirs(pass.Context())
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{"": true}
+	for _, m := range pass.Modules() {
+		want[m.Rel] = true
+	}
+	return func(f string) bool { return want[workspace.Owner(dirs, f)] }, nil
+}
+
 // modulePatterns returns the package patterns of the modules the pass
 // checks: "work" for all of them, one invocation either way.
 func modulePatterns(pass *build.Pass) []string {

@@ -19,13 +19,14 @@ import (
 // the modules one by one, each after the workspace modules it requires,
 // so that a module is tidied against its siblings' new requirements.
 var Tidy = &build.Step{
-	Name:   "tidy",
-	Doc:    "every module's go.mod and go.sum are tidy",
-	After:  []*build.Step{Workspace, Deps},
-	Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
-	Writes: []string{"go.mod", "go.sum"},
-	Scope:  build.ScopeModuleDeps,
-	Run:    runTidy,
+	Name:      "tidy",
+	Doc:       "every module's go.mod and go.sum are tidy",
+	After:     []*build.Step{Workspace, Deps},
+	Inputs:    build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
+	Writes:    []string{"go.mod", "go.sum"},
+	Scope:     build.ScopeModuleDeps,
+	PerModule: true,
+	Run:       runTidy,
 }
 
 func runTidy(pass *build.Pass) error {

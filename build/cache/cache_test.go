@@ -134,3 +134,30 @@ func TestHasher(t *testing.T) {
 		t.Error("a racy file was answered from its stat")
 	}
 }
+
+func TestHashHeader(t *testing.T) {
+	c, _ := Open(t.TempDir(), 0)
+	dir := t.TempDir()
+	f := filepath.Join(dir, "a.go")
+	write := func(src string) [sha256.Size]byte {
+		os.WriteFile(f, []byte(src), 0o644)
+		h, err := c.Hasher(dir).HashHeader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	base := write("//go:build linux\n\npackage a\n\nimport \"fmt\"\n\nfunc F() { fmt.Println(1) }\n")
+	if write("//go:build linux\n\npackage a\n\nimport \"fmt\"\n\nfunc F() { fmt.Println(2) }\n// more\n") != base {
+		t.Error("a change after the imports changed the header")
+	}
+	for name, src := range map[string]string{
+		"import":     "//go:build linux\n\npackage a\n\nimport \"os\"\n\nfunc F() { os.Exit(1) }\n",
+		"constraint": "//go:build darwin\n\npackage a\n\nimport \"fmt\"\n\nfunc F() { fmt.Println(1) }\n",
+		"package":    "//go:build linux\n\npackage b\n\nimport \"fmt\"\n\nfunc F() { fmt.Println(1) }\n",
+	} {
+		if write(src) == base {
+			t.Errorf("a change of the %s kept the header", name)
+		}
+	}
+}

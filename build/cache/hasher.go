@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
-	"io"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -31,6 +34,10 @@ type statEntry struct {
 	Ino                   uint64
 	Stamp                 int64 // when the hash was taken, in Unix nanoseconds
 	Hash                  [sha256.Size]byte
+	// Header is the hash of a Go file's header (see HashHeader), when
+	// HasHeader.
+	Header    [sha256.Size]byte
+	HasHeader bool
 }
 
 // Hasher returns the hasher of the workspace at root, loading what earlier
@@ -49,35 +56,62 @@ func (c *Cache) Hasher(root string) *Hasher {
 
 // Hash returns the SHA-256 of the file at path.
 func (h *Hasher) Hash(path string) ([sha256.Size]byte, error) {
+	e, err := h.entry(path, false)
+	return e.Hash, err
+}
+
+// HashHeader returns the SHA-256 of a Go file's header: everything up to
+// the end of its import declarations (build constraints, package clause,
+// cgo preamble, imports). What a file imports can change only when its
+// header does. A file that does not parse counts whole.
+func (h *Hasher) HashHeader(path string) ([sha256.Size]byte, error) {
+	e, err := h.entry(path, true)
+	return e.Header, err
+}
+
+func (h *Hasher) entry(path string, header bool) (statEntry, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return statEntry{}, err
 	}
 	st := statOf(fi)
 	h.mu.Lock()
 	e, ok := h.entries[path]
 	h.mu.Unlock()
 	if ok && e.Size == st.Size && e.ModNs == st.ModNs && e.ChangeNs == st.ChangeNs && e.Ino == st.Ino &&
-		e.Stamp-st.ModNs > int64(time.Second) {
-		return e.Hash, nil
+		e.Stamp-st.ModNs > int64(time.Second) && (e.HasHeader || !header) {
+		return e, nil
 	}
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return statEntry{}, err
 	}
-	defer f.Close()
-	hw := sha256.New()
-	if _, err := io.Copy(hw, f); err != nil {
-		return [sha256.Size]byte{}, err
+	st.Hash = sha256.Sum256(data)
+	if header || strings.HasSuffix(path, ".go") {
+		st.Header, st.HasHeader = sha256.Sum256(goHeader(path, data)), true
 	}
-	copy(st.Hash[:], hw.Sum(nil))
 	st.Stamp = time.Now().UnixNano()
 	h.mu.Lock()
 	h.entries[path] = st
 	h.dirty = true
 	h.reads++
 	h.mu.Unlock()
-	return st.Hash, nil
+	return st, nil
+}
+
+// goHeader returns src up to the end of its import declarations.
+func goHeader(name string, src []byte) []byte {
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly|parser.ParseComments)
+	if err != nil {
+		return src
+	}
+	end := int(f.Name.End()) - 1
+	for _, d := range f.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+			end = max(end, int(gd.End())-1)
+		}
+	}
+	return src[:min(end, len(src))]
 }
 
 // Reads returns how many files were read (not answered from their stat).

@@ -1,0 +1,160 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// serialScript runs the checks of `go tool mage verify` on this workspace
+// the way Kubernetes's hack/make-rules/verify.sh runs hack/verify-*.sh:
+// one script after another, each looping over the modules, keeping going
+// after failures.
+const serialScript = `#!/usr/bin/env bash
+set -u
+cd "$(dirname "$0")/.."
+rc=0
+mods=$(git ls-files '*go.mod' | xargs -n1 dirname | sort)
+check() {
+  local name=$1; shift
+  if "$@" >/dev/null 2>&1; then echo "SUCCESS $name"; else echo "FAILED  $name"; rc=1; fi
+}
+verify_workspace() { cp go.work _output/go.work.orig && go work use -r . && cmp -s go.work _output/go.work.orig; local r=$?; cp _output/go.work.orig go.work; return $r; }
+verify_deps() { for m in $mods; do (cd "$m" && GOWORK=off go list -m -json all) || return 1; done; }
+verify_gofmt() { test -z "$(git ls-files '*.go' | xargs gofmt -s -l)"; }
+verify_vet() { for m in $mods; do (cd "$m" && go vet ./...) || return 1; done; }
+verify_tidy() { for m in $mods; do (cd "$m" && GOWORK=off go mod tidy -diff) || return 1; done; }
+verify_licenses() { go list -deps -json work; }
+verify_spelling() { git ls-files '*.go' '*.md' | xargs "$MISSPELL" -error; }
+mkdir -p _output
+check workspace verify_workspace
+check deps verify_deps
+check gofmt verify_gofmt
+check vet verify_vet
+check tidy verify_tidy
+check licenses verify_licenses
+check spelling verify_spelling
+exit $rc
+`
+
+func timeCmd(tb testing.TB, dir string, env []string, name string, args ...string) (time.Duration, string) {
+	tb.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	d := time.Since(start)
+	if err != nil {
+		tb.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return d, string(out)
+}
+
+var engineRE = regexp.MustCompile(`verify: .* in (\d+\.\d+)s`)
+
+func engineTime(tb testing.TB, out string) time.Duration {
+	m := engineRE.FindStringSubmatch(out)
+	if m == nil {
+		tb.Fatalf("no verdict in:\n%s", out)
+	}
+	s, _ := strconv.ParseFloat(m[1], 64)
+	return time.Duration(s * float64(time.Second))
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// BenchmarkVerify compares hackless with the serial scripts on a generated
+// Kubernetes-scale workspace. Run it alone, once:
+//
+//	go test -run '^$' -bench Verify -benchtime 1x -timeout 60m ./bench
+//
+// HACKLESS_BENCH_REPS sets the repetitions behind each median (default 3);
+// HACKLESS_BENCH_DIR keeps the generated workspace in that directory.
+// The Go build cache is warm for every measurement (a priming run fills
+// it), so both sides pay for checking, not for compiling the world; the
+// hackless step cache is empty for "cold".
+func BenchmarkVerify(b *testing.B) {
+	reps := 3
+	if v, err := strconv.Atoi(os.Getenv("HACKLESS_BENCH_REPS")); err == nil && v > 0 {
+		reps = v
+	}
+	// HACKLESS_BENCH_DIR keeps the workspace there, for profiling by hand.
+	dir := os.Getenv("HACKLESS_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	} else if err := os.RemoveAll(dir); err != nil {
+		b.Fatal(err)
+	}
+	genStart := time.Now()
+	KubeScale.Write(b, dir)
+	os.MkdirAll(filepath.Join(dir, "hack"), 0o755)
+	os.WriteFile(filepath.Join(dir, "hack", "verify-all.sh"), []byte(serialScript), 0o755)
+	b.Logf("generated %d modules, %d Go files in %s", KubeScale.Modules+1, CountGoFiles(dir), time.Since(genStart).Round(time.Second))
+
+	cacheDir := b.TempDir()
+	env := []string{"NO_COLOR=1", "HACKLESS_CACHE_DIR=" + cacheDir, "MISSPELL=" + misspell(b)}
+	// Prime the Go build cache and compile the magefile; check both pass.
+	timeCmd(b, dir, env, "bash", "hack/verify-all.sh")
+	timeCmd(b, dir, append(env, "HACKLESS_NO_CACHE=1"), "go", "tool", "mage", "verify")
+
+	var serial, cold, coldEngine, noop, noopEngine, touched, status []time.Duration
+	leaf := filepath.Join(dir, KubeScale.modDir(KubeScale.Modules-1), "p07", "f03.go")
+	for i := range reps {
+		d, _ := timeCmd(b, dir, env, "bash", "hack/verify-all.sh")
+		serial = append(serial, d)
+
+		os.RemoveAll(cacheDir)
+		d, out := timeCmd(b, dir, env, "go", "tool", "mage", "verify")
+		cold, coldEngine = append(cold, d), append(coldEngine, engineTime(b, out))
+
+		d, out = timeCmd(b, dir, env, "go", "tool", "mage", "verify")
+		noop, noopEngine = append(noop, d), append(noopEngine, engineTime(b, out))
+		if !strings.Contains(out, "cached") {
+			b.Fatalf("the second run cached nothing:\n%s", out)
+		}
+
+		f, _ := os.OpenFile(leaf, os.O_APPEND|os.O_WRONLY, 0)
+		fmt.Fprintf(f, "\n// edit %d\n", i)
+		f.Close()
+		d, _ = timeCmd(b, dir, env, "go", "tool", "mage", "verify")
+		touched = append(touched, d)
+
+		d, _ = timeCmd(b, dir, nil, "git", "status", "--porcelain")
+		status = append(status, d)
+	}
+	ms, mc, mce, mn, mne, mt, mg := median(serial), median(cold), median(coldEngine), median(noop), median(noopEngine), median(touched), median(status)
+	sec := func(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+	table := fmt.Sprintf(`
+%d modules, %d Go files; medians of %d runs
+| scenario | median | ratio | target |
+|---|---|---|---|
+| (a) serial scripts, one after another | %s | 1.00 | |
+| (a) go tool mage verify, cold step cache | %s (engine %s) | %.2f of serial | ≤ 0.50 |
+| (b) go tool mage verify, nothing changed | %s (engine %s) | engine %.1f× git status | engine ≤ 0.3 s and ≤ 5×; command < 1 s |
+| (c) go tool mage verify, one file touched | %s | %.0f%% of cold | ≤ 15%% |
+| (d) git status | %s | | |
+`, KubeScale.Modules+1, CountGoFiles(dir), reps,
+		sec(ms), sec(mc), sec(mce), mc.Seconds()/ms.Seconds(),
+		sec(mn), sec(mne), mne.Seconds()/mg.Seconds(),
+		sec(mt), 100*mt.Seconds()/mc.Seconds(), sec(mg))
+	b.Log(table)
+	fmt.Println(table)
+	b.ReportMetric(ms.Seconds(), "serial-s")
+	b.ReportMetric(mc.Seconds(), "cold-s")
+	b.ReportMetric(mn.Seconds(), "noop-s")
+	b.ReportMetric(mne.Seconds(), "noop-engine-s")
+	b.ReportMetric(mt.Seconds(), "touched-s")
+	b.ReportMetric(mg.Seconds(), "gitstatus-s")
+}
