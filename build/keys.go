@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ type keyer struct {
 	hasher *cache.Hasher
 
 	stored atomic.Bool // an entry was stored: trim the cache
+	self   string      // the hash of the running executable
 
 	mu       sync.Mutex
 	files    []string
@@ -30,12 +32,27 @@ type keyer struct {
 	owners   map[string]string // file -> module directory, "" outside every module
 	matches  map[string]map[string]*group
 	hashes   map[string]string
-	versions map[string]string
+	versions map[string]*versionOnce
 }
 
 func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*keyer, error) {
-	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string]map[string]*group{}, hashes: map[string]string{}, versions: map[string]string{}}
-	var err error
+	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string]map[string]*group{}, hashes: map[string]string{}, versions: map[string]*versionOnce{}}
+	// hackless itself: the running executable, hashed once per run (Mage
+	// relinks it on every run, so its stat never matches).
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	k.self = hex.EncodeToString(sum[:12])
+	// Ask for the tools' versions while the files are listed and stat'ed.
+	for _, t := range []string{"go", "git"} {
+		go k.version(ctx, t)
+	}
 	if k.files, err = ws.AllFiles(ctx); err != nil {
 		return nil, err
 	}
@@ -46,7 +63,25 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*ke
 	for _, f := range k.files {
 		k.owners[f] = workspace.Owner(k.modDirs, f)
 	}
+	k.prefetch()
 	return k, nil
+}
+
+// prefetch checks every file's stat record in parallel: stat calls wait
+// on the file system, not on the CPU.
+func (k *keyer) prefetch() {
+	const workers = 8
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(k.files); i += workers {
+				k.hasher.Hash(k.ws.Abs(k.files[i]))
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // save records file stats for the next run, forgetting deleted files.
@@ -55,8 +90,6 @@ func (k *keyer) save() error {
 	for _, f := range k.files {
 		keep[k.ws.Abs(f)] = true
 	}
-	exe, _ := os.Executable()
-	keep[exe] = true
 	k.hasher.Forget(func(p string) bool { return keep[p] })
 	return k.hasher.Save()
 }
@@ -98,7 +131,10 @@ func (k *keyer) groups(pattern string, header bool) (map[string]*group, error) {
 			if err != nil {
 				continue // deleted since listed: not an input
 			}
-			fmt.Fprintf(h, "%s=%s\n", f, fh)
+			io.WriteString(h, f)
+			io.WriteString(h, "=")
+			io.WriteString(h, fh)
+			io.WriteString(h, "\n")
 		}
 		gr.digest = hex.EncodeToString(h.Sum(nil)[:12])
 	}
@@ -138,16 +174,30 @@ func (k *keyer) hash(rel string, header bool) (string, error) {
 
 // version returns a tool's version, asked once per run.
 func (k *keyer) version(ctx context.Context, tool string) string {
-	k.mu.Lock()
-	v, ok := k.versions[tool]
-	k.mu.Unlock()
-	if ok {
-		return v
+	if tool == "gofmt" {
+		tool = "go"
 	}
+	k.mu.Lock()
+	once, ok := k.versions[tool]
+	if !ok {
+		once = &versionOnce{}
+		k.versions[tool] = once
+	}
+	k.mu.Unlock()
+	once.Do(func() { once.v = k.askVersion(ctx, tool) })
+	return once.v
+}
+
+type versionOnce struct {
+	sync.Once
+	v string
+}
+
+func (k *keyer) askVersion(ctx context.Context, tool string) string {
 	var args []string
 	switch tool {
-	case "go", "gofmt":
-		tool, args = "go", []string{"env", "GOVERSION"}
+	case "go":
+		args = []string{"env", "GOVERSION"}
 	case "git":
 		args = []string{"--version"}
 	default:
@@ -156,13 +206,10 @@ func (k *keyer) version(ctx context.Context, tool string) string {
 	cmd := k.ws.Env.Command(ctx, k.ws.Root, tool, args...)
 	cmd.Env = append(cmd.Env, "GOWORK=off")
 	out, err := cmd.Output()
-	v = strings.TrimSpace(string(out))
+	v := strings.TrimSpace(string(out))
 	if err != nil {
 		v = "unknown: " + err.Error()
 	}
-	k.mu.Lock()
-	k.versions[tool] = v
-	k.mu.Unlock()
 	return v
 }
 
@@ -173,16 +220,7 @@ func (k *keyer) version(ctx context.Context, tool string) string {
 // outside every module). Files enter by group digest; detailed expands
 // them file by file, to explain a miss.
 func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module, detailed bool) (cache.Manifest, error) {
-	m := cache.Manifest{"step": s.Name}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	sum, err := k.hasher.Hash(exe)
-	if err != nil {
-		return nil, err
-	}
-	m["hackless"] = hex.EncodeToString(sum[:12])
+	m := cache.Manifest{"step": s.Name, "hackless": k.self}
 	for _, kv := range k.ws.Env.Vars() {
 		name, val, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || name == "LC_ALL" || name == "TZ" || slices.Contains(s.Inputs.Env, name) {

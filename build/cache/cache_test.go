@@ -121,16 +121,18 @@ func TestHasher(t *testing.T) {
 	os.Remove(f)
 	os.WriteFile(f, []byte("package b\n"), 0o644)
 	os.Chtimes(f, old, old)
+	h = c.Hasher(dir) // a new run
 	if h3, _ := h.Hash(f); h3 != sha256.Sum256([]byte("package b\n")) {
 		t.Error("a rewritten file with the same size and time kept its old hash")
 	}
-	// A file written just now is racy: read every time.
+	// A file written just now is racy: read again by the next run.
 	g := filepath.Join(dir, "b.go")
 	os.WriteFile(g, []byte("x"), 0o644)
 	h.Hash(g)
-	before := h.Reads()
+	h.Save()
+	h = c.Hasher(dir)
 	h.Hash(g)
-	if h.Reads() != before+1 {
+	if h.Reads() != 1 {
 		t.Error("a racy file was answered from its stat")
 	}
 }

@@ -25,6 +25,7 @@ type Hasher struct {
 
 	mu      sync.Mutex
 	entries map[string]statEntry
+	checked map[string]bool // entries confirmed by stat in this run
 	dirty   bool
 	reads   int
 }
@@ -44,7 +45,7 @@ type statEntry struct {
 // runs recorded. An unreadable record starts empty.
 func (c *Cache) Hasher(root string) *Hasher {
 	sum := sha256.Sum256([]byte(root))
-	h := &Hasher{path: filepath.Join(c.dir, "stat", hex.EncodeToString(sum[:16])), entries: make(map[string]statEntry)}
+	h := &Hasher{path: filepath.Join(c.dir, "stat", hex.EncodeToString(sum[:16])), entries: make(map[string]statEntry), checked: make(map[string]bool)}
 	if data, err := os.ReadFile(h.path); err == nil {
 		var m map[string]statEntry
 		if gob.NewDecoder(bytes.NewReader(data)).Decode(&m) == nil {
@@ -70,6 +71,12 @@ func (h *Hasher) HashHeader(path string) ([sha256.Size]byte, error) {
 }
 
 func (h *Hasher) entry(path string, header bool) (statEntry, error) {
+	h.mu.Lock()
+	if e, ok := h.entries[path]; ok && h.checked[path] && (e.HasHeader || !header) {
+		h.mu.Unlock()
+		return e, nil
+	}
+	h.mu.Unlock()
 	fi, err := os.Stat(path)
 	if err != nil {
 		return statEntry{}, err
@@ -80,6 +87,9 @@ func (h *Hasher) entry(path string, header bool) (statEntry, error) {
 	h.mu.Unlock()
 	if ok && e.Size == st.Size && e.ModNs == st.ModNs && e.ChangeNs == st.ChangeNs && e.Ino == st.Ino &&
 		e.Stamp-st.ModNs > int64(time.Second) && (e.HasHeader || !header) {
+		h.mu.Lock()
+		h.checked[path] = true
+		h.mu.Unlock()
 		return e, nil
 	}
 	data, err := os.ReadFile(path)
@@ -93,6 +103,7 @@ func (h *Hasher) entry(path string, header bool) (statEntry, error) {
 	st.Stamp = time.Now().UnixNano()
 	h.mu.Lock()
 	h.entries[path] = st
+	h.checked[path] = true
 	h.dirty = true
 	h.reads++
 	h.mu.Unlock()

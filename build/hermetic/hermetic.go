@@ -175,16 +175,6 @@ func fetchSettings(ctx context.Context, goBin, dir string, base, caller []string
 	if err := json.Unmarshal(out, &m); err != nil {
 		return nil, fmt.Errorf("parse go env -json: %w", err)
 	}
-	if _, ok := lookup(caller, "GOMODCACHE"); !ok && !setInGoEnvFile(ctx, goBin, dir, env) {
-		// Not chosen by the caller: the default would follow GOPATH.
-		home := get(caller, "HOME")
-		if home == "" {
-			home, _ = os.UserHomeDir()
-		}
-		if home != "" {
-			m["GOMODCACHE"] = filepath.Join(home, "go", "pkg", "mod")
-		}
-	}
 	var vars []string
 	for _, k := range PassThrough {
 		if v := m[k]; v != "" {
@@ -192,15 +182,6 @@ func fetchSettings(ctx context.Context, goBin, dir string, base, caller []string
 		}
 	}
 	return vars, nil
-}
-
-// setInGoEnvFile reports whether GOMODCACHE comes from the go env file.
-func setInGoEnvFile(ctx context.Context, goBin, dir string, env []string) bool {
-	cmd := exec.CommandContext(ctx, goBin, "env", "-changed", "GOMODCACHE")
-	cmd.Dir = dir
-	cmd.Env = append(slices.Clone(env), "GOPATH=")
-	out, err := cmd.Output()
-	return err == nil && strings.Contains(string(out), "GOMODCACHE")
 }
 
 func lookup(env []string, key string) (string, bool) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -48,24 +47,30 @@ func (ws *Workspace) AllFiles(ctx context.Context) ([]string, error) {
 }
 
 func (ws *Workspace) gitFiles(ctx context.Context) ([]string, error) {
-	cmd := ws.Env.Command(ctx, ws.Root, "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	list := func(args ...string) ([]string, error) {
+		cmd := ws.Env.Command(ctx, ws.Root, "git", append([]string{"ls-files", "-z"}, args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("git ls-files: %w: %s", err, stderr.Bytes())
+		}
+		return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"), nil
+	}
+	files, err := list("--cached", "--others", "--exclude-standard")
 	if err != nil {
-		return nil, fmt.Errorf("git ls-files: %w: %s", err, stderr.Bytes())
+		return nil, err
 	}
-	var files []string
-	for _, f := range strings.Split(string(out), "\x00") {
-		if f == "" {
-			continue
-		}
-		// Tracked files deleted in the work tree are not there to check.
-		if _, err := os.Lstat(ws.Abs(f)); err == nil {
-			files = append(files, f)
-		}
+	// Tracked files deleted in the work tree are not there to check.
+	deleted, err := list("--deleted")
+	if err != nil {
+		return nil, err
 	}
-	return files, nil
+	gone := make(map[string]bool, len(deleted))
+	for _, f := range deleted {
+		gone[f] = true
+	}
+	return slices.DeleteFunc(files, func(f string) bool { return f == "" || gone[f] }), nil
 }
 
 func (ws *Workspace) walkFiles() ([]string, error) {
