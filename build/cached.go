@@ -28,7 +28,7 @@ func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspa
 }
 
 func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
-	m, err := keys.manifest(ctx, s, nil, false)
+	m, err := keys.manifest(ctx, s, nil)
 	if err != nil {
 		res := runStep(ctx, s, opts, ws, nil)
 		res.CacheNote = "not cached: " + err.Error()
@@ -39,15 +39,14 @@ func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.W
 	if e != nil {
 		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: e.Duration, Notes: e.Notes}
 	}
-	detail, _ := keys.manifest(ctx, s, nil, true)
-	note := cache.Explain(keys.cache.Last(id), detail)
+	note := cache.Explain(keys.cache.Last(id), m)
 	if errors.Is(err, cache.ErrCorrupt) {
 		note = "the cache entry was corrupt and is ignored"
 	}
 	res := runStep(ctx, s, opts, ws, nil)
 	res.CacheNote = note
 	if res.Status == Passed && ctx.Err() == nil {
-		keys.store(key, id, detail, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes})
+		keys.store(key, id, m, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes})
 	}
 	return res
 }
@@ -66,18 +65,17 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	var hitDuration time.Duration
 	for _, mod := range ws.Modules {
 		inputs := moduleInputs(ws, mod, s.Scope)
-		m, err := keys.manifest(ctx, s, inputs, false)
+		m, err := keys.manifest(ctx, s, inputs)
 		if err != nil {
 			return runStep(ctx, s, opts, ws, nil)
 		}
-		sh := share{mod, nil, keyOf(m), lastID(ws, s, mod)}
+		sh := share{mod, m, keyOf(m), lastID(ws, s, mod)}
 		e, err := keys.cache.Get(sh.key)
 		if e != nil {
 			hitDuration = max(hitDuration, e.Duration)
 			cachedNotes = append(cachedNotes, e.Notes...)
 			continue
 		}
-		sh.m, _ = keys.manifest(ctx, s, inputs, true)
 		why := cache.Explain(keys.cache.Last(sh.id), sh.m)
 		if errors.Is(err, cache.ErrCorrupt) {
 			why = "the cache entry was corrupt and is ignored"

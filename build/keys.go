@@ -213,13 +213,17 @@ func (k *keyer) askVersion(ctx context.Context, tool string) string {
 	return v
 }
 
+// smallGroup is the most files a group may have to enter a manifest file
+// by file, so that a miss names the file that changed.
+const smallGroup = 8
+
 // manifest lists everything a step's result depends on: hackless itself
 // (the running executable), the step, the hermetic settings and the
 // step's environment, its tools' versions and the contents of its input
 // files; for a module-scoped step, only the files of mods (and those
-// outside every module). Files enter by group digest; detailed expands
-// them file by file, to explain a miss.
-func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module, detailed bool) (cache.Manifest, error) {
+// outside every module). A large group of files (a module's Go files)
+// enters by its digest, a small one file by file.
+func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module) (cache.Manifest, error) {
 	m := cache.Manifest{"step": s.Name, "hackless": k.self}
 	for _, kv := range k.ws.Env.Vars() {
 		name, val, _ := strings.Cut(kv, "=")
@@ -254,8 +258,12 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module,
 				if g == nil {
 					continue
 				}
-				if !detailed {
-					m[in.kind+"s:"+pat+"@"+o] = g.digest
+				if len(g.files) > smallGroup {
+					where := o
+					if where == "" {
+						where = "outside the modules"
+					}
+					m[in.kind+"s "+pat+" in "+where] = g.digest
 					continue
 				}
 				for _, f := range g.files {

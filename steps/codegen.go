@@ -71,8 +71,11 @@ func runCodegen(pass *build.Pass) error {
 		if err != nil {
 			return err
 		}
-		if generatedMarker.Match(data) {
+		if bytes.Contains(data, []byte("DO NOT EDIT")) && generatedMarker.Match(data) {
 			generated = append(generated, f)
+		}
+		if !bytes.Contains(data, []byte("//go:generate ")) {
+			continue
 		}
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		for n := 1; sc.Scan(); n++ {
