@@ -95,12 +95,12 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	if res.Reason != "" || ctx.Err() != nil {
 		return res // an error or an interruption: nothing is known to pass
 	}
-	dirs, _ := ws.ModuleDirs(ctx)
+	owners, _ := ws.Owners(ctx)
 	for _, sh := range shares {
 		// A finding in a module fails that module; one outside every
 		// workspace module, or with no file, fails them all.
 		failed := slices.ContainsFunc(res.Findings, func(f Finding) bool {
-			o := workspace.Owner(dirs, f.Pos.File)
+			o := owners.Of(f.Pos.File)
 			return f.Pos.File == "" || o == sh.mod.Rel || !slices.ContainsFunc(ws.Modules, func(m *workspace.Module) bool { return m.Rel == o })
 		})
 		if !failed {

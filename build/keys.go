@@ -60,8 +60,9 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*ke
 		return nil, err
 	}
 	k.owners = make(map[string]string, len(k.files))
+	owners := workspace.NewOwners(k.modDirs)
 	for _, f := range k.files {
-		k.owners[f] = workspace.Owner(k.modDirs, f)
+		k.owners[f] = owners.Of(f)
 	}
 	k.prefetch()
 	return k, nil

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hackless/hackless/build"
@@ -64,29 +66,14 @@ func runCodegen(pass *build.Pass) error {
 	if err != nil {
 		return err
 	}
-	directives := 0
-	var generated []string // files marked generated, in the workspace's modules
-	for _, f := range gofiles {
-		data, err := pass.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		if bytes.Contains(data, []byte("DO NOT EDIT")) && generatedMarker.Match(data) {
-			generated = append(generated, f)
-		}
-		if !bytes.Contains(data, []byte("//go:generate ")) {
-			continue
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for n := 1; sc.Scan(); n++ {
-			line := sc.Text()
-			if !strings.HasPrefix(line, "//go:generate ") {
-				continue
-			}
-			directives++
-			if strings.Contains(line, "@latest") {
-				pass.Reportf(build.Position{File: f, Line: n}, "a generator runs @latest, so results change with time: pin it with a tool directive (go get -tool) and run it with go tool")
-			}
+	found, err := findDirectives(pass, gofiles)
+	if err != nil {
+		return err
+	}
+	directives := len(found)
+	for _, d := range found {
+		if strings.Contains(d.text, "@latest") {
+			pass.Reportf(build.Position{File: d.file, Line: d.line}, "a generator runs @latest, so results change with time: pin it with a tool directive (go get -tool) and run it with go tool")
 		}
 	}
 	for i, c := range commands {
@@ -97,6 +84,16 @@ func runCodegen(pass *build.Pass) error {
 	if directives == 0 && len(commands) == 0 {
 		pass.Notef("no //go:generate directives and no %s: nothing to generate", CodegenConfig)
 		return nil
+	}
+	var generated []string // files marked generated, in the workspace's modules
+	for _, f := range gofiles {
+		data, err := pass.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte("DO NOT EDIT")) && generatedMarker.Match(data) {
+			generated = append(generated, f)
+		}
 	}
 	scratch, err := scratchCopy(pass)
 	if err != nil {
@@ -136,6 +133,58 @@ func runCodegen(pass *build.Pass) error {
 	}
 	pass.Notef("%d //go:generate directives, %d configured commands", directives, len(commands))
 	return proposeScratch(pass, scratch, "generated code", func(rel string) bool { return slices.Contains(generated, rel) })
+}
+
+// directive is a //go:generate line.
+type directive struct {
+	file string
+	line int
+	text string
+}
+
+// findDirectives finds the //go:generate lines of the given Go files with
+// one git grep, or by reading the files outside a git work tree.
+func findDirectives(pass *build.Pass, gofiles []string) ([]directive, error) {
+	want := make(map[string]bool, len(gofiles))
+	for _, f := range gofiles {
+		want[f] = true
+	}
+	var out []directive
+	cmd := pass.Command(".", "git", "grep", "-n", "-I", "--untracked", "-e", "^//go:generate ", "--", "*.go")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil || errors.As(err, &ee) && ee.ExitCode() == 1: // 1: no match
+		for _, line := range strings.Split(stdout.String(), "\n") {
+			f, rest, ok := strings.Cut(line, ":")
+			n, text, ok2 := strings.Cut(rest, ":")
+			ln, err := strconv.Atoi(n)
+			if ok && ok2 && err == nil && want[f] {
+				out = append(out, directive{f, ln, text})
+			}
+		}
+		return out, nil
+	case pass.Context().Err() != nil:
+		return nil, pass.Context().Err()
+	}
+	for _, f := range gofiles { // not a git work tree
+		data, err := pass.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Contains(data, []byte("//go:generate ")) {
+			continue
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for n := 1; sc.Scan(); n++ {
+			if strings.HasPrefix(sc.Text(), "//go:generate ") {
+				out = append(out, directive{f, n, sc.Text()})
+			}
+		}
+	}
+	return out, nil
 }
 
 // codegenCommands reads the configured generators; nil means a usage error

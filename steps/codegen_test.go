@@ -34,7 +34,16 @@ func TestCodegenNothing(t *testing.T) {
 }
 
 func TestCodegen(t *testing.T) {
+	for _, useGit := range []bool{false, true} {
+		t.Run(map[bool]string{false: "files", true: "git"}[useGit], func(t *testing.T) { testCodegen(t, useGit) })
+	}
+}
+
+func testCodegen(t *testing.T, useGit bool) {
 	dir := stringerWorkspace(t)
+	if useGit {
+		testws.Git(t, dir) // directives found by git grep, new files untracked
+	}
 	if rep, out := runSteps(t, dir, build.Verify, nil, Codegen); rep.ExitCode() != build.ExitOK {
 		t.Fatalf("fresh generation:\n%s", out)
 	}

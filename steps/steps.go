@@ -12,7 +12,6 @@ import (
 	"strconv"
 
 	"github.com/hackless/hackless/build"
-	"github.com/hackless/hackless/build/workspace"
 )
 
 // All returns every step, in the order the summary lists them.
@@ -32,7 +31,7 @@ func moduleFiles(pass *build.Pass) ([]string, error) {
 	if err != nil || len(pass.Modules()) == len(pass.Workspace.Modules) {
 		return files, err
 	}
-	dirs, err := pass.Workspace.ModuleDirs(pass.Context())
+	owners, err := pass.Workspace.Owners(pass.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -40,13 +39,13 @@ func moduleFiles(pass *build.Pass) ([]string, error) {
 	for _, m := range pass.Modules() {
 		want[m.Rel] = true
 	}
-	return slices.DeleteFunc(slices.Clone(files), func(f string) bool { return !want[workspace.Owner(dirs, f)] }), nil
+	return slices.DeleteFunc(slices.Clone(files), func(f string) bool { return !want[owners.Of(f)] }), nil
 }
 
 // ownedByPassModules reports whether a file belongs to the modules the
 // pass checks; a file outside every module belongs to all of them.
 func ownedByPassModules(pass *build.Pass) (func(string) bool, error) {
-	dirs, err := pass.Workspace.ModuleDirs(pass.Context())
+	owners, err := pass.Workspace.Owners(pass.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +53,7 @@ func ownedByPassModules(pass *build.Pass) (func(string) bool, error) {
 	for _, m := range pass.Modules() {
 		want[m.Rel] = true
 	}
-	return func(f string) bool { return want[workspace.Owner(dirs, f)] }, nil
+	return func(f string) bool { return want[owners.Of(f)] }, nil
 }
 
 // modulePatterns returns the package patterns of the modules the pass

@@ -111,48 +111,66 @@ func (ws *Workspace) ModuleDirs(ctx context.Context) ([]string, error) {
 
 // GoFiles returns the root-relative paths of the .go files that belong to
 // the workspace's modules: files of a nested module not used by go.work,
-// and files outside every module, are left out.
+// and files outside every module, are left out. The list is computed once.
 func (ws *Workspace) GoFiles(ctx context.Context) ([]string, error) {
-	files, err := ws.Files(ctx)
-	if err != nil {
-		return nil, err
+	return ws.goFiles.get(func() ([]string, error) {
+		files, err := ws.Files(ctx)
+		if err != nil {
+			return nil, err
+		}
+		owners, err := ws.Owners(ctx)
+		if err != nil {
+			return nil, err
+		}
+		used := make(map[string]bool)
+		for _, m := range ws.Modules {
+			used[m.Rel] = true
+		}
+		var out []string
+		for _, f := range files {
+			if strings.HasSuffix(f, ".go") && used[owners.Of(f)] {
+				out = append(out, f)
+			}
+		}
+		return out, nil
+	})
+}
+
+// Owners finds the module that holds a file.
+type Owners struct{ dirs map[string]bool }
+
+// NewOwners indexes module directories (as ModuleDirs returns them).
+func NewOwners(dirs []string) *Owners {
+	o := &Owners{dirs: make(map[string]bool, len(dirs))}
+	for _, d := range dirs {
+		o.dirs[d] = true
 	}
+	return o
+}
+
+// Owners returns the index of the tree's module directories.
+func (ws *Workspace) Owners(ctx context.Context) (*Owners, error) {
 	dirs, err := ws.ModuleDirs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	used := make(map[string]bool)
-	for _, m := range ws.Modules {
-		used[m.Rel] = true
-	}
-	var out []string
-	for _, f := range files {
-		if strings.HasSuffix(f, ".go") && used[owner(dirs, f)] {
-			out = append(out, f)
+	return NewOwners(dirs), nil
+}
+
+// Of returns the root-relative directory of the innermost module that
+// holds the file, or "" if none does.
+func (o *Owners) Of(file string) string {
+	for d := path.Dir(file); ; d = path.Dir(d) {
+		if o.dirs[d] {
+			return d
+		}
+		if d == "." || d == "/" {
+			return ""
 		}
 	}
-	return out, nil
 }
 
 // Owner returns the root-relative directory of the innermost module, among
 // dirs (as ModuleDirs returns them), that holds the file, or "" if none
 // does.
-func Owner(dirs []string, file string) string { return owner(dirs, file) }
-
-// owner returns the directory of the innermost module in dirs holding file,
-// or "" if none does.
-func owner(dirs []string, file string) string {
-	best := ""
-	found := false
-	for _, d := range dirs {
-		if d == "." || strings.HasPrefix(file, d+"/") {
-			if !found || len(d) > len(best) || best == "." {
-				best, found = d, true
-			}
-		}
-	}
-	if !found {
-		return ""
-	}
-	return best
-}
+func Owner(dirs []string, file string) string { return NewOwners(dirs).Of(file) }

@@ -39,6 +39,7 @@ type Workspace struct {
 
 	files    once[[]string]
 	allFiles once[[]string]
+	goFiles  once[[]string]
 	packages once[[]*Package]
 	deps     once[[]*Package]
 }
