@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,10 +111,20 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	}
 	done := make(chan outcome, len(g.order))
 	failed := false
+	// Start the longest steps first, by the durations of earlier runs, so
+	// that the slowest does not start last.
+	durations := LoadDurations(ReportDir(ws.Root))
+	enqueue := func(ready []*Step, s *Step) []*Step {
+		i := len(ready)
+		for i > 0 && durations[ready[i-1].Name] < durations[s.Name] {
+			i--
+		}
+		return slices.Insert(ready, i, s)
+	}
 	var ready []*Step
 	for _, s := range g.order {
 		if pending[s] == 0 {
-			ready = append(ready, s)
+			ready = enqueue(ready, s)
 		}
 	}
 	running := 0
@@ -151,7 +162,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 		for _, d := range dependents[s] {
 			if pending[d]--; pending[d] == 0 {
-				ready = append(ready, d)
+				ready = enqueue(ready, d)
 			}
 		}
 	}

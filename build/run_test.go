@@ -400,3 +400,26 @@ func TestRunPerModule(t *testing.T) {
 		t.Errorf("update: calls %v, want one call with every module", calls)
 	}
 }
+
+func TestRunStartsLongestFirst(t *testing.T) {
+	dir := tinyWorkspace(t)
+	var mu sync.Mutex
+	var order []string
+	rec := func(name string) func(*Pass) error {
+		return func(*Pass) error { mu.Lock(); order = append(order, name); mu.Unlock(); return nil }
+	}
+	steps := []*Step{{Name: "short", Run: rec("short")}, {Name: "long", Run: rec("long")}, {Name: "middle", Run: rec("middle")}}
+	run(t, dir, Options{Jobs: 1}, steps...)
+	if got := strings.Join(order, " "); got != "short long middle" {
+		t.Fatalf("without history: %s, want graph order", got)
+	}
+	rep := &Report{Results: []*Result{{Step: "short", Duration: time.Second}, {Step: "long", Duration: 9 * time.Second}, {Step: "middle", Duration: 5 * time.Second}}}
+	if err := RecordDurations(ReportDir(dir), rep); err != nil {
+		t.Fatal(err)
+	}
+	order = nil
+	run(t, dir, Options{Jobs: 1}, steps...)
+	if got := strings.Join(order, " "); got != "long middle short" {
+		t.Errorf("with history: %s, want longest first", got)
+	}
+}
