@@ -10,6 +10,15 @@ import (
 // path.Match.
 func matchGlob(pattern, p string) bool {
 	// Fast paths for the usual shapes.
+	switch {
+	case pattern == "**/*" || pattern == "**":
+		return true
+	case !strings.ContainsAny(pattern, "*?["):
+		return p == pattern
+	}
+	if dir, ok := strings.CutSuffix(pattern, "/**"); ok && !strings.ContainsAny(dir, "*?[") {
+		return strings.HasPrefix(p, dir+"/")
+	}
 	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && !strings.ContainsAny(rest, "/[?") {
 		if ext, ok := strings.CutPrefix(rest, "*"); ok && !strings.Contains(ext, "*") {
 			return strings.HasSuffix(path.Base(p), ext)

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,24 +32,19 @@ type keyer struct {
 	modDirs  []string
 	owners   map[string]string // file -> module directory, "" outside every module
 	matches  map[string]map[string]*group
-	hashes   map[string]string
+	hashes   map[string]string // per file, once per run
+	headers  map[string]string // per Go file header, once per run
 	versions map[string]*versionOnce
 }
 
 func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*keyer, error) {
-	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string]map[string]*group{}, hashes: map[string]string{}, versions: map[string]*versionOnce{}}
-	// hackless itself: the running executable, hashed once per run (Mage
-	// relinks it on every run, so its stat never matches).
-	exe, err := os.Executable()
-	if err != nil {
+	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string]map[string]*group{}, hashes: map[string]string{}, headers: map[string]string{}, versions: map[string]*versionOnce{}}
+	// hackless itself: the running executable (the magefile, with its own
+	// steps, compiled with hackless).
+	var err error
+	if k.self, err = selfID(); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(data)
-	k.self = hex.EncodeToString(sum[:12])
 	// Ask for the tools' versions while the files are listed and stat'ed.
 	for _, t := range []string{"go", "git"} {
 		go k.version(ctx, t)
@@ -83,6 +79,39 @@ func (k *keyer) prefetch() {
 		}()
 	}
 	wg.Wait()
+}
+
+// selfID identifies the running executable by the Go build ID the linker
+// puts near its start, which is derived from the content of everything it
+// was built from; without one, by the hash of the whole file. (Mage relinks
+// the magefile on every run, so neither a stat nor a path would do.)
+func selfID() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	const marker = "\xff Go build ID: \""
+	if i := bytes.Index(head[:n], []byte(marker)); i >= 0 {
+		rest := head[i+len(marker) : n]
+		if j := bytes.IndexByte(rest, '"'); j > 0 {
+			return "buildid:" + string(rest[:j]), nil
+		}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12]), nil
 }
 
 // save records file stats for the next run, forgetting deleted files.
@@ -148,12 +177,12 @@ func (k *keyer) groups(pattern string, header bool) (map[string]*group, error) {
 // hash returns the hash of a root-relative file, or of its Go header,
 // once per run.
 func (k *keyer) hash(rel string, header bool) (string, error) {
-	id := rel
+	memo := k.hashes
 	if header {
-		id = "header:" + rel
+		memo = k.headers
 	}
 	k.mu.Lock()
-	h, ok := k.hashes[id]
+	h, ok := memo[rel]
 	k.mu.Unlock()
 	if ok {
 		return h, nil
@@ -168,7 +197,7 @@ func (k *keyer) hash(rel string, header bool) (string, error) {
 	}
 	h = hex.EncodeToString(sum[:12])
 	k.mu.Lock()
-	k.hashes[id] = h
+	memo[rel] = h
 	k.mu.Unlock()
 	return h, nil
 }

@@ -163,3 +163,20 @@ func TestHashHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsRoundTrip(t *testing.T) {
+	m := map[string]statEntry{
+		"/a/b.go": {Size: 10, ModNs: -5, ChangeNs: 1 << 60, Stamp: 7, Ino: 42, Hash: sha256.Sum256([]byte("x")), Header: sha256.Sum256([]byte("h")), HasHeader: true},
+		"/c":      {Size: 0, Hash: sha256.Sum256([]byte("y"))},
+	}
+	b := encodeStats(m)
+	got, ok := decodeStats(b)
+	if !ok || len(got) != 2 || got["/a/b.go"] != m["/a/b.go"] || got["/c"] != m["/c"] {
+		t.Fatalf("round trip: %v %+v", ok, got)
+	}
+	for _, bad := range [][]byte{nil, b[:len(b)-1], append(append([]byte{}, b...), 0), []byte("hackless-stat-v0\n")} {
+		if _, ok := decodeStats(bad); ok {
+			t.Errorf("decodeStats accepted %d damaged bytes", len(bad))
+		}
+	}
+}

@@ -3,7 +3,7 @@ package cache
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
+	"encoding/binary"
 	"encoding/hex"
 	"go/ast"
 	"go/parser"
@@ -47,8 +47,7 @@ func (c *Cache) Hasher(root string) *Hasher {
 	sum := sha256.Sum256([]byte(root))
 	h := &Hasher{path: filepath.Join(c.dir, "stat", hex.EncodeToString(sum[:16])), entries: make(map[string]statEntry), checked: make(map[string]bool)}
 	if data, err := os.ReadFile(h.path); err == nil {
-		var m map[string]statEntry
-		if gob.NewDecoder(bytes.NewReader(data)).Decode(&m) == nil {
+		if m, ok := decodeStats(data); ok {
 			h.entries = m
 		}
 	}
@@ -151,16 +150,13 @@ func (h *Hasher) Save() error {
 	if !h.dirty {
 		return nil
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(h.entries); err != nil {
-		return err
-	}
+	b := encodeStats(h.entries)
 	dir, base := filepath.Split(h.path)
 	tmp, err := os.CreateTemp(dir, base+".tmp*")
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(b.Bytes()); err != nil {
+	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return err
@@ -174,4 +170,89 @@ func (h *Hasher) Save() error {
 	}
 	h.dirty = false
 	return nil
+}
+
+// statMagic starts a stat record; a record that does not start with it,
+// or is cut short, reads as empty.
+const statMagic = "hackless-stat-v1\n"
+
+// encodeStats writes the records compactly: gob took a tenth of a no-op
+// run on 10,000 files.
+func encodeStats(m map[string]statEntry) []byte {
+	b := make([]byte, 0, len(statMagic)+len(m)*160)
+	b = append(b, statMagic...)
+	b = binary.AppendUvarint(b, uint64(len(m)))
+	for p, e := range m {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+		for _, v := range []int64{e.Size, e.ModNs, e.ChangeNs, e.Stamp} {
+			b = binary.AppendVarint(b, v)
+		}
+		b = binary.AppendUvarint(b, e.Ino)
+		b = append(b, e.Hash[:]...)
+		if e.HasHeader {
+			b = append(b, 1)
+			b = append(b, e.Header[:]...)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	return b
+}
+
+func decodeStats(b []byte) (map[string]statEntry, bool) {
+	if !bytes.HasPrefix(b, []byte(statMagic)) {
+		return nil, false
+	}
+	b = b[len(statMagic):]
+	uvarint := func() (uint64, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	varint := func() (int64, bool) {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	count, ok := uvarint()
+	if !ok || count > uint64(len(b)) {
+		return nil, false
+	}
+	m := make(map[string]statEntry, count)
+	for range count {
+		l, ok := uvarint()
+		if !ok || l > uint64(len(b)) {
+			return nil, false
+		}
+		p := string(b[:l])
+		b = b[l:]
+		var e statEntry
+		for _, dst := range []*int64{&e.Size, &e.ModNs, &e.ChangeNs, &e.Stamp} {
+			if *dst, ok = varint(); !ok {
+				return nil, false
+			}
+		}
+		if e.Ino, ok = uvarint(); !ok || len(b) < sha256.Size+1 {
+			return nil, false
+		}
+		copy(e.Hash[:], b)
+		e.HasHeader = b[sha256.Size] == 1
+		b = b[sha256.Size+1:]
+		if e.HasHeader {
+			if len(b) < sha256.Size {
+				return nil, false
+			}
+			copy(e.Header[:], b)
+			b = b[sha256.Size:]
+		}
+		m[p] = e
+	}
+	return m, len(b) == 0
 }

@@ -47,30 +47,29 @@ func (ws *Workspace) AllFiles(ctx context.Context) ([]string, error) {
 }
 
 func (ws *Workspace) gitFiles(ctx context.Context) ([]string, error) {
-	list := func(args ...string) ([]string, error) {
-		cmd := ws.Env.Command(ctx, ws.Root, "git", append([]string{"ls-files", "-z"}, args...)...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return nil, fmt.Errorf("git ls-files: %w: %s", err, stderr.Bytes())
+	// One listing, each entry tagged: H tracked, ? untracked, R deleted
+	// (a deleted file is listed twice, as H and R).
+	cmd := ws.Env.Command(ctx, ws.Root, "git", "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git ls-files: %w: %s", err, stderr.Bytes())
+	}
+	entries := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	gone := make(map[string]bool)
+	for _, e := range entries {
+		if tag, f, ok := strings.Cut(e, " "); ok && tag == "R" {
+			gone[f] = true
 		}
-		return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"), nil
 	}
-	files, err := list("--cached", "--others", "--exclude-standard")
-	if err != nil {
-		return nil, err
+	files := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if tag, f, ok := strings.Cut(e, " "); ok && tag != "R" && f != "" && !gone[f] {
+			files = append(files, f)
+		}
 	}
-	// Tracked files deleted in the work tree are not there to check.
-	deleted, err := list("--deleted")
-	if err != nil {
-		return nil, err
-	}
-	gone := make(map[string]bool, len(deleted))
-	for _, f := range deleted {
-		gone[f] = true
-	}
-	return slices.DeleteFunc(files, func(f string) bool { return f == "" || gone[f] }), nil
+	return files, nil
 }
 
 func (ws *Workspace) walkFiles() ([]string, error) {
