@@ -158,18 +158,14 @@ func (p *Pass) Propose(rel string, content []byte, why string) error {
 		if _, err := atomicfile.Write(abs, content, 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", rel, err)
 		}
-		p.mu.Lock()
-		p.changed = append(p.changed, rel)
-		p.mu.Unlock()
+		p.wrote(rel)
 		return nil
 	}
 	line := diff.FirstChange(old, content)
 	if old == nil {
 		line = 0
 	}
-	p.mu.Lock()
-	p.proposed = true
-	p.mu.Unlock()
+	p.propose()
 	p.Report(Finding{
 		Pos:     Position{File: rel, Line: line},
 		Message: why,
@@ -193,16 +189,26 @@ func (p *Pass) Remove(rel, why string) error {
 		if err := os.Remove(abs); err != nil {
 			return err
 		}
-		p.mu.Lock()
-		p.changed = append(p.changed, rel+" (removed)")
-		p.mu.Unlock()
+		p.wrote(rel + " (removed)")
 		return nil
 	}
-	p.mu.Lock()
-	p.proposed = true
-	p.mu.Unlock()
+	p.propose()
 	p.Report(Finding{Pos: Position{File: rel}, Message: why + ": would be removed"})
 	return nil
+}
+
+// wrote records a file written in Update mode.
+func (p *Pass) wrote(rel string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.changed = append(p.changed, rel)
+}
+
+// propose records that a change was proposed and, in Verify mode, not made.
+func (p *Pass) propose() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.proposed = true
 }
 
 func (p *Pass) mayWrite(rel string) bool {
@@ -253,14 +259,10 @@ func (p *Pass) ProposeTree(rel, dir, why string) error {
 		if err := os.RemoveAll(old); err != nil {
 			return err
 		}
-		p.mu.Lock()
-		p.changed = append(p.changed, rel+"/")
-		p.mu.Unlock()
+		p.wrote(rel + "/")
 		return nil
 	}
-	p.mu.Lock()
-	p.proposed = true
-	p.mu.Unlock()
+	p.propose()
 	for i, d := range diffs {
 		if i == maxTreeFindings {
 			p.Reportf(Position{File: rel + "/"}, "%s: %d more files differ", why, len(diffs)-i)
