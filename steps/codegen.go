@@ -3,7 +3,6 @@ package steps
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/internal/jsonfile"
 )
 
 // CodegenConfig lists generator commands beyond //go:generate directives,
@@ -205,9 +205,7 @@ func codegenCommands(pass *build.Pass) ([]codegenCommand, error) {
 	var cfg struct {
 		Commands []codegenCommand `json:"commands"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
+	if err := jsonfile.Decode(name, data, &cfg); err != nil {
 		pass.Reportf(build.Position{File: name}, "%v", err)
 		return nil, nil
 	}

@@ -5,8 +5,6 @@ package licenses
 import (
 	"bytes"
 	"crypto/md5"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -17,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/google/licensecheck"
+
+	"github.com/hackless/hackless/internal/jsonfile"
 )
 
 // MinCoverage is the share of a license file, in percent, that known
@@ -132,15 +132,9 @@ type Policy struct {
 
 // ParsePolicy reads a policy file; errors name the file and line.
 func ParsePolicy(name string, data []byte) (*Policy, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var p Policy
-	if err := dec.Decode(&p); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, fmt.Errorf("%s:%d: %v", name, 1+bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n")), err)
-		}
-		return nil, fmt.Errorf("%s: %v", name, err)
+	if err := jsonfile.Decode(name, data, &p); err != nil {
+		return nil, err
 	}
 	return &p, nil
 }

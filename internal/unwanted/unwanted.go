@@ -6,11 +6,12 @@ package unwanted
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/hackless/hackless/internal/jsonfile"
 )
 
 // File is the whole file.
@@ -46,22 +47,9 @@ type Status struct {
 // Parse reads the file; name is used in errors, which give the line.
 // Unknown fields are errors, as in Kubernetes's dependencyverifier.
 func Parse(name string, data []byte) (*File, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var f File
-	if err := dec.Decode(&f); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			return nil, fmt.Errorf("%s:%d: %v", name, lineAt(data, syn.Offset), err)
-		case errors.As(err, &typ):
-			return nil, fmt.Errorf("%s:%d: %s must be a %s", name, lineAt(data, typ.Offset), typ.Field, typ.Type)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return nil, fmt.Errorf("%s:%d: unknown field %q", name, Line(data, `"`+field+`"`, 0), field)
-		}
-		return nil, fmt.Errorf("%s: %v", name, err)
+	if err := jsonfile.Decode(name, data, &f); err != nil {
+		return nil, err
 	}
 	return &f, nil
 }
@@ -79,12 +67,6 @@ func (f *File) Format() []byte {
 	return b.Bytes()
 }
 
-// lineAt returns the 1-based line of a byte offset.
-func lineAt(data []byte, off int64) int {
-	off = min(max(off, 0), int64(len(data)))
-	return 1 + bytes.Count(data[:off], []byte("\n"))
-}
-
 // Line returns the line of the first occurrence of needle at or after
 // line from (1-based; 0 for anywhere), or 0 when there is none.
 func Line(data []byte, needle string, from int) int {
@@ -100,7 +82,7 @@ func Line(data []byte, needle string, from int) int {
 	if i < 0 {
 		return 0
 	}
-	return lineAt(data, int64(start+i))
+	return jsonfile.Line(data, int64(start+i))
 }
 
 // Problem is one difference between the recorded and the actual status,
