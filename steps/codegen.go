@@ -206,7 +206,7 @@ func codegenCommands(pass *build.Pass) ([]codegenCommand, error) {
 		Commands []codegenCommand `json:"commands"`
 	}
 	if err := jsonfile.Decode(name, data, &cfg); err != nil {
-		pass.Reportf(build.Position{File: name}, "%v", err)
+		reportConfigError(pass, name, err)
 		return nil, nil
 	}
 	for i, c := range cfg.Commands {

@@ -100,7 +100,7 @@ func TestCodegenMalformedConfig(t *testing.T) {
 	dir := testws.New(t, testws.Staging())
 	testws.Write(t, dir, testws.Files{CodegenConfig: "{\n  \"commands\": [\n    {\"dir\": \"x\", \"runn\": []}\n  ]\n}\n"})
 	rep, out := runSteps(t, dir, build.Verify, nil, Codegen)
-	if got := findingsOf(rep, "codegen"); !strings.Contains(got, `hack/codegen.json: hack/codegen.json:3: unknown field "runn"`) {
+	if got := findingsOf(rep, "codegen"); !strings.Contains(got, `hack/codegen.json:3: unknown field "runn"`) {
 		t.Errorf("malformed configuration:\n%s", out)
 	}
 }

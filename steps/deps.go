@@ -312,7 +312,7 @@ func (d *depsPass) unwanted() error {
 	}
 	file, err := unwanted.Parse(rel, data)
 	if err != nil {
-		d.Reportf(build.Position{File: rel}, "%v", err)
+		reportConfigError(d.Pass, rel, err)
 		return nil
 	}
 	out, err := d.Output(d.Command(".", "go", "mod", "graph"))

@@ -180,5 +180,5 @@ func TestDepsUnwanted(t *testing.T) {
 	// A malformed file names its line.
 	replaceIn(t, dir, UnwantedFile, `"spec": {`, `"spec": {,`)
 	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
-	wantFinding(t, rep, "deps", UnwantedFile+": "+UnwantedFile+":2: invalid character ','", out)
+	wantFinding(t, rep, "deps", UnwantedFile+":2: invalid character ','", out)
 }

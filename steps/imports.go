@@ -70,7 +70,7 @@ func runImports(pass *build.Pass) error {
 		}
 		parsed, err := importrules.Parse(f, data)
 		if err != nil {
-			pass.Reportf(build.Position{File: f}, "%v", err)
+			reportConfigError(pass, f, err)
 			malformed = true
 			continue
 		}

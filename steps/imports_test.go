@@ -73,7 +73,7 @@ func TestImports(t *testing.T) {
 	// A malformed file names its line.
 	testws.Write(t, dir, testws.Files{"staging/src/example.com/client/.import-restrictions": "rules:\n  - selectorRegexp: \"(\"\n"})
 	rep, _ = runSteps(t, dir, build.Verify, nil, Imports)
-	if got := findingsOf(rep, "imports"); !strings.Contains(got, `staging/src/example.com/client/.import-restrictions:2: selectorRegexp "(" does not compile`) {
+	if got := findingsOf(rep, "imports"); !strings.Contains(got, `staging/src/example.com/client/.import-restrictions:2: selectorRegexp "(" does not compile`) || strings.Contains(got, ".import-restrictions: staging") {
 		t.Errorf("malformed file:\n%s", got)
 	}
 }

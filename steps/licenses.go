@@ -159,7 +159,7 @@ func loadPolicy(pass *build.Pass) (*licenses.Policy, string, error) {
 	}
 	p, err := licenses.ParsePolicy(name, data)
 	if err != nil {
-		pass.Reportf(build.Position{File: name}, "%v", err)
+		reportConfigError(pass, name, err)
 		return nil, name, nil
 	}
 	return p, name, nil

@@ -6,12 +6,14 @@
 package steps
 
 import (
+	"errors"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/internal/jsonfile"
 )
 
 // All returns every step, in the order the summary lists them.
@@ -67,6 +69,17 @@ func modulePatterns(pass *build.Pass) []string {
 		out = append(out, "./"+path.Join(m.Rel, "..."))
 	}
 	return out
+}
+
+// reportConfigError reports a malformed configuration file at the line
+// the error names, when it names one.
+func reportConfigError(pass *build.Pass, file string, err error) {
+	var je *jsonfile.Error
+	if errors.As(err, &je) {
+		pass.Reportf(build.Position{File: je.File, Line: je.Line}, "%s", je.Msg)
+		return
+	}
+	pass.Reportf(build.Position{File: file}, "%v", err)
 }
 
 // goModFiles are the inputs of every step that depends on the module graph.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hackless/hackless/internal/jsonfile"
 )
 
 // FileName is the name of a restrictions file.
@@ -44,7 +46,8 @@ const (
 
 // Parse reads a restrictions file. Keys match without regard to case, as
 // with the YAML-to-JSON decoding import-boss uses; unknown keys and bad
-// regular expressions are errors naming the file and line.
+// regular expressions are errors naming the file and line (a
+// *jsonfile.Error, whatever the file's syntax).
 func Parse(path string, data []byte) (*File, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -56,7 +59,7 @@ func Parse(path string, data []byte) (*File, error) {
 	}
 	top := root.Content[0]
 	if top.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: want a mapping with rules and inverseRules", path, top.Line)
+		return nil, &jsonfile.Error{File: path, Line: top.Line, Msg: "want a mapping with rules and inverseRules"}
 	}
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
@@ -67,13 +70,13 @@ func Parse(path string, data []byte) (*File, error) {
 		case "inverserules":
 			dst = &f.InverseRules
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown key %q (want rules or inverseRules)", path, k.Line, k.Value)
+			return nil, &jsonfile.Error{File: path, Line: k.Line, Msg: fmt.Sprintf("unknown key %q (want rules or inverseRules)", k.Value)}
 		}
 		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
 			continue
 		}
 		if v.Kind != yaml.SequenceNode {
-			return nil, fmt.Errorf("%s:%d: %s must be a list", path, v.Line, k.Value)
+			return nil, &jsonfile.Error{File: path, Line: v.Line, Msg: fmt.Sprintf("%s must be a list", k.Value)}
 		}
 		for _, rn := range v.Content {
 			r, err := parseRule(path, rn)
@@ -88,7 +91,7 @@ func Parse(path string, data []byte) (*File, error) {
 
 func parseRule(path string, n *yaml.Node) (*Rule, error) {
 	if n.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: a rule must be a mapping", path, n.Line)
+		return nil, &jsonfile.Error{File: path, Line: n.Line, Msg: "a rule must be a mapping"}
 	}
 	r := &Rule{Line: n.Line}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -104,15 +107,15 @@ func parseRule(path string, n *yaml.Node) (*Rule, error) {
 		case "transitive":
 			err = v.Decode(&r.Transitive)
 		default:
-			return nil, fmt.Errorf("%s:%d: unknown key %q in a rule (want selectorRegexp, allowedPrefixes, forbiddenPrefixes, transitive)", path, k.Line, k.Value)
+			return nil, &jsonfile.Error{File: path, Line: k.Line, Msg: fmt.Sprintf("unknown key %q in a rule (want selectorRegexp, allowedPrefixes, forbiddenPrefixes, transitive)", k.Value)}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %s: %v", path, v.Line, k.Value, err)
+			return nil, &jsonfile.Error{File: path, Line: v.Line, Msg: fmt.Sprintf("%s: %v", k.Value, err)}
 		}
 	}
 	sel, err := regexp.Compile(r.SelectorRegexp)
 	if err != nil {
-		return nil, fmt.Errorf("%s:%d: selectorRegexp %q does not compile: %v", path, r.Line, r.SelectorRegexp, err)
+		return nil, &jsonfile.Error{File: path, Line: r.Line, Msg: fmt.Sprintf("selectorRegexp %q does not compile: %v", r.SelectorRegexp, err)}
 	}
 	r.selector = sel
 	return r, nil

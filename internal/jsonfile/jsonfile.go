@@ -10,8 +10,17 @@ import (
 	"strings"
 )
 
+// Error is a problem at a line of a file.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
 // Decode decodes data, read from the file name, into v. Unknown fields are
-// errors; every error starts with "name:line:".
+// errors; every error is an *Error.
 func Decode(name string, data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -23,18 +32,18 @@ func Decode(name string, data []byte, v any) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return fmt.Errorf("%s:%d: %v", name, Line(data, syn.Offset), err)
+		return &Error{name, Line(data, syn.Offset), err.Error()}
 	case errors.As(err, &typ):
-		return fmt.Errorf("%s:%d: %s must be a %s", name, Line(data, typ.Offset), typ.Field, typ.Type)
+		return &Error{name, Line(data, typ.Offset), fmt.Sprintf("%s must be a %s", typ.Field, typ.Type)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		line := 1
 		if i := bytes.Index(data, []byte(`"`+field+`"`)); i >= 0 {
 			line = Line(data, int64(i))
 		}
-		return fmt.Errorf("%s:%d: unknown field %q", name, line, field)
+		return &Error{name, line, fmt.Sprintf("unknown field %q", field)}
 	}
-	return fmt.Errorf("%s:%d: %v", name, Line(data, dec.InputOffset()), err)
+	return &Error{name, Line(data, dec.InputOffset()), err.Error()}
 }
 
 // Line returns the 1-based line of a byte offset in data.
