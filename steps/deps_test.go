@@ -26,13 +26,6 @@ func findingsOf(rep *build.Report, step string) string {
 	return strings.Join(out, "\n")
 }
 
-func wantFinding(t *testing.T, rep *build.Report, step, want, out string) {
-	t.Helper()
-	if !strings.Contains(findingsOf(rep, step), want) {
-		t.Errorf("no finding %q in:\n%s", want, out)
-	}
-}
-
 func TestDepsOneVersionAndLocalReplaces(t *testing.T) {
 	dir := quoteWorkspace(t)
 	// A module no other module requires keeps its own version in go.mod,
@@ -48,8 +41,8 @@ func TestDepsOneVersionAndLocalReplaces(t *testing.T) {
 	replaceIn(t, dir, api, "replace example.com/client => ../client\n", "")
 
 	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
-	wantFinding(t, rep, "deps", other+":5: requires rsc.io/quote v1.5.1, but v1.5.2 is required by go.mod, staging/src/example.com/api/go.mod, staging/src/example.com/client/go.mod", out)
-	wantFinding(t, rep, "deps", api+":6: requires workspace module example.com/client without `replace example.com/client => ../client`", out)
+	wantFindings(t, rep, "deps", out, other+":5: requires rsc.io/quote v1.5.1, but v1.5.2 is required by go.mod, staging/src/example.com/api/go.mod, staging/src/example.com/client/go.mod")
+	wantFindings(t, rep, "deps", out, api+":6: requires workspace module example.com/client without `replace example.com/client => ../client`")
 
 	// update: deps, then tidy for the new go.sum lines.
 	if rep, out := runSteps(t, dir, build.Update, nil, Deps, Tidy); rep.ExitCode() != build.ExitOK {
@@ -77,8 +70,8 @@ func TestDepsReplaces(t *testing.T) {
 	testws.Tidy(t, dir, "staging/src/example.com/client")
 
 	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
-	wantFinding(t, rep, "deps", "replace of github.com/pkg/errors is unused", out)
-	wantFinding(t, rep, "deps", "rsc.io/sampler is pinned to v1.2.0, but v1.3.0 would be selected without the pin, which breaks consumers of this module: go tool mage update:pin rsc.io/sampler v1.3.0", out)
+	wantFindings(t, rep, "deps", out, "replace of github.com/pkg/errors is unused")
+	wantFindings(t, rep, "deps", out, "rsc.io/sampler is pinned to v1.2.0, but v1.3.0 would be selected without the pin, which breaks consumers of this module: go tool mage update:pin rsc.io/sampler v1.3.0")
 
 	runSteps(t, dir, build.Update, nil, Deps)
 	b, _ = os.ReadFile(filepath.Join(dir, client))
@@ -98,7 +91,7 @@ func TestDepsFork(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, client), append(b, []byte("\nreplace rsc.io/quote => rsc.io/quote/v3 v3.1.0\n")...), 0o644)
 	testws.Tidy(t, dir, "staging/src/example.com/client")
 	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
-	wantFinding(t, rep, "deps", "rsc.io/quote is replaced by the fork rsc.io/quote/v3 v3.1.0: revert to the canonical module before merging, or mark the line `// hackless:allow-fork`", out)
+	wantFindings(t, rep, "deps", out, "rsc.io/quote is replaced by the fork rsc.io/quote/v3 v3.1.0: revert to the canonical module before merging, or mark the line `// hackless:allow-fork`")
 
 	replaceIn(t, dir, client, "rsc.io/quote/v3 v3.1.0", "rsc.io/quote/v3 v3.1.0 // hackless:allow-fork: testing")
 	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
@@ -140,7 +133,7 @@ func TestDepsUnwanted(t *testing.T) {
 		"unwanted module rsc.io/sampler (unmaintained) is newly vendored",
 		"unwanted module golang.org/x/text (testing) is newly vendored",
 	} {
-		wantFinding(t, rep, "deps", want, out)
+		wantFindings(t, rep, "deps", out, want)
 	}
 	if !strings.Contains(findingsOf(rep, "deps"), UnwantedFile+":17: good news") {
 		t.Errorf("the stale reference is not pointed at its line:\n%s", out)
@@ -174,11 +167,11 @@ func TestDepsUnwanted(t *testing.T) {
 	replaceIn(t, dir, UnwantedFile, `"rsc.io/sampler": "unmaintained"`, `"rsc.io/sampler": "unmaintained",
       "rsc.io/quote": "no quotes"`)
 	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
-	wantFinding(t, rep, "deps", "unwanted module rsc.io/quote (no quotes) is newly required by example.com/api", out)
-	wantFinding(t, rep, "deps", "unwanted module rsc.io/quote (no quotes) is newly required by example.com/client", out)
+	wantFindings(t, rep, "deps", out, "unwanted module rsc.io/quote (no quotes) is newly required by example.com/api")
+	wantFindings(t, rep, "deps", out, "unwanted module rsc.io/quote (no quotes) is newly required by example.com/client")
 
 	// A malformed file names its line.
 	replaceIn(t, dir, UnwantedFile, `"spec": {`, `"spec": {,`)
 	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
-	wantFinding(t, rep, "deps", UnwantedFile+":2: invalid character ','", out)
+	wantFindings(t, rep, "deps", out, UnwantedFile+":2: invalid character ','")
 }

@@ -19,16 +19,12 @@ func TestSpelling(t *testing.T) {
 	})
 	rep, out := runSteps(t, dir, build.Verify, nil, Spelling)
 	got := findingsOf(rep, "spelling")
-	for _, want := range []string{
+	wantFindings(t, rep, "spelling", out,
 		`staging/src/example.com/api/spell.go:3:4: "Recieve" is a misspelling of "Receive"`,
 		`staging/src/example.com/api/spell.go:5:26: "occured" is a misspelling of "occurred"`,
 		`staging/src/example.com/api/spell.go:5:38: "definately" is a misspelling of "definitely"`,
 		`README.md:3:11: "seperate" is a misspelling of "separate"`,
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("no finding %q:\n%s", want, out)
-		}
-	}
+	)
 	if strings.Contains(got, "recieveAll") || strings.Contains(got, "spell.go:4:") {
 		t.Errorf("an identifier was reported:\n%s", got)
 	}

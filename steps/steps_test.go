@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,6 +32,46 @@ func result(rep *build.Report, step string) *build.Result {
 		}
 	}
 	return nil
+}
+
+// TestNothingToCheck runs, on a workspace that configures nothing, every
+// step that can have nothing to check: each passes and says so.
+func TestNothingToCheck(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	tests := []struct {
+		step *build.Step
+		note string
+	}{
+		{Boilerplate, "no templates in hack/boilerplate (boilerplate.<ext>.txt): nothing to check"},
+		{Imports, "no .import-restrictions files: nothing to check"},
+		{Codegen, "no //go:generate directives and no hack/codegen.json: nothing to generate"},
+		{Lint, "no golangci-lint configuration (.golangci.yml, .golangci.yaml, .golangci.toml, .golangci.json): nothing to lint"},
+		{Vendor, "vendoring is not used: there is no vendor/ directory"},
+		{Deps, "no hack/unwanted-dependencies.json: no modules are unwanted"},
+		{Licenses, "no LICENSES/ directory, so no database is kept"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.step.Name, func(t *testing.T) {
+			rep, out := runSteps(t, dir, build.Verify, nil, tt.step)
+			if r := result(rep, tt.step.Name); r.Status != build.Passed || !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, tt.note) }) {
+				t.Errorf("want a pass that says %q:\n%s", tt.note, out)
+			}
+			if !strings.Contains(out, "    "+tt.note) {
+				t.Errorf("the summary does not show %q:\n%s", tt.note, out)
+			}
+		})
+	}
+}
+
+// wantFindings checks that the step's findings include each of wants.
+func wantFindings(t *testing.T, rep *build.Report, step, out string, wants ...string) {
+	t.Helper()
+	got := findingsOf(rep, step)
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("no finding %q in:\n%s", w, out)
+		}
+	}
 }
 
 func TestCleanWorkspacePasses(t *testing.T) {

@@ -3,20 +3,11 @@ package steps
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/internal/testws"
 )
-
-func TestVendorNotUsed(t *testing.T) {
-	dir := testws.New(t, testws.Staging())
-	rep, out := runSteps(t, dir, build.Verify, nil, Vendor)
-	if rep.ExitCode() != build.ExitOK || !strings.Contains(out, "vendoring is not used") {
-		t.Errorf("a workspace without vendor/:\n%s", out)
-	}
-}
 
 func TestVendor(t *testing.T) {
 	dir := quoteWorkspace(t)
@@ -30,12 +21,9 @@ func TestVendor(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "vendor", "rsc.io", "stray.go"), []byte("package stray\n"), 0o644)
 
 	rep, out := runSteps(t, dir, build.Verify, nil, Vendor)
-	got := findingsOf(rep, "vendor")
-	for _, want := range []string{"vendor/rsc.io/quote/quote.go:", "vendor/ is stale: would be changed", "vendor/rsc.io/stray.go: vendor/ is stale: would be removed"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("no finding %q:\n%s", want, out)
-		}
-	}
+	wantFindings(t, rep, "vendor", out,
+		"vendor/rsc.io/quote/quote.go:", "vendor/ is stale: would be changed", "vendor/rsc.io/stray.go: vendor/ is stale: would be removed",
+	)
 	if r := result(rep, "vendor"); r.Fix != "go tool mage update:vendor" {
 		t.Errorf("fix = %q", r.Fix)
 	}

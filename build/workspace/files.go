@@ -93,19 +93,21 @@ func (ws *Workspace) walkFiles() ([]string, error) {
 }
 
 // ModuleDirs returns the root-relative directories of every go.mod in the
-// tree, whether or not go.work uses it, sorted.
+// tree, whether or not go.work uses it, sorted. It is computed once.
 func (ws *Workspace) ModuleDirs(ctx context.Context) ([]string, error) {
-	files, err := ws.Files(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var dirs []string
-	for _, f := range files {
-		if path.Base(f) == "go.mod" {
-			dirs = append(dirs, path.Dir(f))
+	return ws.moduleDirs.get(func() ([]string, error) {
+		files, err := ws.Files(ctx)
+		if err != nil {
+			return nil, err
 		}
-	}
-	return dirs, nil
+		var dirs []string
+		for _, f := range files {
+			if path.Base(f) == "go.mod" {
+				dirs = append(dirs, path.Dir(f))
+			}
+		}
+		return dirs, nil
+	})
 }
 
 // GoFiles returns the root-relative paths of the .go files that belong to
@@ -147,13 +149,15 @@ func NewOwners(dirs []string) *Owners {
 	return o
 }
 
-// Owners returns the index of the tree's module directories.
+// Owners returns the index of the tree's module directories, built once.
 func (ws *Workspace) Owners(ctx context.Context) (*Owners, error) {
-	dirs, err := ws.ModuleDirs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return NewOwners(dirs), nil
+	return ws.owners.get(func() (*Owners, error) {
+		dirs, err := ws.ModuleDirs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return NewOwners(dirs), nil
+	})
 }
 
 // Of returns the root-relative directory of the innermost module that

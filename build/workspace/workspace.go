@@ -37,11 +37,13 @@ type Workspace struct {
 	// Env is the hermetic environment for every command of the run.
 	Env *hermetic.Env
 
-	files    once[[]string]
-	allFiles once[[]string]
-	goFiles  once[[]string]
-	packages once[[]*Package]
-	deps     once[[]*Package]
+	files      once[[]string]
+	allFiles   once[[]string]
+	goFiles    once[[]string]
+	moduleDirs once[[]string]
+	owners     once[*Owners]
+	packages   once[[]*Package]
+	deps       once[[]*Package]
 }
 
 // Module is one module of the workspace.
