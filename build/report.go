@@ -1,6 +1,7 @@
 package build
 
 import (
+	"slices"
 	"time"
 )
 
@@ -34,9 +35,12 @@ type Result struct {
 	// Cached is true when the result, and Duration, come from the cache.
 	Cached bool `json:",omitempty"`
 	// CacheNote says why the step was not (entirely) cached.
-	CacheNote string      `json:",omitempty"`
-	Cases     []JUnitCase `json:"-"` // test cases for JUnit (Pass.AddTestCase)
-	Log       string      `json:"-"`
+	CacheNote string `json:",omitempty"`
+	// Usage is true when the step failed on its configuration (a
+	// UsageError), which makes the run exit 2.
+	Usage bool        `json:",omitempty"`
+	Cases []JUnitCase `json:"-"` // test cases for JUnit (Pass.AddTestCase)
+	Log   string      `json:"-"`
 }
 
 // Report is the outcome of a run.
@@ -76,6 +80,8 @@ func (r *Report) ExitCode() int {
 	switch {
 	case r.Interrupted:
 		return ExitInterrupted
+	case slices.ContainsFunc(r.Results, func(res *Result) bool { return res.Usage }):
+		return ExitUsage
 	case r.Count(Failed) > 0:
 		return ExitFailed
 	}

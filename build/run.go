@@ -238,7 +238,8 @@ func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace
 	case ctx.Err() != nil:
 		res.Status, res.Reason = Failed, "interrupted"
 	case err != nil:
-		res.Status, res.Reason = Failed, err.Error()
+		var usage *UsageError
+		res.Status, res.Reason, res.Usage = Failed, err.Error(), errors.As(err, &usage)
 	case len(res.Findings) > 0:
 		res.Status = Failed
 	}

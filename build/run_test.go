@@ -423,3 +423,16 @@ func TestRunStartsLongestFirst(t *testing.T) {
 		t.Errorf("with history: %s, want longest first", got)
 	}
 }
+
+func TestRunStepUsageError(t *testing.T) {
+	dir := tinyWorkspace(t)
+	bad := &Step{Name: "bad", Run: func(*Pass) error { return &UsageError{Err: errors.New("HACKLESS_X: no such file")} }}
+	other := &Step{Name: "other", Run: func(p *Pass) error { p.Reportf(Position{}, "finding"); return nil }}
+	rep, _ := run(t, dir, Options{}, bad, other)
+	if rep.ExitCode() != ExitUsage {
+		t.Errorf("exit %d, want %d for a step's configuration error", rep.ExitCode(), ExitUsage)
+	}
+	if e := AsExitError(rep, nil); e.(*ExitError).ExitStatus() != ExitUsage {
+		t.Errorf("AsExitError = %v", e)
+	}
+}
