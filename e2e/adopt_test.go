@@ -205,7 +205,7 @@ func TestAdoption(t *testing.T) {
 		"staging/src/example.com/extra/go.mod":   "module example.com/extra\n\ngo " + testws.GoVersion + "\n",
 		"staging/src/example.com/extra/extra.go": "// Package extra is new.\npackage extra\n",
 	})
-	replace(t, dir, "staging/src/example.com/api/go.mod", "require example.com/client v0.0.0\n", "")
+	testws.Replace(t, dir, "staging/src/example.com/api/go.mod", "require example.com/client v0.0.0\n", "")
 
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 1)
@@ -263,7 +263,7 @@ func TestAdoptionBrokenWorkspace(t *testing.T) {
 
 	// A use directory that is gone stops every go command, mage included;
 	// GOWORK=off lets hackless start and repair it.
-	replace(t, dir, "go.work", ")", "\t./staging/src/example.com/gone\n)")
+	testws.Replace(t, dir, "go.work", ")", "\t./staging/src/example.com/gone\n)")
 	out, code := mage(t, dir, nil, "verify")
 	if code == 0 || !strings.Contains(out, "go.work") {
 		t.Fatalf("broken go.work: exit %d\n%s", code, out)
@@ -278,7 +278,7 @@ func TestAdoptionBrokenWorkspace(t *testing.T) {
 
 	// A malformed go.mod: the go command names it before hackless starts;
 	// with GOWORK=off hackless names it too, with exit 2.
-	replace(t, dir, "staging/src/example.com/client/go.mod", "require example.com/api v0.0.0", "require example.com/api")
+	testws.Replace(t, dir, "staging/src/example.com/client/go.mod", "require example.com/api v0.0.0", "require example.com/api")
 	out, code = mage(t, dir, nil, "verify")
 	if code == 0 || !strings.Contains(out, "staging/src/example.com/client/go.mod:5") {
 		t.Fatalf("malformed go.mod: exit %d\n%s", code, out)
@@ -286,10 +286,10 @@ func TestAdoptionBrokenWorkspace(t *testing.T) {
 	out, code = mage(t, dir, []string{"GOWORK=off"}, "verify")
 	wantCode(t, out, code, 2)
 	wantOutput(t, out, "staging/src/example.com/client/go.mod:5")
-	replace(t, dir, "staging/src/example.com/client/go.mod", "require example.com/api", "require example.com/api v0.0.0")
+	testws.Replace(t, dir, "staging/src/example.com/client/go.mod", "require example.com/api", "require example.com/api v0.0.0")
 
 	// A malformed go.work.
-	replace(t, dir, "go.work", "use (", "frobnicate\n\nuse (")
+	testws.Replace(t, dir, "go.work", "use (", "frobnicate\n\nuse (")
 	out, code = mage(t, dir, nil, "verify")
 	if code == 0 || !strings.Contains(out, "go.work:3") {
 		t.Fatalf("malformed go.work: exit %d\n%s", code, out)
@@ -303,19 +303,4 @@ func TestAdoptionBrokenWorkspace(t *testing.T) {
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 2)
 	wantOutput(t, out, "no go.work in", "go work init")
-}
-
-func replace(t *testing.T, dir, file, old, new string) {
-	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(file))
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(b), old) {
-		t.Fatalf("%s lacks %q", file, old)
-	}
-	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -36,9 +36,9 @@ func TestDepsOneVersionAndLocalReplaces(t *testing.T) {
 		"staging/src/example.com/other/other.go": "// Package other quotes.\npackage other\n\nimport \"rsc.io/quote\"\n\n// Quote quotes.\nfunc Quote() string { return quote.Glass() }\n",
 	})
 	testws.Tidy(t, dir, "staging/src/example.com/other")
-	replaceIn(t, dir, "go.work", ")", "\t./staging/src/example.com/other\n)")
+	testws.Replace(t, dir, "go.work", ")", "\t./staging/src/example.com/other\n)")
 	const api = "staging/src/example.com/api/go.mod"
-	replaceIn(t, dir, api, "replace example.com/client => ../client\n", "")
+	testws.Replace(t, dir, api, "replace example.com/client => ../client\n", "")
 
 	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
 	wantFindings(t, rep, "deps", out, other+":5: requires rsc.io/quote v1.5.1, but v1.5.2 is required by go.mod, staging/src/example.com/api/go.mod, staging/src/example.com/client/go.mod")
@@ -93,7 +93,7 @@ func TestDepsFork(t *testing.T) {
 	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
 	wantFindings(t, rep, "deps", out, "rsc.io/quote is replaced by the fork rsc.io/quote/v3 v3.1.0: revert to the canonical module before merging, or mark the line `// hackless:allow-fork`")
 
-	replaceIn(t, dir, client, "rsc.io/quote/v3 v3.1.0", "rsc.io/quote/v3 v3.1.0 // hackless:allow-fork: testing")
+	testws.Replace(t, dir, client, "rsc.io/quote/v3 v3.1.0", "rsc.io/quote/v3 v3.1.0 // hackless:allow-fork: testing")
 	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
 	if strings.Contains(findingsOf(rep, "deps"), "fork") {
 		t.Errorf("an allowed fork is reported:\n%s", out)
@@ -164,14 +164,14 @@ func TestDepsUnwanted(t *testing.T) {
 	}
 
 	// A workspace module that requires an unwanted module itself.
-	replaceIn(t, dir, UnwantedFile, `"rsc.io/sampler": "unmaintained"`, `"rsc.io/sampler": "unmaintained",
+	testws.Replace(t, dir, UnwantedFile, `"rsc.io/sampler": "unmaintained"`, `"rsc.io/sampler": "unmaintained",
       "rsc.io/quote": "no quotes"`)
 	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
 	wantFindings(t, rep, "deps", out, "unwanted module rsc.io/quote (no quotes) is newly required by example.com/api")
 	wantFindings(t, rep, "deps", out, "unwanted module rsc.io/quote (no quotes) is newly required by example.com/client")
 
 	// A malformed file names its line.
-	replaceIn(t, dir, UnwantedFile, `"spec": {`, `"spec": {,`)
+	testws.Replace(t, dir, UnwantedFile, `"spec": {`, `"spec": {,`)
 	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
 	wantFindings(t, rep, "deps", out, UnwantedFile+":2: invalid character ','")
 }

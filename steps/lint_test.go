@@ -48,8 +48,8 @@ func TestLint(t *testing.T) {
 	}
 
 	// Pinned in a workspace module: reported.
-	replaceIn(t, dir, "go.work", "// hackless:exclude ./hack/tools\n", "")
-	replaceIn(t, dir, "go.work", ")", "\t./hack/tools\n)")
+	testws.Replace(t, dir, "go.work", "// hackless:exclude ./hack/tools\n", "")
+	testws.Replace(t, dir, "go.work", ")", "\t./hack/tools\n)")
 	rep, _ = runSteps(t, dir, build.Verify, nil, Lint)
 	if got := findingsOf(rep, "lint"); !strings.Contains(got, "hack/tools/go.mod:5: golangci-lint is pinned in a module go.work uses") {
 		t.Errorf("a pin in the build list is not reported:\n%s", got)

@@ -21,12 +21,12 @@ func TestReview(t *testing.T) {
 	// A commit that adds a dependency at a pseudo-version, with a reason.
 	const client = "staging/src/example.com/client/"
 	testws.Write(t, dir, testws.Files{client + "cpu.go": "package client\n\nimport \"golang.org/x/sys/cpu\"\n\n// HasAVX says whether the CPU has AVX.\nfunc HasAVX() bool { return cpu.X86.HasAVX }\n"})
-	replaceIn(t, dir, client+"go.mod", "rsc.io/quote v1.5.2\n", "rsc.io/quote v1.5.2\n\tgolang.org/x/sys v0.0.0-20220412211240-33da011f77ad\n")
+	testws.Replace(t, dir, client+"go.mod", "rsc.io/quote v1.5.2\n", "rsc.io/quote v1.5.2\n\tgolang.org/x/sys v0.0.0-20220412211240-33da011f77ad\n")
 	testws.Tidy(t, dir, "staging/src/example.com/client", ".", "staging/src/example.com/api")
 	git("add", "-A")
 	git("commit", "-qm", "client: detect AVX\n\nThe client picks a faster codec when the CPU has AVX.")
 	// A bare one-line upgrade.
-	replaceIn(t, dir, client+"go.mod", "rsc.io/sampler v1.3.0 // indirect", "rsc.io/sampler v1.3.1 // indirect")
+	testws.Replace(t, dir, client+"go.mod", "rsc.io/sampler v1.3.0 // indirect", "rsc.io/sampler v1.3.1 // indirect")
 	testws.Tidy(t, dir, "staging/src/example.com/client", ".", "staging/src/example.com/api")
 	git("add", "-A")
 	git("commit", "-qm", "bump sampler")

@@ -115,7 +115,7 @@ var defects = []struct {
 	{
 		step: Tidy,
 		edit: func(t *testing.T, dir string) {
-			replaceIn(t, dir, "staging/src/example.com/api/go.mod", "require example.com/client v0.0.0\n", "")
+			testws.Replace(t, dir, "staging/src/example.com/api/go.mod", "require example.com/client v0.0.0\n", "")
 		},
 		wantPos: "staging/src/example.com/api/go.mod", wantMsg: "not tidy", fixable: true,
 	},
@@ -127,33 +127,18 @@ var defects = []struct {
 	{
 		step: Workspace,
 		edit: func(t *testing.T, dir string) {
-			replaceIn(t, dir, "go.work", ")", "\t./staging/src/example.com/gone\n)")
+			testws.Replace(t, dir, "go.work", ")", "\t./staging/src/example.com/gone\n)")
 		},
 		wantPos: "go.work:7", wantMsg: "uses ./staging/src/example.com/gone, which has no go.mod", fixable: true,
 	},
 	{
 		step: Workspace,
 		edit: func(t *testing.T, dir string) {
-			replaceIn(t, dir, "go.work", "go "+testws.GoVersion+"\n", "go "+testws.GoVersion+"\n\ntoolchain go1.26.8\n")
-			replaceIn(t, dir, "staging/src/example.com/api/go.mod", "go "+testws.GoVersion+"\n", "go "+testws.GoVersion+"\n\ntoolchain go1.26.1\n")
+			testws.Replace(t, dir, "go.work", "go "+testws.GoVersion+"\n", "go "+testws.GoVersion+"\n\ntoolchain go1.26.8\n")
+			testws.Replace(t, dir, "staging/src/example.com/api/go.mod", "go "+testws.GoVersion+"\n", "go "+testws.GoVersion+"\n\ntoolchain go1.26.1\n")
 		},
 		wantPos: "staging/src/example.com/api/go.mod:5", wantMsg: "toolchain go1.26.1 differs from the workspace toolchain go1.26.8", fixable: true,
 	},
-}
-
-func replaceIn(t *testing.T, dir, file, old, new string) {
-	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(file))
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(b, []byte(old)) {
-		t.Fatalf("%s does not contain %q", file, old)
-	}
-	if err := os.WriteFile(p, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestDefectsCaughtAndFixed(t *testing.T) {
@@ -243,7 +228,7 @@ func TestWorkspaceExcludeComment(t *testing.T) {
 		t.Fatalf("excluded module reported:\n%s", out)
 	}
 	// Using it anyway is stale.
-	replaceIn(t, dir, "go.work", ")", "\t./hack/tools\n)")
+	testws.Replace(t, dir, "go.work", ")", "\t./hack/tools\n)")
 	rep, out := runSteps(t, dir, build.Update, nil, Workspace)
 	if rep.ExitCode() != build.ExitOK {
 		t.Fatalf("update failed:\n%s", out)

@@ -114,3 +114,20 @@ func WithQuote(files Files) Files {
 	files[client+"quote.go"] = "package client\n\nimport \"rsc.io/quote\"\n\n// Quote quotes.\nfunc Quote() string { return quote.Hello() }\n"
 	return files
 }
+
+// Replace replaces the first old with new in a file under dir, failing the
+// test if the file does not contain old.
+func Replace(t testing.TB, dir, file, old, new string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(file))
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
