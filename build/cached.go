@@ -2,8 +2,11 @@ package build
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -13,12 +16,14 @@ import (
 )
 
 // cachedRun runs a step through the cache: a step whose inputs match an
-// earlier pass is not run, and reports that pass, with its duration, as
-// cached. A step with a module scope runs only for the modules whose
-// inputs changed; a module's share is stored only when no finding falls
-// in it. Without keys (no cache, or an update run) it just runs the step.
+// earlier pass, and whose recorded reads still hold, is not run, and
+// reports that pass, with its duration, as cached. A step with a module
+// scope runs only for the modules whose inputs changed; a module's share
+// is stored only when no finding falls in it. Without keys (no cache, or
+// an update run), or for an Uncached step, it just runs the step. Passes
+// are stored at the end of the run (see commit), not here.
 func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
-	if keys == nil {
+	if keys == nil || s.Uncached {
 		return runStep(ctx, s, opts, ws, nil)
 	}
 	if s.Scope == ScopeWorkspace {
@@ -27,58 +32,75 @@ func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspa
 	return cachedModules(ctx, s, opts, ws, keys)
 }
 
+// share is one cached result: a step's, or a step's for one module.
+type share struct {
+	step  *Step
+	mod   *workspace.Module
+	m     cache.Manifest
+	files []string // every file that entered m
+	key   cache.Key
+	id    string
+}
+
+// lookup computes a share's key and returns its cached pass, or nil and
+// why there is none.
+func (k *keyer) lookup(ctx context.Context, s *Step, mod *workspace.Module) (*share, *cache.Entry, string, error) {
+	var scope []*workspace.Module
+	if mod != nil {
+		scope = k.scope(ctx, s, mod)
+	}
+	m, files, err := k.manifest(ctx, s, mod, scope)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	sh := &share{step: s, mod: mod, m: m, files: files, key: keyOf(m), id: lastID(k.ws, s, mod)}
+	e, err := k.cache.Get(sh.key)
+	if e != nil {
+		if why := k.changedRead(e.Reads); why != "" {
+			return sh, nil, why, nil
+		}
+		return sh, e, "", nil
+	}
+	if errors.Is(err, cache.ErrCorrupt) {
+		return sh, nil, "the cache entry was corrupt and is ignored", nil
+	}
+	return sh, nil, cache.Explain(k.cache.Last(sh.id), m), nil
+}
+
 func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
-	m, err := keys.manifest(ctx, s, nil)
+	sh, e, why, err := keys.lookup(ctx, s, nil)
 	if err != nil {
 		res := runStep(ctx, s, opts, ws, nil)
 		res.CacheNote = "not cached: " + err.Error()
 		return res
 	}
-	key, id := keyOf(m), lastID(ws, s, nil)
-	e, err := keys.cache.Get(key)
 	if e != nil {
 		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: e.Duration, Notes: e.Notes}
 	}
-	note := cache.Explain(keys.cache.Last(id), m)
-	if errors.Is(err, cache.ErrCorrupt) {
-		note = "the cache entry was corrupt and is ignored"
-	}
-	res := runStep(ctx, s, opts, ws, nil)
-	res.CacheNote = note
+	res, reads := runStepReads(ctx, s, opts, ws, nil)
+	res.CacheNote = why
 	if res.Status == Passed && ctx.Err() == nil {
-		keys.store(key, id, m, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes})
+		keys.store(sh, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes}, reads)
 	}
 	return res
 }
 
 func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
-	type share struct {
-		mod *workspace.Module
-		m   cache.Manifest
-		key cache.Key
-		id  string
-	}
 	var misses []*workspace.Module
-	var shares []share
-	var notes []string
-	var cachedNotes []string
+	var shares []*share
+	var notes, cachedNotes []string
 	var hitDuration time.Duration
 	for _, mod := range ws.Modules {
-		inputs := moduleInputs(ws, mod, s.Scope)
-		m, err := keys.manifest(ctx, s, inputs)
+		sh, e, why, err := keys.lookup(ctx, s, mod)
 		if err != nil {
-			return runStep(ctx, s, opts, ws, nil)
+			res := runStep(ctx, s, opts, ws, nil)
+			res.CacheNote = "not cached: " + err.Error()
+			return res
 		}
-		sh := share{mod, m, keyOf(m), lastID(ws, s, mod)}
-		e, err := keys.cache.Get(sh.key)
 		if e != nil {
 			hitDuration = max(hitDuration, e.Duration)
 			cachedNotes = append(cachedNotes, e.Notes...)
 			continue
-		}
-		why := cache.Explain(keys.cache.Last(sh.id), sh.m)
-		if errors.Is(err, cache.ErrCorrupt) {
-			why = "the cache entry was corrupt and is ignored"
 		}
 		notes = append(notes, mod.Rel+": "+why)
 		misses = append(misses, mod)
@@ -87,7 +109,7 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	if len(misses) == 0 {
 		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: hitDuration, Notes: uniq(cachedNotes)}
 	}
-	res := runStep(ctx, s, opts, ws, misses)
+	res, reads := runStepReads(ctx, s, opts, ws, misses)
 	res.CacheNote = strings.Join(notes, "; ")
 	if hits := len(ws.Modules) - len(misses); hits > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d of %d modules cached", hits, len(ws.Modules)))
@@ -104,18 +126,147 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 			return f.Pos.File == "" || o == sh.mod.Rel || !slices.ContainsFunc(ws.Modules, func(m *workspace.Module) bool { return m.Rel == o })
 		})
 		if !failed {
-			keys.store(sh.key, sh.id, sh.m, &cache.Entry{Step: s.Name, Module: sh.mod.Rel, Duration: res.Duration})
+			keys.store(sh, &cache.Entry{Step: s.Name, Module: sh.mod.Rel, Duration: res.Duration}, reads)
 		}
 	}
 	return res
 }
 
-// store records a pass and the manifest that explains later misses.
-func (k *keyer) store(key cache.Key, id string, m cache.Manifest, e *cache.Entry) {
-	if k.cache.Put(key, e) == nil {
-		k.cache.SetLast(id, m)
-		k.stored.Store(true)
+// pendingStore is a pass waiting for the end of the run.
+type pendingStore struct {
+	sh *share
+	e  *cache.Entry
+}
+
+// store queues a pass with the reads the step made through its Pass,
+// leaving out the files its key already covers.
+func (k *keyer) store(sh *share, e *cache.Entry, reads []cache.Read) {
+	covered := make(map[string]bool, len(sh.files))
+	for _, f := range sh.files {
+		covered[k.ws.Abs(f)] = true
 	}
+	for _, r := range reads {
+		if r.Kind != "file" || !covered[r.Name] {
+			e.Reads = append(e.Reads, r)
+		}
+	}
+	k.mu.Lock()
+	k.pending = append(k.pending, pendingStore{sh, e})
+	k.mu.Unlock()
+}
+
+// commit stores the passes of the run whose inputs are still what their
+// keys were computed from: no file came or went in the tree, no input
+// file was written since it was hashed (even if written back), and every
+// recorded read still holds. As Bazel refuses the outputs of an action
+// whose inputs changed while it ran, a pass that may have seen other
+// files than its key says is not stored. It returns a warning, or "".
+func (k *keyer) commit(ctx context.Context) string {
+	if len(k.pending) == 0 || ctx.Err() != nil {
+		return ""
+	}
+	files, err := k.list(ctx)
+	if err != nil {
+		return "cache: nothing stored: " + err.Error()
+	}
+	if !slices.Equal(files, k.files) {
+		return "cache: files were added or removed while the run went on; nothing stored"
+	}
+	unchanged := make(map[string]bool)
+	var changed []string
+	stored := 0
+	for _, p := range k.pending {
+		ok := true
+		for _, f := range p.sh.files {
+			u, seen := unchanged[f]
+			if !seen {
+				u = k.hasher.Unchanged(k.ws.Abs(f))
+				unchanged[f] = u
+				if !u {
+					changed = append(changed, f)
+				}
+			}
+			ok = ok && u
+		}
+		if !ok || k.changedRead(p.e.Reads) != "" {
+			continue
+		}
+		if err := k.cache.Put(p.sh.key, p.e); err != nil {
+			return "cache: " + err.Error()
+		}
+		k.cache.SetLast(p.sh.id, p.sh.m)
+		stored++
+	}
+	if stored > 0 {
+		k.cache.Trim()
+	}
+	if len(changed) > 0 {
+		slices.Sort(changed)
+		return fmt.Sprintf("cache: %s changed while the run went on; results that read it were not stored", changed[0])
+	}
+	return ""
+}
+
+// changedRead returns the first recorded read that no longer holds, in a
+// few words, or "".
+func (k *keyer) changedRead(reads []cache.Read) string {
+	for _, r := range reads {
+		var now string
+		switch r.Kind {
+		case "file":
+			now = sumFile(r.Name)
+		case "dir":
+			now = sumDir(r.Name)
+		case "env":
+			now = k.ws.Env.Get(r.Name)
+		default:
+			return "unknown read " + r.Kind
+		}
+		if now != r.Sum {
+			name := r.Name
+			if r.Kind != "env" {
+				name = k.ws.Rel(name)
+			}
+			return r.Kind + " " + name + " changed"
+		}
+	}
+	return ""
+}
+
+// sumFile returns the SHA-256 of a file's content, "absent" for a file
+// that does not exist, or the error.
+func sumFile(abs string) string {
+	data, err := os.ReadFile(abs)
+	return sumRead(data, err)
+}
+
+func sumRead(data []byte, err error) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "absent"
+	case err != nil:
+		return "error: " + err.Error()
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// sumDir returns the SHA-256 of a directory's listing (names and types),
+// "absent", or the error.
+func sumDir(abs string) string {
+	entries, err := os.ReadDir(abs)
+	return sumListing(entries, err)
+}
+
+func sumListing(entries []os.DirEntry, err error) string {
+	if err != nil {
+		return sumRead(nil, err)
+	}
+	h := sha256.New()
+	for _, e := range entries {
+		fmt.Fprintf(h, "%s %v\n", e.Name(), e.Type())
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func uniq(s []string) []string {

@@ -224,6 +224,9 @@ func (c *console) summary(rep *Report) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Step, status, d, note)
 	}
 	tw.Flush()
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(c.w, "%s %s\n", c.red.Sprint("warning:"), w)
+	}
 	passed, failed, skipped := rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped)
 	verdict := fmt.Sprintf("%s: %d passed, %d failed, %d skipped in %s", rep.Name, passed, failed, skipped, seconds(rep.Duration))
 	if n := rep.CountCached(); n > 0 {

@@ -5,27 +5,34 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/build/workspace"
 )
 
 // keyer computes the cache keys of one run: it lists and hashes the
-// workspace's files once, and asks for tool versions once.
+// workspace's files once, and asks for tool versions once. Passes are
+// stored only at the end of the run, after every input is checked again
+// (see commit).
 type keyer struct {
 	ws     *workspace.Workspace
 	cache  *cache.Cache
 	hasher *cache.Hasher
 
-	stored atomic.Bool // an entry was stored: trim the cache
-	self   string      // the hash of the running executable
+	self string // the hash of the running executable
 
 	mu       sync.Mutex
 	files    []string
@@ -35,7 +42,24 @@ type keyer struct {
 	hashes   map[string]string // per file, once per run
 	headers  map[string]string // per Go file header, once per run
 	versions map[string]*versionOnce
+	pending  []pendingStore
+
+	goOnce sync.Once
+	goIn   goInputs
 }
+
+// goInputs are what the go command reads beyond the files a step
+// declares, derived once per run.
+type goInputs struct {
+	embedded map[string]*group          // per module directory: the trees of packages that use //go:embed
+	replaced *group                     // the directories that local replace directives point to
+	imports  map[string]map[string]bool // module directory -> workspace module directories it imports
+	err      error
+}
+
+// goBuildGlobs are the base names of the files the go command compiles or
+// links from a package directory.
+var goBuildGlobs = []string{"*.go", "*.c", "*.h", "*.s", "*.S", "*.cc", "*.cpp", "*.cxx", "*.hh", "*.hpp", "*.hxx", "*.m", "*.syso", "*.f", "*.F", "*.for", "*.f90", "*.swig", "*.swigcxx"}
 
 func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*keyer, error) {
 	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string]map[string]*group{}, hashes: map[string]string{}, headers: map[string]string{}, versions: map[string]*versionOnce{}}
@@ -49,7 +73,7 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*ke
 	for _, t := range []string{"go", "git"} {
 		go k.version(ctx, t)
 	}
-	if k.files, err = ws.AllFiles(ctx); err != nil {
+	if k.files, err = k.list(ctx); err != nil {
 		return nil, err
 	}
 	if k.modDirs, err = ws.ModuleDirs(ctx); err != nil {
@@ -62,6 +86,23 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*ke
 	}
 	k.prefetch()
 	return k, nil
+}
+
+// list returns every file a step or the go command may read: those git
+// tracks or does not ignore, and the ignored ones the go command would
+// compile all the same.
+func (k *keyer) list(ctx context.Context) ([]string, error) {
+	files, err := k.ws.ListFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ignored, err := k.ws.IgnoredFiles(ctx, goBuildGlobs)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, ignored...)
+	slices.Sort(files)
+	return slices.Compact(files), nil
 }
 
 // prefetch checks every file's stat record in parallel: stat calls wait
@@ -155,23 +196,28 @@ func (k *keyer) groups(pattern string, header bool) (map[string]*group, error) {
 		}
 	}
 	for _, gr := range g {
-		h := sha256.New()
-		for _, f := range gr.files {
-			fh, err := k.hash(f, header)
-			if err != nil {
-				continue // deleted since listed: not an input
-			}
-			io.WriteString(h, f)
-			io.WriteString(h, "=")
-			io.WriteString(h, fh)
-			io.WriteString(h, "\n")
-		}
-		gr.digest = hex.EncodeToString(h.Sum(nil)[:12])
+		gr.digest = k.digest(gr.files, header)
 	}
 	k.mu.Lock()
 	k.matches[id] = g
 	k.mu.Unlock()
 	return g, nil
+}
+
+// digest hashes the names and contents (or Go headers) of files.
+func (k *keyer) digest(files []string, header bool) string {
+	h := sha256.New()
+	for _, f := range files {
+		fh, err := k.hash(f, header)
+		if err != nil {
+			fh = "absent" // deleted since listed
+		}
+		io.WriteString(h, f)
+		io.WriteString(h, "=")
+		io.WriteString(h, fh)
+		io.WriteString(h, "\n")
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // hash returns the hash of a root-relative file, or of its Go header,
@@ -247,14 +293,50 @@ func (k *keyer) askVersion(ctx context.Context, tool string) string {
 // by file, so that a miss names the file that changed.
 const smallGroup = 8
 
+// shared reports whether the files a pattern names are read for every
+// module: a pattern that does not start with "**/" names configuration
+// (hack/spelling-exceptions.txt), and go.work, go.mod and go.sum files
+// shape every module's build list in a workspace.
+func shared(pattern string) bool {
+	switch path.Base(pattern) {
+	case "go.mod", "go.sum", "go.work", "go.work.sum":
+		return true
+	}
+	return !strings.HasPrefix(pattern, "**/")
+}
+
+// patterns returns the file and header patterns of a step: those it
+// declares, and for a step that runs the go command on the workspace's
+// packages, every file the go command reads there.
+func patterns(s *Step) (files, headers []string) {
+	files, headers = s.Inputs.Files, s.Inputs.Headers
+	if !s.Inputs.Go {
+		return files, headers
+	}
+	files = append(slices.Clone(files), "go.work", "go.work.sum", "**/go.mod", "**/go.sum")
+	for _, g := range goBuildGlobs {
+		if g == "*.go" && slices.Contains(headers, "**/*.go") {
+			continue // the step depends on what Go files import, not on their code
+		}
+		files = append(files, "**/"+g)
+	}
+	slices.Sort(files)
+	return slices.Compact(files), headers
+}
+
 // manifest lists everything a step's result depends on: hackless itself
 // (the running executable), the step, the hermetic settings and the
 // step's environment, its tools' versions and the contents of its input
-// files; for a module-scoped step, only the files of mods (and those
-// outside every module). A large group of files (a module's Go files)
-// enters by its digest, a small one file by file.
-func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module) (cache.Manifest, error) {
+// files; for the share of one module (mod not nil), its name and only the
+// per-module files of scope (the modules whose files that share reads),
+// with the shared ones. A large group of files (a module's Go files)
+// enters by its digest, a small one file by file. It also returns every
+// file that entered, for the check after the run.
+func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, scope []*workspace.Module) (cache.Manifest, []string, error) {
 	m := cache.Manifest{"step": s.Name, "hackless": k.self}
+	if mod != nil {
+		m["module"] = mod.Rel
+	}
 	for _, kv := range k.ws.Env.Vars() {
 		name, val, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || name == "LC_ALL" || name == "TZ" || slices.Contains(s.Inputs.Env, name) {
@@ -266,45 +348,236 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mods []*workspace.Module)
 			m["tool:"+t] = v
 		}
 	}
-	owners := []string{""} // files outside every module count for every module
-	if mods == nil {
-		owners = append(owners, k.modDirs...)
+	all := append([]string{""}, k.modDirs...)
+	owners := all
+	if mod != nil {
+		owners = []string{""} // files outside every module count for every module
+		for _, sm := range scope {
+			owners = append(owners, sm.Rel)
+		}
 	}
-	for _, mod := range mods {
-		owners = append(owners, mod.Rel)
+	var read []string
+	add := func(label string, g *group, kind string, header bool) {
+		if g == nil || len(g.files) == 0 {
+			return
+		}
+		read = append(read, g.files...)
+		if len(g.files) > smallGroup {
+			m[label] = g.digest
+			return
+		}
+		for _, f := range g.files {
+			h, err := k.hash(f, header)
+			if err != nil {
+				h = "absent"
+			}
+			m[kind+":"+f] = h
+		}
 	}
+	files, headers := patterns(s)
 	for _, in := range []struct {
 		patterns []string
 		header   bool
 		kind     string
-	}{{s.Inputs.Files, false, "file"}, {s.Inputs.Headers, true, "header"}} {
+	}{{files, false, "file"}, {headers, true, "header"}} {
 		for _, pat := range in.patterns {
 			groups, err := k.groups(pat, in.header)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			for _, o := range owners {
-				g := groups[o]
-				if g == nil {
-					continue
+			of := owners
+			if shared(pat) {
+				of = all
+			}
+			for _, o := range of {
+				where := o
+				if where == "" {
+					where = "outside the modules"
 				}
-				if len(g.files) > smallGroup {
-					where := o
-					if where == "" {
-						where = "outside the modules"
-					}
-					m[in.kind+"s "+pat+" in "+where] = g.digest
-					continue
+				add(in.kind+"s "+pat+" in "+where, groups[o], in.kind, in.header)
+			}
+		}
+	}
+	if s.Inputs.Go {
+		gi := k.goInputs(ctx)
+		if gi.err != nil {
+			return nil, nil, gi.err
+		}
+		add("replaced directories", gi.replaced, "replaced", false)
+		for _, o := range owners {
+			add("embedded files in "+o, gi.embedded[o], "embedded", false)
+		}
+	}
+	return m, read, nil
+}
+
+// goInputs derives, once per run, what the go command reads besides the
+// declared patterns: the files of every directory a local replace
+// directive (in go.work or any module's go.mod, all of which apply in a
+// workspace) points to, inside the tree or outside it; the whole tree of
+// each package directory that embeds files (an embedded file may be of
+// any name, and ignored by git); and which workspace modules each module's
+// Go files import.
+func (k *keyer) goInputs(ctx context.Context) *goInputs {
+	k.goOnce.Do(func() {
+		gi := &k.goIn
+		var dirs []string
+		addReplaces := func(base string, reps []*modfile.Replace) {
+			for _, r := range reps {
+				if r.New.Version == "" && modfile.IsDirectoryPath(r.New.Path) {
+					dirs = append(dirs, filepath.Join(base, filepath.FromSlash(r.New.Path)))
 				}
-				for _, f := range g.files {
-					if h, err := k.hash(f, in.header); err == nil {
-						m[in.kind+":"+f] = h
+			}
+		}
+		if k.ws.Work != nil {
+			addReplaces(k.ws.Root, k.ws.Work.Replace)
+		}
+		for _, m := range k.ws.Modules {
+			if m.File != nil {
+				addReplaces(m.Dir, m.File.Replace)
+			}
+		}
+		// A replace that points at a workspace module names that module,
+		// whose files enter the shares that require or import it.
+		dirs = slices.DeleteFunc(dirs, func(d string) bool {
+			return slices.ContainsFunc(k.ws.Modules, func(m *workspace.Module) bool { return m.Dir == d })
+		})
+		slices.Sort(dirs)
+		var replaced []string
+		for _, d := range slices.Compact(dirs) {
+			fs, err := k.walk(d, true)
+			if err != nil {
+				gi.err = fmt.Errorf("replaced directory %s: %w", d, err)
+				return
+			}
+			replaced = append(replaced, fs...)
+		}
+		gi.replaced = &group{files: replaced, digest: k.digest(replaced, false)}
+
+		gi.embedded = make(map[string]*group)
+		gi.imports = make(map[string]map[string]bool)
+		embedDirs := make(map[string]bool)
+		byPath := make(map[string]string, len(k.ws.Modules))
+		for _, m := range k.ws.Modules {
+			byPath[m.Path] = m.Rel
+		}
+		for _, f := range k.files {
+			if !strings.HasSuffix(f, ".go") {
+				continue
+			}
+			imports, embeds, err := k.hasher.GoInfo(k.ws.Abs(f))
+			if err != nil {
+				continue // deleted since listed
+			}
+			if embeds {
+				embedDirs[path.Dir(f)] = true
+			}
+			o := k.owners[f]
+			for _, imp := range imports {
+				for p := imp; p != "." && p != "/"; p = path.Dir(p) {
+					if dep, ok := byPath[p]; ok {
+						if gi.imports[o] == nil {
+							gi.imports[o] = make(map[string]bool)
+						}
+						gi.imports[o][dep] = true
+						break
 					}
 				}
 			}
 		}
+		for _, d := range slices.Sorted(maps.Keys(embedDirs)) {
+			fs, err := k.walk(k.ws.Abs(d), false)
+			if err != nil {
+				gi.err = fmt.Errorf("embedding package %s: %w", d, err)
+				return
+			}
+			o := k.owners[path.Join(d, "x")]
+			if o == "" {
+				o = workspace.Owner(k.modDirs, path.Join(d, "x"))
+			}
+			if gi.embedded[o] == nil {
+				gi.embedded[o] = &group{}
+			}
+			gi.embedded[o].files = append(gi.embedded[o].files, fs...)
+		}
+		for _, g := range gi.embedded {
+			g.digest = k.digest(g.files, false)
+		}
+	})
+	return &k.goIn
+}
+
+// walk lists the regular files under dir, git-ignored or not, leaving out
+// .git and _output; root-relative where dir is inside the tree. A missing
+// dir is empty: the go command then fails, and a failure is never stored.
+// Nested modules are left out unless all is set.
+func (k *keyer) walk(dir string, all bool) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && (d.Name() == ".git" || d.Name() == "_output") {
+				return filepath.SkipDir
+			}
+			if p != dir && !all {
+				if _, err := os.Stat(filepath.Join(p, "go.mod")); err == nil {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			if rel := k.ws.Rel(p); !strings.HasPrefix(rel, "../") {
+				p = rel
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// scope returns the modules whose files a module's result depends on
+// under the step's scope: the module, and for ScopeModuleDeps every
+// workspace module it reaches by a requirement or by an import (in a
+// workspace a module's packages may import another workspace module's
+// without requiring it), directly or not.
+func (k *keyer) scope(ctx context.Context, s *Step, m *workspace.Module) []*workspace.Module {
+	out := []*workspace.Module{m}
+	if s.Scope != ScopeModuleDeps {
+		return out
 	}
-	return m, nil
+	gi := k.goInputs(ctx)
+	byRel := make(map[string]*workspace.Module, len(k.ws.Modules))
+	for _, wm := range k.ws.Modules {
+		byRel[wm.Rel] = wm
+	}
+	for i := 0; i < len(out); i++ {
+		var deps []*workspace.Module
+		if out[i].File != nil {
+			for _, r := range out[i].File.Require {
+				if dep := k.ws.ModuleByPath(r.Mod.Path); dep != nil {
+					deps = append(deps, dep)
+				}
+			}
+		}
+		for _, rel := range slices.Sorted(maps.Keys(gi.imports[out[i].Rel])) {
+			if dep := byRel[rel]; dep != nil {
+				deps = append(deps, dep)
+			}
+		}
+		for _, dep := range deps {
+			if !slices.Contains(out, dep) {
+				out = append(out, dep)
+			}
+		}
+	}
+	return out
 }
 
 func keyOf(m cache.Manifest) cache.Key {
@@ -320,24 +593,6 @@ func keyOf(m cache.Manifest) cache.Key {
 	var key cache.Key
 	copy(key[:], h.Sum(nil))
 	return key
-}
-
-// moduleInputs returns the modules whose files a module's result depends
-// on under scope s: the module, and for ScopeModuleDeps the workspace
-// modules it requires, directly or not.
-func moduleInputs(ws *workspace.Workspace, m *workspace.Module, s Scope) []*workspace.Module {
-	out := []*workspace.Module{m}
-	if s != ScopeModuleDeps {
-		return out
-	}
-	for i := 0; i < len(out); i++ {
-		for _, r := range out[i].File.Require {
-			if dep := ws.ModuleByPath(r.Mod.Path); dep != nil && !slices.Contains(out, dep) {
-				out = append(out, dep)
-			}
-		}
-	}
-	return out
 }
 
 // lastID names a step's latest successful run in a workspace.

@@ -2,6 +2,7 @@ package build
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/build/hermetic"
 	"github.com/hackless/hackless/build/internal/diff"
 	"github.com/hackless/hackless/build/workspace"
@@ -40,6 +42,7 @@ type Pass struct {
 	cases    []JUnitCase
 	proposed bool // a change was proposed and, in Verify mode, not made
 	log      bytes.Buffer
+	reads    map[cache.Read]bool
 }
 
 // Context returns the run's context; it is done when the run is
@@ -129,9 +132,51 @@ func (p *Pass) Output(cmd *exec.Cmd) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
-// ReadFile reads a root-relative file.
-func (p *Pass) ReadFile(rel string) ([]byte, error) {
-	return os.ReadFile(p.Workspace.Abs(rel))
+// ReadFile reads a file, root-relative or absolute. What it read (or that
+// the file was absent) becomes part of a cached result's key, so a step
+// reads its configuration through ReadFile, wherever the file is.
+func (p *Pass) ReadFile(name string) ([]byte, error) {
+	abs := p.Workspace.Abs(name)
+	data, err := os.ReadFile(abs)
+	p.record(cache.Read{Kind: "file", Name: abs, Sum: sumRead(data, err)})
+	return data, err
+}
+
+// ReadDir lists a directory, root-relative or absolute; the listing
+// becomes part of a cached result's key.
+func (p *Pass) ReadDir(name string) ([]os.DirEntry, error) {
+	abs := p.Workspace.Abs(name)
+	entries, err := os.ReadDir(abs)
+	p.record(cache.Read{Kind: "dir", Name: abs, Sum: sumListing(entries, err)})
+	return entries, err
+}
+
+// Getenv returns a variable of the hermetic environment; its value
+// becomes part of a cached result's key.
+func (p *Pass) Getenv(name string) string {
+	v := p.Env.Get(name)
+	p.record(cache.Read{Kind: "env", Name: name, Sum: v})
+	return v
+}
+
+func (p *Pass) record(r cache.Read) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reads == nil {
+		p.reads = make(map[cache.Read]bool)
+	}
+	p.reads[r] = true
+}
+
+// recorded returns the reads, in a stable order.
+func (p *Pass) recorded() []cache.Read {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := slices.Collect(maps.Keys(p.reads))
+	slices.SortFunc(out, func(a, b cache.Read) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name), strings.Compare(a.Sum, b.Sum))
+	})
+	return out
 }
 
 // Propose says that the root-relative file rel should hold content, and why

@@ -51,6 +51,9 @@ type Report struct {
 	Results     []*Result // in graph order
 	Duration    time.Duration
 	Interrupted bool
+	// Warnings are problems of the run itself that failed no step, such
+	// as a cache that could not be used.
+	Warnings []string `json:",omitempty"`
 }
 
 // Count returns how many results have status s.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -82,12 +83,11 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		return nil, &UsageError{Err: err}
 	}
 	var keys *keyer
+	var warnings []string
 	if opts.Mode == Verify && opts.CacheDir != "" {
-		if c, err := cache.Open(opts.CacheDir, 0); err == nil {
-			keys, err = newKeyer(ctx, ws, c)
-			if err != nil {
-				keys = nil
-			}
+		var err error
+		if keys, err = openKeys(ctx, ws, opts.CacheDir); err != nil {
+			warnings = append(warnings, fmt.Sprintf("cache: %v; running without the cache", err))
 		}
 	}
 	jobs := opts.Jobs
@@ -167,13 +167,16 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 	}
 	eg.Wait()
+	rep := &Report{Name: runName(opts), Mode: opts.Mode, Root: ws.Root, Interrupted: ctx.Err() != nil, Warnings: warnings}
 	if keys != nil {
-		keys.save()
-		if keys.stored.Load() {
-			keys.cache.Trim()
+		if w := keys.commit(ctx); w != "" {
+			rep.Warnings = append(rep.Warnings, w)
+		}
+		if err := keys.save(); err != nil {
+			rep.Warnings = append(rep.Warnings, "cache: "+err.Error())
 		}
 	}
-	rep := &Report{Name: runName(opts), Mode: opts.Mode, Root: ws.Root, Duration: time.Since(start), Interrupted: ctx.Err() != nil}
+	rep.Duration = time.Since(start)
 	for _, s := range g.order {
 		rep.Results = append(rep.Results, results[s])
 	}
@@ -185,6 +188,24 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		fmt.Fprintf(out.w, "hackless: %v\n", err)
 	}
 	return rep, nil
+}
+
+// openKeys opens the cache at dir, which must be outside the workspace
+// (its own files would otherwise become inputs of the steps that read
+// every file), and lists and stats the workspace's files for the keys.
+func openKeys(ctx context.Context, ws *workspace.Workspace, dir string) (*keyer, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if rel, err := filepath.Rel(ws.Root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("the cache directory %s is inside the workspace", abs)
+	}
+	c, err := cache.Open(abs, 0)
+	if err != nil {
+		return nil, err
+	}
+	return newKeyer(ctx, ws, c)
 }
 
 func runName(opts Options) string {
@@ -215,8 +236,16 @@ func skipReason(ctx context.Context, s *Step, results map[*Step]*Result, failFas
 
 // runStep runs one step, for the given modules (nil: all), and turns
 // what it reported into a Result.
-func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module) (res *Result) {
+func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module) *Result {
+	res, _ := runStepReads(ctx, s, opts, ws, modules)
+	return res
+}
+
+// runStepReads is runStep that also returns what the step read through
+// its Pass.
+func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module) (res *Result, reads []cache.Read) {
 	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules}
+	defer func() { reads = pass.recorded() }()
 	start := time.Now()
 	var err error
 	if mods := pass.Modules(); s.PerModule && opts.Mode == Verify && len(mods) > 1 {
@@ -246,7 +275,7 @@ func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace
 	if opts.Mode == Verify && s.Fixable() && pass.proposed {
 		res.Fix = FixCommand(opts.FixCommand, s)
 	}
-	return res
+	return res, nil
 }
 
 // runPerModule runs a PerModule step once per module, in parallel under
@@ -276,6 +305,9 @@ func runPerModule(pass *Pass, mods []*workspace.Module, opts Options) error {
 		pass.changed = append(pass.changed, sub.changed...)
 		pass.proposed = pass.proposed || sub.proposed
 		pass.log.Write(sub.log.Bytes())
+		for r := range sub.reads {
+			pass.record(r)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -51,6 +51,11 @@ type Step struct {
 	// in parallel under the job limit. An update run calls it once, with
 	// every module, and Run keeps whatever order it needs.
 	PerModule bool
+	// Uncached says that the engine never caches the step's result: its
+	// tool caches soundly itself (go test), its result is files it
+	// builds, or it depends on what no input can describe (git history,
+	// the network).
+	Uncached bool
 	// Run does the work.
 	Run func(*Pass) error
 }
@@ -72,10 +77,18 @@ const (
 )
 
 // Inputs are what a step's result depends on, besides the hermetic
-// environment and the hackless version.
+// environment and the hackless version. They are the key's fast
+// pre-check: whatever the step reads through its Pass (ReadFile, ReadDir,
+// Getenv) is recorded as well and must still hold for a cached result to
+// count, so a file named by a variable, or outside the tree, need not be
+// declared.
 type Inputs struct {
 	// Files are slash-separated glob patterns relative to the workspace
-	// root; "**/" matches any number of directories ("**/*.go").
+	// root; "**/" matches any number of directories ("**/*.go"). For a
+	// step with a module scope, the files of a "**/" pattern count for
+	// the module that holds them; the files of any other pattern
+	// (configuration such as "hack/x.txt"), and every go.work, go.mod and
+	// go.sum file, count for every module.
 	Files []string
 	// Headers are globs of Go files of which only the header counts: the
 	// part up to the end of the imports. A step that depends on what
@@ -85,6 +98,14 @@ type Inputs struct {
 	Env []string
 	// Tools names the tools the step runs ("go", "git").
 	Tools []string
+	// Go says that the step runs the go command on the workspace's
+	// packages. The engine then keys it on everything the go command
+	// reads there: go.work, go.work.sum, every go.mod and go.sum, every
+	// file it compiles (.go, cgo and assembly files, git-ignored or not),
+	// the trees of packages that embed files, and the directories of
+	// local replace directives; and a module's share on the workspace
+	// modules it requires or imports.
+	Go bool
 }
 
 // Fixable reports whether the step has an update form.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -52,7 +51,7 @@ var (
 )
 
 func runBoilerplate(pass *build.Pass) error {
-	dir := pass.Env.Get("HACKLESS_BOILERPLATE_DIR")
+	dir := pass.Getenv("HACKLESS_BOILERPLATE_DIR")
 	explicit := dir != ""
 	if !explicit {
 		dir = BoilerplateDir
@@ -104,7 +103,7 @@ func runBoilerplate(pass *build.Pass) error {
 
 // loadTemplates reads boilerplate.<key>.txt files.
 func loadTemplates(pass *build.Pass, dir string) (map[string][]byte, error) {
-	entries, err := os.ReadDir(pass.Workspace.Abs(dir))
+	entries, err := pass.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}

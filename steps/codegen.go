@@ -45,7 +45,7 @@ var Codegen = &build.Step{
 	Name:   "codegen",
 	Doc:    "generated files are up to date",
 	After:  []*build.Step{Workspace, Deps, Tidy},
-	Inputs: build.Inputs{Files: append([]string{"**/*", CodegenConfig}, goModFiles...), Env: []string{"HACKLESS_CODEGEN"}, Tools: []string{"go"}},
+	Inputs: build.Inputs{Files: []string{"**/*", CodegenConfig}, Env: []string{"HACKLESS_CODEGEN"}, Tools: []string{"go"}, Go: true},
 	Writes: []string{"*"},
 	Run:    runCodegen,
 }
@@ -190,7 +190,7 @@ func findDirectives(pass *build.Pass, gofiles []string) ([]directive, error) {
 // codegenCommands reads the configured generators; nil means a usage error
 // was returned or a finding reported.
 func codegenCommands(pass *build.Pass) ([]codegenCommand, error) {
-	name := pass.Env.Get("HACKLESS_CODEGEN")
+	name := pass.Getenv("HACKLESS_CODEGEN")
 	explicit := name != ""
 	if !explicit {
 		name = CodegenConfig

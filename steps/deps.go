@@ -59,10 +59,11 @@ var Deps = &build.Step{
 	Doc:   "one version of each dependency, local replaces, no stale pins, no unwanted modules",
 	After: []*build.Step{Workspace},
 	Inputs: build.Inputs{
-		Files:   append([]string{UnwantedFile, "vendor/modules.txt"}, goModFiles...),
+		Files:   []string{UnwantedFile, "vendor/modules.txt"},
 		Headers: []string{"**/*.go"},
 		Env:     []string{"HACKLESS_UNWANTED_DEPENDENCIES"},
 		Tools:   []string{"go"},
+		Go:      true,
 	},
 	Writes: []string{"go.mod", "*.json"},
 	Run:    runDeps,
@@ -297,7 +298,7 @@ func hasComment(line *modfile.Line, text string) bool {
 
 // unwanted checks the unwanted-dependencies file, when there is one.
 func (d *depsPass) unwanted() error {
-	rel := d.Env.Get("HACKLESS_UNWANTED_DEPENDENCIES")
+	rel := d.Getenv("HACKLESS_UNWANTED_DEPENDENCIES")
 	explicit := rel != ""
 	if !explicit {
 		rel = UnwantedFile

@@ -64,6 +64,9 @@ func GoBuild(cfg BuildConfig) []*build.Step {
 			Name:   "build:" + p,
 			Doc:    "build the main packages for " + p,
 			Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Env: []string{"SOURCE_DATE_EPOCH"}, Tools: []string{"go", "git"}},
+			// Its result is the binaries, stamped from git's HEAD and tags:
+			// never cached (go build caches the compiled packages).
+			Uncached: true,
 			Run: func(pass *build.Pass) error {
 				ldflags, err := stamp(pass)
 				if err != nil {

@@ -28,7 +28,7 @@ import (
 var Imports = &build.Step{
 	Name:   "imports",
 	Doc:    "imports follow the .import-restrictions rules",
-	Inputs: build.Inputs{Files: append([]string{"**/" + importrules.FileName}, goModFiles...), Headers: []string{"**/*.go"}, Tools: []string{"go"}},
+	Inputs: build.Inputs{Files: []string{"**/" + importrules.FileName}, Headers: []string{"**/*.go"}, Tools: []string{"go"}, Go: true},
 	Run:    runImports,
 }
 

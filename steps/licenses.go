@@ -43,10 +43,11 @@ var Licenses = &build.Step{
 	Doc:   "shipped dependencies have allowed licenses, recorded in LICENSES/",
 	After: []*build.Step{Workspace, Deps, Tidy, Codegen, Boilerplate, Spelling, Lint, Gofmt, Vendor},
 	Inputs: build.Inputs{
-		Files:   append([]string{"LICENSE", "LICENSES/**", "vendor/**", LicensePolicyFile}, goModFiles...),
+		Files:   []string{"LICENSE", "LICENSES/**", "vendor/**", LicensePolicyFile},
 		Headers: []string{"**/*.go"},
 		Env:     []string{"HACKLESS_LICENSE_POLICY"},
 		Tools:   []string{"go"},
+		Go:      true,
 	},
 	Writes: []string{"LICENSES/vendor/", "LICENSE"},
 	Run:    runLicenses,
@@ -145,7 +146,7 @@ func runLicenses(pass *build.Pass) error {
 // loadPolicy reads the policy file; a malformed one is a finding, and a
 // missing default one means the default policy.
 func loadPolicy(pass *build.Pass) (*licenses.Policy, string, error) {
-	name := pass.Env.Get("HACKLESS_LICENSE_POLICY")
+	name := pass.Getenv("HACKLESS_LICENSE_POLICY")
 	explicit := name != ""
 	if !explicit {
 		name = LicensePolicyFile

@@ -93,7 +93,9 @@ func Review(cfg ReviewConfig) *build.Step {
 		Name:   "review",
 		Doc:    "review the dependency changes since a base ref",
 		Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go", "git"}},
-		Run:    func(pass *build.Pass) error { return runReview(pass, cfg) },
+		// It compares with a git ref and prints to stdout: never cached.
+		Uncached: true,
+		Run:      func(pass *build.Pass) error { return runReview(pass, cfg) },
 	}
 }
 

@@ -145,7 +145,7 @@ func spellGo(r *misspell.Replacer, name string, src []byte) ([]byte, []misspell.
 
 // spellingExceptions reads the words to accept.
 func spellingExceptions(pass *build.Pass) ([]string, error) {
-	name := pass.Env.Get("HACKLESS_SPELLING_EXCEPTIONS")
+	name := pass.Getenv("HACKLESS_SPELLING_EXCEPTIONS")
 	explicit := name != ""
 	if !explicit {
 		name = SpellingExceptions

@@ -22,7 +22,7 @@ var Tidy = &build.Step{
 	Name:      "tidy",
 	Doc:       "every module's go.mod and go.sum are tidy",
 	After:     []*build.Step{Workspace, Deps},
-	Inputs:    build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
+	Inputs:    build.Inputs{Tools: []string{"go"}, Go: true},
 	Writes:    []string{"go.mod", "go.sum"},
 	Scope:     build.ScopeModuleDeps,
 	PerModule: true,

@@ -19,7 +19,7 @@ import (
 var Vet = &build.Step{
 	Name:   "vet",
 	Doc:    "go vet finds no problems in any workspace module",
-	Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go"}},
+	Inputs: build.Inputs{Tools: []string{"go"}, Go: true},
 	Scope:  build.ScopeModuleDeps,
 	Run:    runVet,
 }

@@ -32,6 +32,17 @@ type Entry struct {
 	Module   string `json:",omitempty"`
 	Duration time.Duration
 	Notes    []string `json:",omitempty"`
+	// Reads are what the step read beyond its key's inputs (a file named
+	// by a variable, a directory listing, a variable); the entry serves
+	// only while every one of them still holds.
+	Reads []Read `json:",omitempty"`
+}
+
+// A Read is one thing a step read, and what it found: Kind "file" (Name
+// an absolute path, Sum the SHA-256 of the content or "absent"), "dir"
+// (the SHA-256 of the listing) or "env" (Sum the value).
+type Read struct {
+	Kind, Name, Sum string
 }
 
 // ErrCorrupt reports an entry that failed its checksum; it was removed.
@@ -62,7 +73,7 @@ func Open(dir string, maxBytes int64) (*Cache, error) {
 // Dir returns the cache directory.
 func (c *Cache) Dir() string { return c.dir }
 
-const header = "hackless-cache-v1 "
+const header = "hackless-cache-v2 "
 
 func (c *Cache) entryPath(k Key) string {
 	s := k.String()

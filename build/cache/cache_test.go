@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -166,17 +167,55 @@ func TestHashHeader(t *testing.T) {
 
 func TestStatsRoundTrip(t *testing.T) {
 	m := map[string]statEntry{
-		"/a/b.go": {Size: 10, ModNs: -5, ChangeNs: 1 << 60, Stamp: 7, Ino: 42, Hash: sha256.Sum256([]byte("x")), Header: sha256.Sum256([]byte("h")), HasHeader: true},
+		"/a/b.go": {Size: 10, ModNs: -5, ChangeNs: 1 << 60, Stamp: 7, Ino: 42, Hash: sha256.Sum256([]byte("x")), Header: sha256.Sum256([]byte("h")), HasHeader: true, Embeds: true, Imports: []string{"fmt", "example.com/x"}},
 		"/c":      {Size: 0, Hash: sha256.Sum256([]byte("y"))},
 	}
 	b := encodeStats(m)
 	got, ok := decodeStats(b)
-	if !ok || len(got) != 2 || got["/a/b.go"] != m["/a/b.go"] || got["/c"] != m["/c"] {
+	if !ok || !reflect.DeepEqual(got, m) {
 		t.Fatalf("round trip: %v %+v", ok, got)
 	}
-	for _, bad := range [][]byte{nil, b[:len(b)-1], append(append([]byte{}, b...), 0), []byte("hackless-stat-v0\n")} {
+	flipped := append([]byte{}, b...)
+	flipped[len(statMagic)+12] ^= 1
+	for _, bad := range [][]byte{nil, b[:len(b)-1], append(append([]byte{}, b...), 0), []byte("hackless-stat-v0\n"), flipped} {
 		if _, ok := decodeStats(bad); ok {
 			t.Errorf("decodeStats accepted %d damaged bytes", len(bad))
 		}
+	}
+}
+
+func TestUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "a.go")
+	os.WriteFile(f, []byte("package a\n"), 0o644)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(f, old, old)
+	c, _ := Open(t.TempDir(), 0)
+	h := c.Hasher(dir)
+	if h.Unchanged(f) {
+		t.Fatal("a file not hashed in this run counts as unchanged")
+	}
+	h.Hash(f)
+	if !h.Unchanged(f) {
+		t.Fatal("an untouched file counts as changed")
+	}
+	// Written and restored to the same content and times: the change
+	// time still tells.
+	os.WriteFile(f, []byte("package b\n"), 0o644)
+	os.WriteFile(f, []byte("package a\n"), 0o644)
+	os.Chtimes(f, old, old)
+	if h.Unchanged(f) {
+		t.Error("a file written and restored counts as unchanged")
+	}
+}
+
+func TestGoInfo(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "a.go")
+	os.WriteFile(f, []byte("package a\n\nimport (\n\t\"embed\"\n\tx \"example.com/x\"\n)\n\n//go:embed data.txt\nvar s string\n"), 0o644)
+	c, _ := Open(t.TempDir(), 0)
+	imports, embeds, err := c.Hasher(dir).GoInfo(f)
+	if err != nil || !embeds || !reflect.DeepEqual(imports, []string{"embed", "example.com/x"}) {
+		t.Errorf("GoInfo = %q, %v, %v", imports, embeds, err)
 	}
 }

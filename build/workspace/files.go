@@ -30,20 +30,54 @@ func (ws *Workspace) Files(ctx context.Context) ([]string, error) {
 // underscore directories, but still without _output and .git: every file
 // a step may read.
 func (ws *Workspace) AllFiles(ctx context.Context) ([]string, error) {
-	return ws.allFiles.get(func() ([]string, error) {
-		files, err := ws.gitFiles(ctx)
-		if err != nil {
-			files, err = ws.walkFiles()
-		}
-		if err != nil {
-			return nil, err
-		}
-		files = slices.DeleteFunc(files, func(f string) bool {
-			return f == "_output" || strings.HasPrefix(f, "_output/") || strings.HasPrefix(f, ".git/")
-		})
-		slices.Sort(files)
-		return slices.Compact(files), nil
+	return ws.allFiles.get(func() ([]string, error) { return ws.ListFiles(ctx) })
+}
+
+// ListFiles lists what AllFiles lists, anew on every call: the cache uses
+// it to see whether files came or went while a run went on.
+func (ws *Workspace) ListFiles(ctx context.Context) ([]string, error) {
+	files, err := ws.gitFiles(ctx)
+	if err != nil {
+		files, err = ws.walkFiles()
+	}
+	if err != nil {
+		return nil, err
+	}
+	files = slices.DeleteFunc(files, func(f string) bool {
+		return f == "_output" || strings.HasPrefix(f, "_output/") || strings.HasPrefix(f, ".git/")
 	})
+	slices.Sort(files)
+	return slices.Compact(files), nil
+}
+
+// IgnoredFiles returns the files that git ignores and AllFiles therefore
+// leaves out, among those matching the base-name globs, outside _output/,
+// sorted; outside git, none (AllFiles walked them all). The go command
+// compiles an ignored Go file like any other, so the cache must see it.
+func (ws *Workspace) IgnoredFiles(ctx context.Context, globs []string) ([]string, error) {
+	args := []string{"ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--"}
+	for _, g := range globs {
+		args = append(args, ":(glob)**/"+g)
+	}
+	args = append(args, ":(exclude)_output")
+	cmd := ws.Env.Command(ctx, ws.Root, "git", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if _, gitErr := ws.gitFiles(ctx); gitErr != nil {
+			return nil, nil // not a git work tree: AllFiles walked everything
+		}
+		return nil, fmt.Errorf("git ls-files --ignored: %w: %s", err, stderr.Bytes())
+	}
+	var files []string
+	for _, f := range strings.Split(string(out), "\x00") {
+		if f != "" && !strings.HasPrefix(f, ".git/") {
+			files = append(files, f)
+		}
+	}
+	slices.Sort(files)
+	return files, nil
 }
 
 func (ws *Workspace) gitFiles(ctx context.Context) ([]string, error) {
