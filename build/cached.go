@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -217,6 +218,9 @@ func (k *keyer) changedRead(reads []cache.Read) string {
 			now = sumFile(r.Name)
 		case "dir":
 			now = sumDir(r.Name)
+		case "stat":
+			fi, err := os.Stat(r.Name)
+			now = sumStat(fi, err)
 		case "env":
 			now = k.ws.Env.Get(r.Name)
 		default:
@@ -231,6 +235,51 @@ func (k *keyer) changedRead(reads []cache.Read) string {
 		}
 	}
 	return ""
+}
+
+// KeyFiles returns the files, absolute and sorted, that enter the cache
+// keys of a step in the workspace at dir (for a step with a module scope,
+// the keys of all its modules' shares): the files its Inputs declare, and
+// for a step that runs the go command those the engine adds. What the
+// step reads through its Pass is not among them: it is recorded when the
+// step runs. It serves tests that check a key against what a step reads.
+func KeyFiles(ctx context.Context, dir string, env []string, s *Step) ([]string, error) {
+	ws, err := workspace.Load(ctx, dir, env)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "hackless-keys-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	c, err := cache.Open(tmp, 0)
+	if err != nil {
+		return nil, err
+	}
+	k, err := newKeyer(ctx, ws, c)
+	if err != nil {
+		return nil, err
+	}
+	mods := []*workspace.Module{nil}
+	if s.Scope != ScopeWorkspace {
+		mods = ws.Modules
+	}
+	seen := make(map[string]bool)
+	for _, m := range mods {
+		var scope []*workspace.Module
+		if m != nil {
+			scope = k.scope(ctx, s, m)
+		}
+		_, files, err := k.manifest(ctx, s, m, scope)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			seen[ws.Abs(f)] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // sumFile returns the SHA-256 of a file's content, "absent" for a file
@@ -249,6 +298,18 @@ func sumRead(data []byte, err error) string {
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+// sumStat returns what a stat says of a path that a result may depend on:
+// whether it exists, and whether it is a directory.
+func sumStat(fi os.FileInfo, err error) string {
+	switch {
+	case err != nil:
+		return sumRead(nil, err)
+	case fi.IsDir():
+		return "dir"
+	}
+	return "file"
 }
 
 // sumDir returns the SHA-256 of a directory's listing (names and types),

@@ -151,6 +151,16 @@ func (p *Pass) ReadDir(name string) ([]os.DirEntry, error) {
 	return entries, err
 }
 
+// Stat describes a file or directory, root-relative or absolute; whether
+// it exists, and whether it is a directory, become part of a cached
+// result's key.
+func (p *Pass) Stat(name string) (fs.FileInfo, error) {
+	abs := p.Workspace.Abs(name)
+	fi, err := os.Stat(abs)
+	p.record(cache.Read{Kind: "stat", Name: abs, Sum: sumStat(fi, err)})
+	return fi, err
+}
+
 // Getenv returns a variable of the hermetic environment; its value
 // becomes part of a cached result's key.
 func (p *Pass) Getenv(name string) string {

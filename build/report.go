@@ -3,6 +3,8 @@ package build
 import (
 	"slices"
 	"time"
+
+	"github.com/hackless/hackless/build/cache"
 )
 
 // Exit codes of a hackless run.
@@ -41,6 +43,9 @@ type Result struct {
 	Usage bool        `json:",omitempty"`
 	Cases []JUnitCase `json:"-"` // test cases for JUnit (Pass.AddTestCase)
 	Log   string      `json:"-"`
+	// Reads are what the step read through its Pass (ReadFile, ReadDir,
+	// Getenv) when it ran.
+	Reads []cache.Read `json:"-"`
 }
 
 // Report is the outcome of a run.

@@ -245,7 +245,7 @@ func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace
 // its Pass.
 func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module) (res *Result, reads []cache.Read) {
 	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules}
-	defer func() { reads = pass.recorded() }()
+	defer func() { reads = pass.recorded(); res.Reads = reads }()
 	start := time.Now()
 	var err error
 	if mods := pass.Modules(); s.PerModule && opts.Mode == Verify && len(mods) > 1 {

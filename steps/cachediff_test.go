@@ -173,6 +173,16 @@ var cacheCases = []cacheCase{
 		},
 	},
 	{
+		// Found by TestStrictReads: the database's directory was checked
+		// with a bare os.Stat, which no key covered.
+		name:  "an empty LICENSES directory asks for the database",
+		files: withLib,
+		steps: []*build.Step{Licenses},
+		mutate: func(t *testing.T, dir, _ string) {
+			os.Mkdir(filepath.Join(dir, "LICENSES"), 0o755)
+		},
+	},
+	{
 		name: "spelling exceptions named by a variable",
 		files: func(f testws.Files) {
 			f[apiDir+"types.go"] = strings.Replace(f[apiDir+"types.go"], "the API's name", "the API's name; we recieve it", 1)

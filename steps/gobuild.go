@@ -136,7 +136,7 @@ func buildPackages(pass *build.Pass, cfg BuildConfig) ([]string, error) {
 	if len(cfg.What) > 0 {
 		var out []string
 		for _, w := range cfg.What {
-			if fi, err := os.Stat(pass.Workspace.Abs(w)); err == nil && fi.IsDir() {
+			if fi, err := pass.Stat(w); err == nil && fi.IsDir() {
 				w = "./" + strings.TrimPrefix(filepath.ToSlash(filepath.Clean(w)), "./")
 			}
 			out = append(out, w)

@@ -69,7 +69,7 @@ func runLicenses(pass *build.Pass) error {
 	if err != nil {
 		return err
 	}
-	keep := dirExists(ws.Abs("LICENSES"))
+	keep := dirExists(pass, "LICENSES")
 	var tree string
 	if keep {
 		tmp, err := os.MkdirTemp(pass.Env.TempDir(), "licenses-")
@@ -194,7 +194,7 @@ func shippedModules(pass *build.Pass) ([]*shipped, error) {
 			if p.Module.Replace != nil {
 				s.version, s.dir = p.Module.Replace.Version, p.Module.Replace.Dir
 			}
-			if s.dir == "" && dirExists(ws.Abs("vendor/"+s.path)) {
+			if s.dir == "" && dirExists(pass, "vendor/"+s.path) {
 				s.dir = ws.Abs("vendor/" + s.path)
 			}
 			for q := p; q != nil; q = parent[q] {
@@ -249,7 +249,7 @@ func chainPosition(ws *workspace.Workspace, s *shipped) build.Position {
 	return build.Position{File: m.GoModRel()}
 }
 
-func dirExists(p string) bool {
-	fi, err := os.Stat(p)
+func dirExists(pass *build.Pass, name string) bool {
+	fi, err := pass.Stat(name)
 	return err == nil && fi.IsDir()
 }

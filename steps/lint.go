@@ -48,7 +48,7 @@ func runLint(pass *build.Pass) error {
 	ws := pass.Workspace
 	config := ""
 	for _, c := range golangciConfigs {
-		if _, err := os.Stat(ws.Abs(c)); err == nil {
+		if _, err := pass.Stat(c); err == nil {
 			config = c
 			break
 		}

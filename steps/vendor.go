@@ -24,7 +24,7 @@ var Vendor = &build.Step{
 }
 
 func runVendor(pass *build.Pass) error {
-	if _, err := os.Stat(pass.Workspace.Abs("vendor")); errors.Is(err, fs.ErrNotExist) {
+	if _, err := pass.Stat("vendor"); errors.Is(err, fs.ErrNotExist) {
 		pass.Notef("vendoring is not used: there is no vendor/ directory")
 		return nil
 	}

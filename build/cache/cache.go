@@ -40,7 +40,8 @@ type Entry struct {
 
 // A Read is one thing a step read, and what it found: Kind "file" (Name
 // an absolute path, Sum the SHA-256 of the content or "absent"), "dir"
-// (the SHA-256 of the listing) or "env" (Sum the value).
+// (the SHA-256 of the listing), "stat" ("file", "dir" or "absent") or
+// "env" (Sum the value).
 type Read struct {
 	Kind, Name, Sum string
 }
