@@ -59,7 +59,7 @@ func checkCache(t *testing.T, c cacheCase) map[string]*build.Result {
 	if base, log := diffRun(t, dir, env, cacheDir, c.steps); !allPassed(base) {
 		t.Fatalf("the workspace fails before the change: the case tests nothing\n%s", log)
 	}
-	if first, log := diffRun(t, dir, env, cacheDir, c.steps); !allCached(first) {
+	if first, log := diffRun(t, dir, env, cacheDir, c.steps); !allCached(first, c.steps) {
 		t.Fatalf("the second run before the change was not all cached: the case tests nothing\n%s", log)
 	}
 	c.mutate(t, dir, out)
@@ -88,9 +88,10 @@ func allPassed(res map[string]*build.Result) bool {
 	return true
 }
 
-func allCached(res map[string]*build.Result) bool {
-	for _, r := range res {
-		if !r.Cached {
+// allCached reports whether every step that may be cached was.
+func allCached(res map[string]*build.Result, steps []*build.Step) bool {
+	for _, s := range steps {
+		if !s.Uncached && !res[s.Name].Cached {
 			return false
 		}
 	}
@@ -180,6 +181,17 @@ var cacheCases = []cacheCase{
 		steps: []*build.Step{Licenses},
 		mutate: func(t *testing.T, dir, _ string) {
 			os.Mkdir(filepath.Join(dir, "LICENSES"), 0o755)
+		},
+	},
+	{
+		name: "a test reads a fixture beside it",
+		files: func(f testws.Files) {
+			f[clientDir+"fixture.txt"] = "ok\n"
+			f[clientDir+"fixture_test.go"] = "package client\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nfunc TestFixture(t *testing.T) {\n\tif b, _ := os.ReadFile(\"fixture.txt\"); string(b) != \"ok\\n\" {\n\t\tt.Fatalf(\"fixture: %q\", b)\n\t}\n}\n"
+		},
+		steps: []*build.Step{GoTest(TestConfig{})},
+		mutate: func(t *testing.T, dir, _ string) {
+			testws.Write(t, dir, testws.Files{clientDir + "fixture.txt": "broken\n"})
 		},
 	},
 	{
