@@ -119,6 +119,9 @@ func BenchmarkVerify(b *testing.B) {
 		os.RemoveAll(cacheDir)
 		d, out := timeCmd(b, dir, env, "go", "tool", "mage", "verify")
 		cold, coldEngine = append(cold, d), append(coldEngine, engineTime(b, out))
+		if strings.Contains(out, "warning:") {
+			b.Fatalf("the cold run warned:\n%s", out)
+		}
 
 		d, out = timeCmd(b, dir, env, "go", "tool", "mage", "verify")
 		noop, noopEngine = append(noop, d), append(noopEngine, engineTime(b, out))

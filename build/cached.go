@@ -81,14 +81,14 @@ func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.W
 	res, reads := runStepReads(ctx, s, opts, ws, nil)
 	res.CacheNote = why
 	if res.Status == Passed && ctx.Err() == nil {
-		keys.store(sh, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes}, reads)
+		keys.store(sh, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes}, reads, keys.covered(sh))
 	}
 	return res
 }
 
 func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
 	var misses []*workspace.Module
-	var shares []*share
+	var shares, all []*share
 	var notes, cachedNotes []string
 	var hitDuration time.Duration
 	for _, mod := range ws.Modules {
@@ -98,6 +98,7 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 			res.CacheNote = "not cached: " + err.Error()
 			return res
 		}
+		all = append(all, sh)
 		if e != nil {
 			hitDuration = max(hitDuration, e.Duration)
 			cachedNotes = append(cachedNotes, e.Notes...)
@@ -118,6 +119,10 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	if res.Reason != "" || ctx.Err() != nil {
 		return res // an error or an interruption: nothing is known to pass
 	}
+	// A module's share does not record reads of the files that another
+	// module's share of this step keys on: under the module scope, what
+	// a module's files say is that module's verdict.
+	covered := keys.covered(all...)
 	owners, _ := ws.Owners(ctx)
 	for _, sh := range shares {
 		// A finding in a module fails that module; one outside every
@@ -127,7 +132,7 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 			return f.Pos.File == "" || o == sh.mod.Rel || !slices.ContainsFunc(ws.Modules, func(m *workspace.Module) bool { return m.Rel == o })
 		})
 		if !failed {
-			keys.store(sh, &cache.Entry{Step: s.Name, Module: sh.mod.Rel, Duration: res.Duration}, reads)
+			keys.store(sh, &cache.Entry{Step: s.Name, Module: sh.mod.Rel, Duration: res.Duration}, reads, covered)
 		}
 	}
 	return res
@@ -139,13 +144,20 @@ type pendingStore struct {
 	e  *cache.Entry
 }
 
-// store queues a pass with the reads the step made through its Pass,
-// leaving out the files its key already covers.
-func (k *keyer) store(sh *share, e *cache.Entry, reads []cache.Read) {
-	covered := make(map[string]bool, len(sh.files))
-	for _, f := range sh.files {
-		covered[k.ws.Abs(f)] = true
+// covered returns the absolute paths of the files the shares key on.
+func (k *keyer) covered(shares ...*share) map[string]bool {
+	covered := make(map[string]bool)
+	for _, sh := range shares {
+		for _, f := range sh.files {
+			covered[k.ws.Abs(f)] = true
+		}
 	}
+	return covered
+}
+
+// store queues a pass with the reads the step made through its Pass,
+// leaving out the files that keys already cover.
+func (k *keyer) store(sh *share, e *cache.Entry, reads []cache.Read, covered map[string]bool) {
 	for _, r := range reads {
 		if r.Kind != "file" || !covered[r.Name] {
 			e.Reads = append(e.Reads, r)
