@@ -43,6 +43,25 @@ type Pass struct {
 	proposed bool // a change was proposed and, in Verify mode, not made
 	log      bytes.Buffer
 	reads    map[cache.Read]bool
+	bases    map[string]fileBase // in Update mode: what each file the step may write was when it started
+}
+
+// fileBase is what a file was when a step started, for update's
+// compare-and-swap: its stamp, and the hash of its content once the step
+// read it through the Pass.
+type fileBase struct {
+	stamp cache.Stamp
+	sum   string
+}
+
+// A ConflictError says that a file changed while an update step ran, so
+// the step wrote nothing to it.
+type ConflictError struct {
+	File, Step string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s changed while update:%s ran; nothing was written to it (your edit is kept): run update:%s again", e.File, e.Step, e.Step)
 }
 
 // Context returns the run's context; it is done when the run is
@@ -138,7 +157,14 @@ func (p *Pass) Output(cmd *exec.Cmd) ([]byte, error) {
 func (p *Pass) ReadFile(name string) ([]byte, error) {
 	abs := p.Workspace.Abs(name)
 	data, err := os.ReadFile(abs)
-	p.record(cache.Read{Kind: "file", Name: abs, Sum: sumRead(data, err)})
+	sum := sumRead(data, err)
+	p.record(cache.Read{Kind: "file", Name: abs, Sum: sum})
+	p.mu.Lock()
+	if b, ok := p.bases[abs]; ok && b.sum == "" {
+		b.sum = sum
+		p.bases[abs] = b
+	}
+	p.mu.Unlock()
 	return data, err
 }
 
@@ -210,9 +236,14 @@ func (p *Pass) Propose(rel string, content []byte, why string) error {
 		return nil
 	}
 	if p.Mode == Update {
-		if _, err := atomicfile.Write(abs, content, 0o644); err != nil {
+		if _, err := atomicfile.WriteIf(abs, content, 0o644, func() error { return p.Unchanged(rel) }); err != nil {
+			var conflict *ConflictError
+			if errors.As(err, &conflict) {
+				return err
+			}
 			return fmt.Errorf("write %s: %w", rel, err)
 		}
+		p.rebase(abs, content)
 		p.wrote(rel)
 		return nil
 	}
@@ -241,15 +272,103 @@ func (p *Pass) Remove(rel, why string) error {
 		return nil
 	}
 	if p.Mode == Update {
+		if err := p.Unchanged(rel); err != nil {
+			return err
+		}
 		if err := os.Remove(abs); err != nil {
 			return err
 		}
+		p.rebase(abs, nil)
 		p.wrote(rel + " (removed)")
 		return nil
 	}
 	p.propose()
 	p.Report(Finding{Pos: Position{File: rel}, Message: why + ": would be removed"})
 	return nil
+}
+
+// snapshot records, for an update step, the stamp of every file its
+// Writes cover, from a fresh listing of the tree: what the step starts
+// from. Files git ignores are not listed and get no such protection.
+func (p *Pass) snapshot() error {
+	files, err := p.Workspace.ListFiles(p.ctx)
+	if err != nil {
+		return err
+	}
+	p.bases = make(map[string]fileBase)
+	for _, f := range files {
+		if !p.mayWrite(f) {
+			continue
+		}
+		abs := p.Workspace.Abs(f)
+		if fi, err := os.Lstat(abs); err == nil {
+			p.bases[abs] = fileBase{stamp: cache.StampOf(fi)}
+		}
+	}
+	// A step works from go.work and go.mod as the workspace model loaded
+	// them, which may be before the step started.
+	setSum := func(abs string, data []byte) {
+		if b, ok := p.bases[abs]; ok {
+			b.sum = sumRead(data, nil)
+			p.bases[abs] = b
+		}
+	}
+	if p.Workspace.WorkData != nil {
+		setSum(p.Workspace.WorkFile, p.Workspace.WorkData)
+	}
+	for _, m := range p.Workspace.Modules {
+		setSum(m.GoMod, m.Data)
+	}
+	return nil
+}
+
+// Unchanged returns a *ConflictError if the root-relative file rel is no
+// longer what it was when the step started (as of the snapshot, or of the
+// step's own last write), and nil otherwise, or in Verify mode. A step
+// that writes files that belong together (a generated set) checks them all
+// before it proposes any; Propose and Remove check each file again just
+// before they write it.
+func (p *Pass) Unchanged(rel string) error {
+	if p.Mode != Update || p.bases == nil {
+		return nil
+	}
+	abs := p.Workspace.Abs(rel)
+	p.mu.Lock()
+	b, ok := p.bases[abs]
+	p.mu.Unlock()
+	if !ok {
+		return nil // absent when the step started, or ignored by git
+	}
+	conflict := &ConflictError{File: filepath.ToSlash(rel), Step: p.Step.Name}
+	fi, err := os.Lstat(abs)
+	if err != nil {
+		return conflict
+	}
+	if b.sum != "" {
+		if sumFile(abs) != b.sum {
+			return conflict
+		}
+		return nil
+	}
+	if cache.StampOf(fi) != b.stamp {
+		return conflict
+	}
+	return nil
+}
+
+// rebase records a file the step itself wrote as the new base.
+func (p *Pass) rebase(abs string, content []byte) {
+	if p.bases == nil {
+		return
+	}
+	fi, err := os.Lstat(abs)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		delete(p.bases, abs)
+		return
+	}
+	p.bases[abs] = fileBase{stamp: cache.StampOf(fi), sum: sumRead(content, nil)}
 }
 
 // wrote records a file written in Update mode.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -144,8 +145,9 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			}
 			out.started(s.Name)
 			running++
+			stepWS := ws
 			eg.Go(func() error {
-				done <- outcome{s, cachedRun(ctx, s, opts, ws, keys)}
+				done <- outcome{s, cachedRun(ctx, s, opts, stepWS, keys)}
 				return nil
 			})
 		}
@@ -156,6 +158,16 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		results[s] = res
 		if res.Status != Skipped {
 			out.finished(res)
+		}
+		// Steps that start after an update changed go.work or a go.mod
+		// see the new workspace, so one update run converges.
+		if slices.ContainsFunc(res.Changed, func(f string) bool {
+			b := path.Base(strings.TrimSuffix(f, " (removed)"))
+			return b == "go.work" || b == "go.mod"
+		}) {
+			if fresh, err := workspace.Load(ctx, ws.Root, opts.Env); err == nil {
+				ws = fresh
+			}
 		}
 		if res.Status == Failed {
 			failed = true
@@ -248,7 +260,12 @@ func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Work
 	defer func() { reads = pass.recorded(); res.Reads = reads }()
 	start := time.Now()
 	var err error
-	if mods := pass.Modules(); s.PerModule && opts.Mode == Verify && len(mods) > 1 {
+	if opts.Mode == Update && s.Fixable() {
+		err = pass.snapshot()
+	}
+	if err != nil {
+		// no snapshot: nothing may be written
+	} else if mods := pass.Modules(); s.PerModule && opts.Mode == Verify && len(mods) > 1 {
 		err = runPerModule(pass, mods, opts)
 	} else {
 		err = safeRun(s, pass)

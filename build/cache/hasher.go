@@ -58,6 +58,20 @@ func (c *Cache) Hasher(root string) *Hasher {
 	return h
 }
 
+// A Stamp identifies a version of a file by what a stat says: size,
+// modification and change time, inode. Any write changes it, even one
+// that restores the old content.
+type Stamp struct {
+	Size, ModNs, ChangeNs int64
+	Ino                   uint64
+}
+
+// StampOf returns the stamp of a file's stat.
+func StampOf(fi os.FileInfo) Stamp {
+	e := statOf(fi)
+	return Stamp{e.Size, e.ModNs, e.ChangeNs, e.Ino}
+}
+
 // Hash returns the SHA-256 of the file at path.
 func (h *Hasher) Hash(path string) ([sha256.Size]byte, error) {
 	e, err := h.entry(path, false)

@@ -100,6 +100,28 @@ func New(ctx context.Context, cfg Config) (*Env, error) {
 	return &Env{vars: vars, goBin: goBin, tmpDir: tmp}, nil
 }
 
+// gitEnv makes a git command see the same tree on every machine: only the
+// repository's own configuration and .gitignore files (and
+// .git/info/exclude) count, never the caller's system or global
+// configuration, its core.excludesFile, or GIT_CONFIG_* variables. Only
+// the git commands hackless runs itself are isolated this way; the go
+// command keeps the caller's git configuration, which fetching private
+// modules may need.
+func gitEnv(vars []string) []string {
+	vars = slices.DeleteFunc(vars, func(kv string) bool { return strings.HasPrefix(kv, "GIT_CONFIG") })
+	return append(vars,
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL="+os.DevNull,
+		"GIT_CONFIG_COUNT=2",
+		"GIT_CONFIG_KEY_0=core.excludesFile",
+		"GIT_CONFIG_VALUE_0="+os.DevNull,
+		// The global configuration may have trusted a checkout owned by
+		// another user; hackless only reads the tree it was started in.
+		"GIT_CONFIG_KEY_1=safe.directory",
+		"GIT_CONFIG_VALUE_1=*",
+	)
+}
+
 // Vars returns the environment as KEY=value pairs, for exec.Cmd.Env.
 func (e *Env) Vars() []string { return slices.Clone(e.vars) }
 
@@ -120,6 +142,9 @@ func (e *Env) Command(ctx context.Context, dir, name string, args ...string) *ex
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = e.Vars()
+	if filepath.Base(name) == "git" || filepath.Base(name) == "git.exe" {
+		cmd.Env = gitEnv(cmd.Env)
+	}
 	cmd.WaitDelay = 5 * time.Second
 	setProcessGroup(cmd)
 	return cmd

@@ -16,6 +16,14 @@ import (
 // for a new file) and renames it over path. It does nothing, and reports
 // false, when the file already holds exactly data.
 func Write(path string, data []byte, perm fs.FileMode) (changed bool, err error) {
+	return WriteIf(path, data, perm, nil)
+}
+
+// WriteIf is Write with a precondition: check, when not nil, is called
+// just before the rename, and an error from it leaves the file as it is.
+// Update uses it to replace a file only while it still holds what the
+// step started from.
+func WriteIf(path string, data []byte, perm fs.FileMode, check func() error) (changed bool, err error) {
 	old, err := os.ReadFile(path)
 	switch {
 	case err == nil:
@@ -56,6 +64,11 @@ func Write(path string, data []byte, perm fs.FileMode) (changed bool, err error)
 	}
 	if err = tmp.Close(); err != nil {
 		return false, err
+	}
+	if check != nil {
+		if err = check(); err != nil {
+			return false, err
+		}
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return false, err
