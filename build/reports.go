@@ -23,9 +23,40 @@ func ReportDir(root string) string { return filepath.Join(root, "_output", "hack
 // and the duration history under _output/hackless, JUnit XML when
 // opts.Artifacts is set, and the Markdown step summary when
 // opts.StepSummary is set.
+// maxReportText bounds each diff and detail in the JSON report, so that
+// the report grows with the number of findings, not with file sizes.
+const maxReportText = 16 << 10
+
+// boundedReport returns a copy of rep whose findings' diffs and details
+// are cut at maxReportText, with a line that says so; every finding is
+// kept.
+func boundedReport(rep *Report) *Report {
+	out := *rep
+	out.Results = make([]*Result, len(rep.Results))
+	for i, r := range rep.Results {
+		rc := *r
+		rc.Findings = slices.Clone(r.Findings)
+		for j := range rc.Findings {
+			f := &rc.Findings[j]
+			f.Diff, f.Detail = cutText(f.Diff), cutText(f.Detail)
+		}
+		out.Results[i] = &rc
+	}
+	return &out
+}
+
+// cutText cuts s at a line boundary before maxReportText bytes.
+func cutText(s string) string {
+	if len(s) <= maxReportText {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:maxReportText], '\n') + 1
+	return s[:cut] + fmt.Sprintf("... cut: %d more bytes (%d lines); run the step to see all of it\n", len(s)-cut, strings.Count(s[cut:], "\n"))
+}
+
 func writeReports(rep *Report, opts Options) error {
 	dir := ReportDir(rep.Root)
-	data, err := json.MarshalIndent(rep, "", "  ")
+	data, err := json.MarshalIndent(boundedReport(rep), "", "  ")
 	if err != nil {
 		return err
 	}

@@ -141,3 +141,35 @@ func TestLoadDurationsCorrupt(t *testing.T) {
 		t.Errorf("durations = %v", d)
 	}
 }
+
+// TestReportBoundsDiffs: a finding whose diff is megabytes long keeps its
+// place in the JSON report, with the diff cut and a note where.
+func TestReportBoundsDiffs(t *testing.T) {
+	big := strings.Repeat("+a line of a large generated file\n", 150_000) // about 5 MB
+	dir := t.TempDir()
+	rep := &Report{Name: "verify", Root: dir, Results: []*Result{{Step: "codegen", Status: Failed, Findings: []Finding{
+		{Pos: Position{File: "zz_big.go", Line: 1}, Message: "stale", Diff: big},
+		{Pos: Position{File: "a.go", Line: 2}, Message: "small", Diff: "-x\n+y\n"},
+	}}}}
+	if err := writeReports(rep, Options{Mode: Verify}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(ReportDir(dir), "verify.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > 64<<10 {
+		t.Errorf("report is %d bytes", len(data))
+	}
+	var back struct{ Results []Result }
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	fs := back.Results[0].Findings
+	if len(fs) != 2 || !strings.Contains(fs[0].Diff, "... cut: ") || fs[1].Diff != "-x\n+y\n" {
+		t.Errorf("findings: %d, first diff ends %q", len(fs), fs[0].Diff[max(0, len(fs[0].Diff)-80):])
+	}
+	if len(rep.Results[0].Findings[0].Diff) != len(big) {
+		t.Error("bounding the report changed the run's own findings")
+	}
+}

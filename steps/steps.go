@@ -59,11 +59,10 @@ func ownedByPassModules(pass *build.Pass) (func(string) bool, error) {
 }
 
 // modulePatterns returns the package patterns of the modules the pass
-// checks: "work" for all of them, one invocation either way.
+// checks, one ./dir/... per module for one invocation. Unlike "work", such
+// patterns never match vendored packages, so the verdict is about the
+// workspace's own code whether or not vendor/ exists.
 func modulePatterns(pass *build.Pass) []string {
-	if len(pass.Modules()) == len(pass.Workspace.Modules) {
-		return []string{"work"}
-	}
 	var out []string
 	for _, m := range pass.Modules() {
 		out = append(out, "./"+path.Join(m.Rel, "..."))

@@ -17,6 +17,15 @@ func TestVendor(t *testing.T) {
 	}
 	quote := filepath.Join(dir, "vendor", "rsc.io", "quote", "quote.go")
 	b, _ := os.ReadFile(quote)
+
+	// Vendored code is not vetted: a printf bug in it is not the
+	// repository's problem, cold or warm.
+	os.WriteFile(filepath.Join(dir, "vendor", "rsc.io", "quote", "zz_bad.go"), []byte("package quote\n\nimport \"fmt\"\n\nfunc bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n"), 0o644)
+	if rep, out := runSteps(t, dir, build.Verify, nil, Vet); rep.ExitCode() != build.ExitOK {
+		t.Errorf("vet reported vendored code:\n%s", out)
+	}
+	os.Remove(filepath.Join(dir, "vendor", "rsc.io", "quote", "zz_bad.go"))
+
 	os.WriteFile(quote, append(b, []byte("\n// tampered\n")...), 0o644)
 	os.WriteFile(filepath.Join(dir, "vendor", "rsc.io", "stray.go"), []byte("package stray\n"), 0o644)
 
