@@ -2,7 +2,10 @@ module github.com/hackless/hackless
 
 go 1.26.0
 
-tool github.com/magefile/mage
+tool (
+	github.com/hackless/hackless/cmd/hackless
+	github.com/magefile/mage
+)
 
 require (
 	github.com/fatih/color v1.19.0

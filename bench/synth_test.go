@@ -95,7 +95,7 @@ func (s Synthetic) Write(tb testing.TB, dir string) {
 	files := testws.Files{".gitignore": "_output/\n"}
 	checkout, _ := filepath.Abs(testws.Checkout())
 	work := "go " + testws.GoVersion + "\n\nuse (\n\t.\n"
-	rootMod := "module example.com/kube\n\ngo " + testws.GoVersion + "\n\nrequire github.com/hackless/hackless v0.0.0\n\ntool github.com/magefile/mage\n\nreplace github.com/hackless/hackless => " + checkout + "\n"
+	rootMod := "module example.com/kube\n\ngo " + testws.GoVersion + "\n\nrequire github.com/hackless/hackless v0.0.0\n\ntool (\n\tgithub.com/hackless/hackless/cmd/hackless\n\tgithub.com/magefile/mage\n)\n\nreplace github.com/hackless/hackless => " + checkout + "\n"
 	rootImports := ""
 	for i := range s.Modules {
 		mp := s.modPath(i)

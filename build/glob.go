@@ -2,6 +2,7 @@ package build
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -18,6 +19,11 @@ func matchGlob(pattern, p string) bool {
 	}
 	if dir, ok := strings.CutSuffix(pattern, "/**"); ok && !strings.ContainsAny(dir, "*?[") {
 		return strings.HasPrefix(p, dir+"/")
+	}
+	if exts, ok := strings.CutPrefix(pattern, "**/*.{"); ok && strings.HasSuffix(exts, "}") {
+		// **/*.{a,b}: any file with one of these extensions
+		ext := path.Ext(p)
+		return ext != "" && slices.Contains(strings.Split(strings.TrimSuffix(exts, "}"), ","), ext[1:])
 	}
 	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && !strings.ContainsAny(rest, "/[?") {
 		if ext, ok := strings.CutPrefix(rest, "*"); ok && !strings.Contains(ext, "*") {

@@ -1,6 +1,12 @@
 package build
 
-import "testing"
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+)
 
 func TestMatchGlob(t *testing.T) {
 	tests := []struct {
@@ -29,5 +35,29 @@ func TestMatchGlob(t *testing.T) {
 		if got := matchGlob(tt.pattern, tt.path); got != tt.want {
 			t.Errorf("matchGlob(%q, %q) = %v, want %v", tt.pattern, tt.path, got, tt.want)
 		}
+	}
+}
+
+func TestMatchBraces(t *testing.T) {
+	for p, want := range map[string]bool{"a/b.c": true, "x.syso": true, "a/b.go": false, "a/Makefile": false, "a/b.cc": true, "a.c.go": false} {
+		if got := matchGlob("**/*.{c,cc,syso}", p); got != want {
+			t.Errorf("matchGlob(%q) = %v", p, got)
+		}
+	}
+}
+
+// TestSelfID: the running executable is known by its Go build ID, read
+// from the ELF note, not by hashing all of it.
+func TestSelfID(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("ELF")
+	}
+	exe, _ := os.Executable()
+	want, err := exec.Command("go", "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Skip("go tool buildid:", err)
+	}
+	if id, err := selfID(); err != nil || id != "buildid:"+strings.TrimSpace(string(want)) {
+		t.Errorf("selfID = %q, %v; want the build ID %s", id, err, want)
 	}
 }

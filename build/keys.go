@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -60,6 +61,10 @@ type goInputs struct {
 // goBuildGlobs are the base names of the files the go command compiles or
 // links from a package directory.
 var goBuildGlobs = []string{"*.go", "*.c", "*.h", "*.s", "*.S", "*.cc", "*.cpp", "*.cxx", "*.hh", "*.hpp", "*.hxx", "*.m", "*.syso", "*.f", "*.F", "*.for", "*.f90", "*.swig", "*.swigcxx"}
+
+// goOtherBuildFiles matches the cgo, assembly and object files among
+// goBuildGlobs, in one pass over the files.
+const goOtherBuildFiles = "**/*.{c,h,s,S,cc,cpp,cxx,hh,hpp,hxx,m,syso,f,F,for,f90,swig,swigcxx}"
 
 func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*keyer, error) {
 	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string]map[string]*group{}, hashes: map[string]string{}, headers: map[string]string{}, versions: map[string]*versionOnce{}}
@@ -143,6 +148,22 @@ func selfID() (string, error) {
 		rest := head[i+len(marker) : n]
 		if j := bytes.IndexByte(rest, '"'); j > 0 {
 			return "buildid:" + string(rest[:j]), nil
+		}
+	}
+	// ELF keeps it in a note: namesz 4, descsz, type 4, "Go\0\0", the ID.
+	for off := 0; ; {
+		i := bytes.Index(head[off:n], []byte("Go\x00\x00"))
+		if i < 0 {
+			break
+		}
+		i += off
+		off = i + 4
+		if i < 12 || binary.LittleEndian.Uint32(head[i-12:]) != 4 || binary.LittleEndian.Uint32(head[i-4:]) != 4 {
+			continue
+		}
+		size := int(binary.LittleEndian.Uint32(head[i-8:]))
+		if size > 0 && i+4+size <= n {
+			return "buildid:" + string(head[i+4:i+4+size]), nil
 		}
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -313,12 +334,11 @@ func patterns(s *Step) (files, headers []string) {
 	if !s.Inputs.Go {
 		return files, headers
 	}
-	files = append(slices.Clone(files), "go.work", "go.work.sum", "**/go.mod", "**/go.sum")
-	for _, g := range goBuildGlobs {
-		if g == "*.go" && slices.Contains(headers, "**/*.go") {
-			continue // the step depends on what Go files import, not on their code
-		}
-		files = append(files, "**/"+g)
+	files = append(slices.Clone(files), "go.work", "go.work.sum", "**/go.mod", "**/go.sum", goOtherBuildFiles)
+	if !slices.Contains(headers, "**/*.go") {
+		// (otherwise the step depends on what Go files import, not on
+		// their code)
+		files = append(files, "**/*.go")
 	}
 	slices.Sort(files)
 	return slices.Compact(files), headers

@@ -97,21 +97,34 @@ func adopter(t *testing.T) string {
 	files["go.mod"] = strings.Replace(files["go.mod"], "replace (\n",
 		"require github.com/hackless/hackless v0.0.0\n\ntool github.com/magefile/mage\n\nreplace (\n\tgithub.com/hackless/hackless => "+checkout+"\n", 1)
 	dir := testws.New(t, files)
+	modTidy(t, dir)
+	testws.Git(t, dir)
+	return dir
+}
+
+// modTidy tidies the root module of dir on its own.
+func modTidy(t *testing.T, dir string) {
+	t.Helper()
 	tidy := exec.Command("go", "mod", "tidy")
 	tidy.Dir = dir
 	tidy.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	if out, err := tidy.CombinedOutput(); err != nil {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}
-	testws.Git(t, dir)
-	return dir
 }
 
 // mage runs `go tool mage args...` in dir with extra environment and
 // returns the combined output and the exit code.
 func mage(t *testing.T, dir string, env []string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command("go", append([]string{"tool", "mage"}, args...)...)
+	return goTool(t, dir, env, "mage", args...)
+}
+
+// goTool runs `go tool <tool> args...` in dir with the test's step cache
+// and extra environment, and returns the combined output and exit code.
+func goTool(t *testing.T, dir string, env []string, tool string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"tool", tool}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+cacheDir(t))
 	cmd.Env = append(cmd.Env, env...)
@@ -123,7 +136,7 @@ func mage(t *testing.T, dir string, env []string, args ...string) (string, int) 
 	case errors.As(err, &ee):
 		return string(out), ee.ExitCode()
 	}
-	t.Fatalf("go tool mage %s: %v\n%s", strings.Join(args, " "), err, out)
+	t.Fatalf("go tool %s %s: %v\n%s", tool, strings.Join(args, " "), err, out)
 	return "", -1
 }
 

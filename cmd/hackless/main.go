@@ -1,0 +1,66 @@
+// Command hackless runs a repository's magefile: `go tool hackless verify`
+// is `go tool mage verify` with the guarantees a CI job needs.
+//
+//   - Exit codes survive signals. SIGINT or SIGTERM, to the process group,
+//     to the go command or to any process of the chain, ends the run with
+//     130 (interrupted) and no orphan; a run that was signalled never
+//     exits 0. (`go tool mage` exits 0 when mage dies of a signal:
+//     golang/go#79540.)
+//   - Concurrent runs are safe. The magefile is compiled once per change
+//     of what it is built from (the Go version, the magefiles, go.mod,
+//     go.sum, go.work, go.work.sum and the sources of in-tree packages it
+//     imports), under a lock, into the user cache directory; an unchanged
+//     repository starts the compiled binary at once.
+//   - Launching writes nothing to the tree: go.work.sum goes to a copy.
+//   - The compile does not depend on GOFLAGS, GO111MODULE, GOOS, GOARCH or
+//     a TMPDIR that does not exist; the run itself gets the caller's
+//     environment, which hackless makes hermetic.
+//
+// Usage: go tool hackless [-f] [mage flags] [targets...], from the
+// directory holding magefiles/. -f recompiles. Every other argument goes
+// to the compiled magefile, which takes mage's flags (-l, -h, -v, -t).
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hackless/hackless/internal/launch"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	env := os.Environ()
+	args := os.Args[1:]
+	force := false
+	if len(args) > 0 && args[0] == "-f" {
+		force, args = true, args[1:]
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hackless:", err)
+		return 2
+	}
+	cache := os.Getenv("HACKLESS_CACHE_DIR")
+	if cache == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hackless: no cache directory:", err)
+			return 2
+		}
+		cache = filepath.Join(dir, "hackless")
+	}
+	if abs, err := filepath.Abs(cache); err == nil {
+		cache = abs
+	}
+	bin, err := launch.Binary(root, cache, force, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hackless:", err)
+		return 1
+	}
+	return launch.Run(bin, args, env)
+}

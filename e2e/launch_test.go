@@ -1,0 +1,239 @@
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// launcher returns an adopter workspace that also has hackless's launcher
+// as a tool, as the README's adoption section says.
+func launcher(t *testing.T) string {
+	t.Helper()
+	dir := adopter(t)
+	testws.Replace(t, dir, "go.mod", "tool github.com/magefile/mage\n", "tool (\n\tgithub.com/hackless/hackless/cmd/hackless\n\tgithub.com/magefile/mage\n)\n")
+	modTidy(t, dir)
+	testws.Run(t, dir, "git", "add", "-A")
+	testws.Run(t, dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "launcher")
+	return dir
+}
+
+// hackless runs `go tool hackless args...` in dir.
+func hackless(t *testing.T, dir string, env []string, args ...string) (string, int) {
+	t.Helper()
+	return goTool(t, dir, env, "hackless", args...)
+}
+
+// children returns the pids whose parent is pid, from /proc.
+func children(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		s := string(b)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) > 1 {
+			if pp, _ := strconv.Atoi(fields[1]); pp == pid {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func comm(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
+}
+
+// descendants returns every process below pid, depth first.
+func descendants(pid int) []int {
+	var out []int
+	for _, c := range children(pid) {
+		out = append(out, c)
+		out = append(out, descendants(c)...)
+	}
+	return out
+}
+
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 0 && fields[0] != "Z"
+}
+
+// TestLauncherSignals sends SIGTERM to each process of the chain `go` →
+// launcher → compiled magefile while a generator runs, and to the whole
+// process group, and requires a non-zero exit and no process left behind.
+func TestLauncherSignals(t *testing.T) {
+	if runtime := os.Getenv("GOOS"); runtime == "windows" {
+		t.Skip("unix signals")
+	}
+	dir := launcher(t)
+	testws.Write(t, dir, testws.Files{"hack/codegen.json": `{"commands": [{"dir": ".", "run": ["sleep", "47"]}]}`})
+	if out, code := hackless(t, dir, nil, "-l"); code != 0 {
+		t.Fatalf("go tool hackless -l: %d\n%s", code, out) // compiles the magefile once
+	}
+	for _, target := range []string{"go", "launcher", "magefile", "group"} {
+		t.Run(target, func(t *testing.T) {
+			cmd := exec.Command("go", "tool", "hackless", "verify:codegen")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+cacheDir(t), "HACKLESS_NO_CACHE=1")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Wait for the generator: go → hackless → magefile → … → sleep.
+			var chain []int
+			deadline := time.Now().Add(60 * time.Second)
+			for time.Now().Before(deadline) {
+				chain = descendants(cmd.Process.Pid)
+				if len(chain) >= 3 && comm(chain[len(chain)-1]) == "sleep" {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if len(chain) < 3 || comm(chain[len(chain)-1]) != "sleep" {
+				cmd.Process.Kill()
+				t.Fatalf("no generator running under the chain %v:\n%s", chain, out.String())
+			}
+			pids := map[string]int{"go": cmd.Process.Pid, "launcher": chain[0], "magefile": chain[1]}
+			if target == "group" {
+				syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			} else {
+				syscall.Kill(pids[target], syscall.SIGTERM)
+			}
+			err := cmd.Wait()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					code = 128 + int(ws.Signal()) // as the shell reports it
+				}
+			}
+			if code == 0 {
+				t.Errorf("SIGTERM to %s: exit 0\n%s", target, out.String())
+			}
+			t.Logf("SIGTERM to %s: exit %d", target, code)
+			waitUntil := time.Now().Add(10 * time.Second)
+			for _, p := range chain {
+				for alive(p) && time.Now().Before(waitUntil) {
+					time.Sleep(50 * time.Millisecond)
+				}
+				if alive(p) {
+					t.Errorf("SIGTERM to %s: %s (%d) outlived the run", target, comm(p), p)
+					syscall.Kill(p, syscall.SIGKILL)
+				}
+			}
+		})
+	}
+}
+
+// TestLauncherConcurrentRuns starts several runs at once in one tree,
+// from a fresh binary cache each round, and requires every one to give
+// the single-run result; the tree stays as it was (no go.work.sum).
+func TestLauncherConcurrentRuns(t *testing.T) {
+	dir := launcher(t)
+	want, code := hackless(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt")
+	if code != 0 {
+		t.Fatalf("single run: %d\n%s", code, want)
+	}
+	for round := range 3 {
+		bins := t.TempDir() // every round compiles anew
+		var wg sync.WaitGroup
+		outs := make([]string, 4)
+		codes := make([]int, 4)
+		for i := range outs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cmd := exec.Command("go", "tool", "hackless", "verify", "-what=gofmt")
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+bins, "HACKLESS_NO_CACHE=1")
+				b, err := cmd.CombinedOutput()
+				outs[i] = string(b)
+				if err != nil {
+					codes[i] = -1
+					if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+						codes[i] = ee.ExitCode()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range outs {
+			if codes[i] != 0 || !strings.Contains(outs[i], "verify: 1 passed, 0 failed") {
+				t.Errorf("round %d, run %d: exit %d\n%s", round, i, codes[i], outs[i])
+			}
+		}
+	}
+	if s := testws.Run(t, dir, "git", "status", "--porcelain", "--ignored"); strings.TrimSpace(strings.ReplaceAll(s, "!! _output/\n", "")) != "" {
+		t.Errorf("launching changed the tree:\n%s", s)
+	}
+}
+
+// TestLauncherHermetic: the launcher (the binary `go tool hackless` runs)
+// gives the clean result under settings that would otherwise change how
+// the magefile compiles or what the steps see. The go command acts on some
+// of them before any launcher starts (the README lists which), so those
+// are tested on the launcher binary itself, and the ones the go command
+// tolerates also through `go tool hackless`.
+func TestLauncherHermetic(t *testing.T) {
+	dir := launcher(t)
+	want, code := hackless(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt vet")
+	if code != 0 || !strings.Contains(want, "verify: 2 passed, 0 failed") {
+		t.Fatalf("clean: %d\n%s", code, want)
+	}
+	bin := filepath.Join(t.TempDir(), "hackless")
+	build := exec.Command("go", "build", "-o", bin, "github.com/hackless/hackless/cmd/hackless")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the launcher: %v\n%s", err, out)
+	}
+	for _, env := range [][]string{
+		{"GOFLAGS=-mod=vendor -tags=foo"},
+		{"GO111MODULE=off"},
+		{"GOOS=windows", "GOARCH=arm64"},
+		{"TMPDIR=/nonexistent"},
+		{"GOWORK=off", "GOENV=/nonexistent"},
+	} {
+		cmd := exec.Command(bin, "-f", "verify", "-what=gofmt vet")
+		cmd.Dir = dir
+		cmd.Env = append(append(os.Environ(), "NO_COLOR=1", "HACKLESS_NO_CACHE=1", "HACKLESS_CACHE_DIR="+cacheDir(t)), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "verify: 2 passed, 0 failed") {
+			t.Errorf("launcher under %v: %v\n%s", env, err, out)
+		}
+	}
+	for _, env := range [][]string{{"GOFLAGS=-tags=foo"}, {"GOFLAGS=-trimpath", "CGO_ENABLED=0"}} {
+		out, code := hackless(t, dir, append([]string{"HACKLESS_NO_CACHE=1"}, env...), "-f", "verify", "-what=gofmt vet")
+		if code != 0 || !strings.Contains(out, "verify: 2 passed, 0 failed") {
+			t.Errorf("go tool hackless under %v: exit %d\n%s", env, code, out)
+		}
+	}
+}

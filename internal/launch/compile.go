@@ -1,0 +1,190 @@
+package launch
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/magefile/mage/mage"
+	"golang.org/x/mod/modfile"
+
+	"github.com/hackless/hackless/build/workspace"
+)
+
+// Binary returns the path of the compiled magefile of the repository at
+// root, compiling it when nothing compiled from the same Key exists.
+// Binaries live under cacheDir, one directory per repository; compiling
+// holds a lock there, so concurrent launches compile once and never see
+// each other's half-written files. Mage's transient mage_output_file.go is
+// the only file written in the tree, and only while the lock is held.
+// Compiler output goes to log.
+func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
+	key, err := Key(root)
+	if err != nil {
+		return "", fmt.Errorf("hash the magefiles: %w", err)
+	}
+	sum := shortHash(root)
+	dir := filepath.Join(cacheDir, "bin", sum)
+	bin := filepath.Join(dir, key+exeSuffix)
+	if _, err := os.Stat(bin); err == nil && !force {
+		return bin, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	unlock, err := lock(filepath.Join(dir, "lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if _, err := os.Stat(bin); err == nil && !force {
+		return bin, nil // another launch compiled it while we waited
+	}
+	tmp := filepath.Join(dir, fmt.Sprintf(".%s.%d%s", key, os.Getpid(), exeSuffix))
+	defer os.Remove(tmp)
+	restore, err := compileEnv(root, dir)
+	if err != nil {
+		return "", err
+	}
+	defer restore()
+	var out bytes.Buffer
+	code := mage.Invoke(mage.Invocation{
+		Dir:        root,
+		WorkDir:    root,
+		CompileOut: tmp,
+		Stdout:     &out,
+		Stderr:     &out,
+		GoCmd:      "go",
+	})
+	if code != 0 {
+		log.Write(out.Bytes())
+		return "", fmt.Errorf("compiling the magefiles failed (mage exit %d)", code)
+	}
+	if err := os.Rename(tmp, bin); err != nil {
+		return "", err
+	}
+	// Keep the last few binaries of this repository, for switching
+	// branches back and forth; remove the rest.
+	prune(dir, bin, 4)
+	return bin, nil
+}
+
+// compileEnv sets the launcher's own environment for compiling the
+// magefile, so that it compiles the same way whatever the caller set:
+// GOFLAGS, GO111MODULE, GOOS and GOARCH are cleared, a TMPDIR that does
+// not exist is dropped, and GOWORK names a copy of go.work (with absolute
+// paths) in dir, so that the go command writes go.work.sum there, not in
+// the tree. It returns a function that restores the environment.
+func compileEnv(root, dir string) (func(), error) {
+	saved := os.Environ()
+	restore := func() {
+		os.Clearenv()
+		for _, kv := range saved {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	}
+	for _, k := range []string{"GOFLAGS", "GO111MODULE", "GOOS", "GOARCH", "GOENV"} {
+		os.Unsetenv(k)
+	}
+	if t := os.Getenv("TMPDIR"); t != "" {
+		if fi, err := os.Stat(t); err != nil || !fi.IsDir() {
+			os.Unsetenv("TMPDIR")
+		}
+	}
+	work := "off"
+	if wsRoot, err := workspace.FindRoot(root); err == nil {
+		if data, err := os.ReadFile(filepath.Join(wsRoot, "go.work")); err == nil {
+			copyPath, err := workCopy(wsRoot, data, dir)
+			if err != nil {
+				restore()
+				return nil, err
+			}
+			work = copyPath
+		}
+	}
+	os.Setenv("GOWORK", work)
+	return restore, nil
+}
+
+// workCopy writes go.work, with its paths made absolute, and go.work.sum
+// into dir, and returns the copy's path.
+func workCopy(wsRoot string, data []byte, dir string) (string, error) {
+	wf, err := modfile.ParseWork(filepath.Join(wsRoot, "go.work"), data, nil)
+	if err != nil {
+		return "", err
+	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(wsRoot, filepath.FromSlash(p))
+	}
+	for _, u := range slicesClone(wf.Use) {
+		if err := wf.DropUse(u.Path); err != nil {
+			return "", err
+		}
+		if err := wf.AddUse(abs(u.Path), u.ModulePath); err != nil {
+			return "", err
+		}
+	}
+	for _, r := range slicesClone(wf.Replace) {
+		if r.New.Version == "" && modfile.IsDirectoryPath(r.New.Path) {
+			if err := wf.AddReplace(r.Old.Path, r.Old.Version, abs(r.New.Path), ""); err != nil {
+				return "", err
+			}
+		}
+	}
+	wf.Cleanup()
+	p := filepath.Join(dir, "go.work")
+	if err := os.WriteFile(p, modfile.Format(wf.Syntax), 0o644); err != nil {
+		return "", err
+	}
+	sum, err := os.ReadFile(filepath.Join(wsRoot, "go.work.sum"))
+	if err != nil {
+		sum = nil
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.work.sum"), sum, 0o644); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+func slicesClone[T any](s []*T) []*T { return append([]*T(nil), s...) }
+
+// prune removes all but the newest keep binaries in dir, never current.
+func prune(dir, current string, keep int) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type bin struct {
+		path string
+		mod  int64
+	}
+	var bins []bin
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "lock" || strings.HasPrefix(e.Name(), "go.work") || p == current {
+			continue
+		}
+		if fi, err := e.Info(); err == nil {
+			bins = append(bins, bin{p, fi.ModTime().UnixNano()})
+		}
+	}
+	if len(bins) < keep {
+		return
+	}
+	// newest first
+	for i := 1; i < len(bins); i++ {
+		for j := i; j > 0 && bins[j].mod > bins[j-1].mod; j-- {
+			bins[j], bins[j-1] = bins[j-1], bins[j]
+		}
+	}
+	for _, b := range bins[keep-1:] {
+		os.Remove(b.path)
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package launch
+
+import "runtime"
+
+var exeSuffix = map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
+
+// lock does nothing where flock is not available: concurrent first
+// launches may then compile twice, each into its own temporary file.
+func lock(string) (func(), error) { return func() {}, nil }

@@ -1,0 +1,92 @@
+package launch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Run runs the compiled magefile bin with args in the current directory,
+// with the caller's environment env, and returns the exit code to exit
+// with. SIGINT, SIGTERM and SIGHUP that reach the launcher are passed on
+// to the child, and so is a SIGTERM when the launcher's parent (the go
+// command) goes away; the launcher itself never dies of them. A child
+// that ends by a signal gives 128 plus the signal's number, as a shell
+// does; a run that was signalled never exits 0.
+func Run(bin string, args, env []string) int {
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = env
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		os.Stderr.WriteString("hackless: " + err.Error() + "\n")
+		return 1
+	}
+	done := make(chan struct{})
+	signalled := make(chan os.Signal, 1)
+	go func() {
+		ppid := os.Getppid()
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-sigs:
+				select {
+				case signalled <- s:
+				default:
+				}
+				cmd.Process.Signal(s)
+			case <-tick.C:
+				if os.Getppid() != ppid {
+					ppid = os.Getppid()
+					select {
+					case signalled <- syscall.SIGTERM:
+					default:
+					}
+					cmd.Process.Signal(syscall.SIGTERM)
+				}
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	default:
+		os.Stderr.WriteString("hackless: " + err.Error() + "\n")
+		code = 1
+	}
+	select {
+	case s := <-signalled:
+		if code == 0 {
+			if n, ok := s.(syscall.Signal); ok {
+				code = 128 + int(n)
+			} else {
+				code = 130
+			}
+		}
+	default:
+	}
+	return code
+}
