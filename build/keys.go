@@ -97,12 +97,19 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*ke
 // tracks or does not ignore, and the ignored ones the go command would
 // compile all the same.
 func (k *keyer) list(ctx context.Context) ([]string, error) {
+	var ignored []string
+	var ignoredErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ignored, ignoredErr = k.ws.IgnoredFiles(ctx, goBuildGlobs)
+	}()
 	files, err := k.ws.ListFiles(ctx)
+	<-done
 	if err != nil {
 		return nil, err
 	}
-	ignored, err := k.ws.IgnoredFiles(ctx, goBuildGlobs)
-	if err != nil {
+	if err := ignoredErr; err != nil {
 		return nil, err
 	}
 	files = append(files, ignored...)
