@@ -39,6 +39,7 @@ type keyer struct {
 	files    []string
 	modDirs  []string
 	owners   map[string]string // file -> module directory, "" outside every module
+	index    *workspace.Owners // the module directories, for paths not listed
 	matches  map[string]map[string]*group
 	hashes   map[string]string // per file, once per run
 	headers  map[string]string // per Go file header, once per run
@@ -85,9 +86,9 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*ke
 		return nil, err
 	}
 	k.owners = make(map[string]string, len(k.files))
-	owners := workspace.NewOwners(k.modDirs)
+	k.index = workspace.NewOwners(k.modDirs)
 	for _, f := range k.files {
-		k.owners[f] = owners.Of(f)
+		k.owners[f] = k.index.Of(f)
 	}
 	k.prefetch()
 	return k, nil
@@ -518,10 +519,7 @@ func (k *keyer) goInputs(ctx context.Context) *goInputs {
 				gi.err = fmt.Errorf("embedding package %s: %w", d, err)
 				return
 			}
-			o := k.owners[path.Join(d, "x")]
-			if o == "" {
-				o = workspace.Owner(k.modDirs, path.Join(d, "x"))
-			}
+			o := k.index.Of(path.Join(d, "x"))
 			if gi.embedded[o] == nil {
 				gi.embedded[o] = &group{}
 			}

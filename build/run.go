@@ -259,17 +259,7 @@ func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Work
 	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules}
 	defer func() { reads = pass.recorded(); res.Reads = reads }()
 	start := time.Now()
-	var err error
-	if opts.Mode == Update && s.Fixable() {
-		err = pass.snapshot()
-	}
-	if err != nil {
-		// no snapshot: nothing may be written
-	} else if mods := pass.Modules(); s.PerModule && opts.Mode == Verify && len(mods) > 1 {
-		err = runPerModule(pass, mods, opts)
-	} else {
-		err = safeRun(s, pass)
-	}
+	err := runPass(s, pass, opts)
 	res = &Result{
 		Step:     s.Name,
 		Status:   Passed,
@@ -293,6 +283,21 @@ func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Work
 		res.Fix = FixCommand(opts.FixCommand, s)
 	}
 	return res, nil
+}
+
+// runPass runs a step's Run on its pass: for an update step after the
+// snapshot its writes are checked against (without one, it does not run),
+// for a PerModule step in a verify run once per module.
+func runPass(s *Step, pass *Pass, opts Options) error {
+	if opts.Mode == Update && s.Fixable() {
+		if err := pass.snapshot(); err != nil {
+			return fmt.Errorf("snapshot the files %s may write: %w", s.Name, err)
+		}
+	}
+	if mods := pass.Modules(); s.PerModule && opts.Mode == Verify && len(mods) > 1 {
+		return runPerModule(pass, mods, opts)
+	}
+	return safeRun(s, pass)
 }
 
 // runPerModule runs a PerModule step once per module, in parallel under

@@ -2,10 +2,12 @@ package launch
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/magefile/mage/mage"
@@ -123,7 +125,7 @@ func workCopy(wsRoot string, data []byte, dir string) (string, error) {
 		}
 		return filepath.Join(wsRoot, filepath.FromSlash(p))
 	}
-	for _, u := range slicesClone(wf.Use) {
+	for _, u := range slices.Clone(wf.Use) {
 		if err := wf.DropUse(u.Path); err != nil {
 			return "", err
 		}
@@ -131,7 +133,7 @@ func workCopy(wsRoot string, data []byte, dir string) (string, error) {
 			return "", err
 		}
 	}
-	for _, r := range slicesClone(wf.Replace) {
+	for _, r := range slices.Clone(wf.Replace) {
 		if r.New.Version == "" && modfile.IsDirectoryPath(r.New.Path) {
 			if err := wf.AddReplace(r.Old.Path, r.Old.Version, abs(r.New.Path), ""); err != nil {
 				return "", err
@@ -152,8 +154,6 @@ func workCopy(wsRoot string, data []byte, dir string) (string, error) {
 	}
 	return p, nil
 }
-
-func slicesClone[T any](s []*T) []*T { return append([]*T(nil), s...) }
 
 // prune removes all but the newest keep binaries in dir, never current.
 func prune(dir, current string, keep int) {
@@ -178,12 +178,7 @@ func prune(dir, current string, keep int) {
 	if len(bins) < keep {
 		return
 	}
-	// newest first
-	for i := 1; i < len(bins); i++ {
-		for j := i; j > 0 && bins[j].mod > bins[j-1].mod; j-- {
-			bins[j], bins[j-1] = bins[j-1], bins[j]
-		}
-	}
+	slices.SortFunc(bins, func(a, b bin) int { return cmp.Compare(b.mod, a.mod) }) // newest first
 	for _, b := range bins[keep-1:] {
 		os.Remove(b.path)
 	}

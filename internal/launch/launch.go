@@ -186,12 +186,13 @@ func localModules(root, wsRoot string) (modules, error) {
 		}
 	}
 	modDirs = append(modDirs, root)
+	slices.Sort(modDirs)
 	for _, d := range slices.Compact(modDirs) {
 		data, err := os.ReadFile(filepath.Join(d, "go.mod"))
 		if err != nil {
 			continue
 		}
-		mf, err := modfile.ParseLax("go.mod", data, nil)
+		mf, err := modfile.Parse("go.mod", data, nil)
 		if err != nil || mf.Module == nil {
 			continue
 		}
