@@ -1,28 +1,15 @@
 package launch
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-func write(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+	"github.com/hackless/hackless/internal/testws"
+)
 
 // TestKey: the compiled magefile is reused only while everything it is
 // built from is unchanged; a file it is not built from changes nothing.
 func TestKey(t *testing.T) {
-	base := map[string]string{
+	base := testws.Files{
 		"go.mod":                 "module example.com/root\n\ngo 1.25.0\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./third_party/lib\n",
 		"go.sum":                 "",
 		"go.work":                "go 1.25.0\n\nuse (\n\t.\n\t./staging/api\n)\n",
@@ -55,12 +42,12 @@ func TestKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			dir := t.TempDir()
-			write(t, dir, base)
+			testws.Write(t, dir, base)
 			before, err := Key(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, dir, map[string]string{tt.file: tt.content})
+			testws.Write(t, dir, testws.Files{tt.file: tt.content})
 			after, err := Key(dir)
 			if err != nil {
 				t.Fatal(err)
