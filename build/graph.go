@@ -72,8 +72,10 @@ func Select(all []*Step, names []string) ([]*Step, error) {
 
 // newGraph validates roots and everything they require: names are unique,
 // no step is nil, there is no cycle, and two steps that may write the same
-// file are ordered by the graph.
-func newGraph(roots []*Step) (*graph, error) {
+// file are ordered by the graph. order names steps in the order their
+// writes happen: a step in it runs after every step named before it that
+// is in the graph, as if it listed them in After.
+func newGraph(roots []*Step, order ...string) (*graph, error) {
 	steps, err := closure(roots)
 	if err != nil {
 		return nil, err
@@ -83,8 +85,19 @@ func newGraph(roots []*Step) (*graph, error) {
 	for _, s := range steps {
 		in[s] = true
 	}
+	byName := make(map[string]*Step, len(steps))
+	for _, s := range steps {
+		byName[s.Name] = s
+	}
 	for _, s := range steps {
 		preds := slices.Clone(s.Requires)
+		if i := slices.Index(order, s.Name); i > 0 {
+			for _, name := range order[:i] {
+				if a := byName[name]; a != nil && !slices.Contains(preds, a) {
+					preds = append(preds, a)
+				}
+			}
+		}
 		for _, a := range s.After {
 			if a == nil {
 				return nil, usageErrorf("step %s runs after an unknown (nil) step", s.Name)

@@ -2,6 +2,7 @@ package build
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -114,4 +115,24 @@ func TestSelect(t *testing.T) {
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), `unknown step "nope"; the steps are: a b`) {
 		t.Errorf("Select(nope) err = %v", err)
 	}
+}
+
+// TestOrder: Options.Order orders writers in an update as After would,
+// without pulling steps in, and makes two writers of one file valid.
+func TestOrder(t *testing.T) {
+	run := func(name string) *Step {
+		return &Step{Name: name, Writes: []string{"*.go"}, Run: func(*Pass) error { return nil }}
+	}
+	a, b, c := run("a"), run("b"), run("c")
+	if _, err := newGraph([]*Step{c, a}); err == nil {
+		t.Fatal("two unordered writers of *.go were accepted")
+	}
+	g, err := newGraph([]*Step{c, a}, "a", "b", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.order) != 2 || g.order[0] != a || g.order[1] != c || !slices.Contains(g.preds[c], a) {
+		t.Errorf("order %v, preds of c %v", g.order, g.preds[c])
+	}
+	_ = b
 }

@@ -56,6 +56,10 @@ type Options struct {
 	CacheDir string
 	// NoCache runs every step, as HACKLESS_NO_CACHE=1 does.
 	NoCache bool
+	// Order names steps in the order an update run applies their writes:
+	// one named later starts after every one named earlier that is in the
+	// run. It orders only; it pulls no step into the run and skips none.
+	Order []string
 }
 
 // Run validates the graph of steps and everything they require, loads the
@@ -66,7 +70,7 @@ type Options struct {
 // ExitCode says how the run went.
 func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	start := time.Now()
-	g, err := newGraph(steps)
+	g, err := newGraph(steps, opts.Order...)
 	if err != nil {
 		return nil, err
 	}

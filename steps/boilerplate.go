@@ -36,7 +36,6 @@ const BoilerplateDir = "hack/boilerplate"
 var Boilerplate = &build.Step{
 	Name:   "boilerplate",
 	Doc:    "every source file starts with the license header",
-	After:  []*build.Step{Workspace, Deps, Tidy, Codegen},
 	Inputs: build.Inputs{Files: []string{"**/*", BoilerplateDir + "/*"}, Env: []string{"HACKLESS_BOILERPLATE_DIR"}},
 	Writes: []string{"*"},
 	Run:    runBoilerplate,

@@ -28,7 +28,7 @@ type cacheCase struct {
 func diffRun(t *testing.T, dir string, env []string, cacheDir string, steps []*build.Step) (map[string]*build.Result, string) {
 	t.Helper()
 	var out bytes.Buffer
-	rep, err := build.Run(context.Background(), build.Options{Dir: dir, Out: &out, Env: env, CacheDir: cacheDir}, steps...)
+	rep, err := build.Run(context.Background(), build.Options{Dir: dir, Out: &out, Env: env, CacheDir: cacheDir, Order: UpdateOrder()}, steps...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

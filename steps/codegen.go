@@ -48,7 +48,6 @@ const CodegenConfig = "hack/codegen.json"
 var Codegen = &build.Step{
 	Name:   "codegen",
 	Doc:    "generated files are up to date",
-	After:  []*build.Step{Workspace, Deps, Tidy},
 	Inputs: build.Inputs{Files: []string{"**/*", CodegenConfig}, Env: []string{"HACKLESS_CODEGEN"}, Tools: []string{"go"}, Go: true},
 	Writes: []string{"*"},
 	Run:    runCodegen,

@@ -55,9 +55,8 @@ const allowForkComment = "hackless:allow-fork"
 // drops unused replaces and rewrites the status section; it reports what
 // it cannot fix.
 var Deps = &build.Step{
-	Name:  "deps",
-	Doc:   "one version of each dependency, local replaces, no stale pins, no unwanted modules",
-	After: []*build.Step{Workspace},
+	Name: "deps",
+	Doc:  "one version of each dependency, local replaces, no stale pins, no unwanted modules",
 	Inputs: build.Inputs{
 		Files:   []string{UnwantedFile, "vendor/modules.txt"},
 		Headers: []string{"**/*.go"},

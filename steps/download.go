@@ -15,7 +15,6 @@ import (
 var Download = &build.Step{
 	Name:   "download",
 	Doc:    "every needed module is in the module cache, verified against go.sum",
-	After:  []*build.Step{Workspace, Deps, Tidy},
 	Inputs: build.Inputs{Files: goModFiles, Tools: []string{"go"}},
 	// Its work is filling the module cache, which no key describes.
 	Uncached: true,

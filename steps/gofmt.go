@@ -16,7 +16,6 @@ import (
 var Gofmt = &build.Step{
 	Name:   "gofmt",
 	Doc:    "Go files are formatted with gofmt -s",
-	After:  []*build.Step{Codegen, Boilerplate, Spelling, Lint},
 	Inputs: build.Inputs{Files: []string{"**/*.go", "go.work", "**/go.mod"}, Tools: []string{"gofmt"}},
 	Writes: []string{"*.go"},
 	Scope:  build.ScopeModule,

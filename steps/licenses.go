@@ -39,9 +39,8 @@ const LicensePolicyFile = "hack/license-policy.json"
 // LICENSES/LICENSE for the repository's own license. Update rewrites it. To
 // start a database: mkdir LICENSES && go tool mage update:licenses.
 var Licenses = &build.Step{
-	Name:  "licenses",
-	Doc:   "shipped dependencies have allowed licenses, recorded in LICENSES/",
-	After: []*build.Step{Workspace, Deps, Tidy, Codegen, Boilerplate, Spelling, Lint, Gofmt, Vendor},
+	Name: "licenses",
+	Doc:  "shipped dependencies have allowed licenses, recorded in LICENSES/",
 	Inputs: build.Inputs{
 		Files:   []string{"LICENSE", "LICENSES/**", "vendor/**", LicensePolicyFile},
 		Headers: []string{"**/*.go"},

@@ -40,7 +40,6 @@ func Pin(spec PinSpec) *build.Step {
 	return &build.Step{
 		Name:   "pin",
 		Doc:    "pin " + spec.Module + " at " + spec.Ref,
-		After:  []*build.Step{Workspace},
 		Inputs: build.Inputs{Files: goModFiles, Tools: []string{"go"}},
 		Writes: []string{"go.mod", "go.sum"},
 		Run:    func(pass *build.Pass) error { return runPin(pass, spec) },

@@ -28,7 +28,6 @@ const SpellingExceptions = "hack/spelling-exceptions.txt"
 var Spelling = &build.Step{
 	Name:   "spelling",
 	Doc:    "no common misspellings in comments, strings and Markdown",
-	After:  []*build.Step{Codegen, Boilerplate},
 	Inputs: build.Inputs{Files: []string{"**/*.go", "**/*.md", SpellingExceptions}, Env: []string{"HACKLESS_SPELLING_EXCEPTIONS"}},
 	Writes: []string{"*.go", "*.md"},
 	Scope:  build.ScopeModule,

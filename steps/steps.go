@@ -16,15 +16,20 @@ import (
 	"github.com/hackless/hackless/internal/jsonfile"
 )
 
-// All returns every step, in the order the summary lists them.
-//
-// In an update run, steps that may write the same files run in this
-// order, which their After fields spell out: workspace, deps, tidy,
-// codegen, boilerplate, spelling, lint, gofmt, vendor, licenses. Generated
-// code gets its header, then its spelling and lint fixes, then formatting,
-// before vendor/ and LICENSES/ are rebuilt from the result.
+// All returns every built-in step, in the order the summary lists them.
+// It is the one registry: the verify:X and update:X targets and the
+// README's step table are generated from it (go generate ./verify).
 func All() []*build.Step {
 	return []*build.Step{Workspace, Deps, Gofmt, Vet, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint}
+}
+
+// UpdateOrder names the steps in the order an update applies their writes
+// (build.Options.Order): the workspace and the module graph first, then
+// generated code, which gets its header, its spelling and lint fixes and
+// then its formatting, before vendor/ and LICENSES/ are rebuilt from the
+// result.
+func UpdateOrder() []string {
+	return []string{"workspace", "deps", "pin", "tidy", "codegen", "boilerplate", "spelling", "lint", "gofmt", "vendor", "licenses"}
 }
 
 // moduleFiles returns the Go files of the modules the pass checks.

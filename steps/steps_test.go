@@ -18,7 +18,7 @@ import (
 func runSteps(t *testing.T, dir string, mode build.Mode, env []string, steps ...*build.Step) (*build.Report, string) {
 	t.Helper()
 	var out bytes.Buffer
-	rep, err := build.Run(context.Background(), build.Options{Mode: mode, Dir: dir, Out: &out, Env: env}, steps...)
+	rep, err := build.Run(context.Background(), build.Options{Mode: mode, Dir: dir, Out: &out, Env: env, Order: UpdateOrder()}, steps...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

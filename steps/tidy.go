@@ -21,7 +21,6 @@ import (
 var Tidy = &build.Step{
 	Name:      "tidy",
 	Doc:       "every module's go.mod and go.sum are tidy",
-	After:     []*build.Step{Workspace, Deps},
 	Inputs:    build.Inputs{Tools: []string{"go"}, Go: true},
 	Writes:    []string{"go.mod", "go.sum"},
 	Scope:     build.ScopeModuleDeps,

@@ -17,7 +17,6 @@ import (
 var Vendor = &build.Step{
 	Name:   "vendor",
 	Doc:    "vendor/ matches go work vendor",
-	After:  []*build.Step{Workspace, Deps, Tidy, Codegen, Boilerplate, Spelling, Lint, Gofmt},
 	Inputs: build.Inputs{Files: append([]string{"**/*.go", "vendor/**"}, goModFiles...), Tools: []string{"go"}, Go: true},
 	Writes: []string{"vendor/"},
 	Run:    runVendor,

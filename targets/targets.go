@@ -24,6 +24,13 @@ var registered []*build.Step
 // those that have an update form to update. Call it from an init function.
 func Register(steps ...*build.Step) { registered = append(registered, steps...) }
 
+// Run runs steps with the settings of a Mage target (see build.Main) and
+// the update order of the built-in steps (steps.UpdateOrder).
+func Run(ctx context.Context, opts build.Options, run ...*build.Step) error {
+	opts.Order = steps.UpdateOrder()
+	return build.Main(ctx, opts, run...)
+}
+
 // Steps returns the steps the top-level target of a mode runs: the
 // built-in ones and the registered ones, and in Update mode only those
 // with an update form.
@@ -71,7 +78,7 @@ func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, 
 	if err != nil {
 		return build.AsExitError(nil, err)
 	}
-	opts := build.Options{Mode: mode}
+	opts := build.Options{Mode: mode, Order: steps.UpdateOrder()}
 	if jobs != nil {
 		opts.Jobs = *jobs
 	}
@@ -81,5 +88,5 @@ func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, 
 	if nocache != nil {
 		opts.NoCache = *nocache
 	}
-	return build.Main(ctx, opts, selected...)
+	return Run(ctx, opts, selected...)
 }

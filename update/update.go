@@ -15,6 +15,7 @@ import (
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/steps"
+	"github.com/hackless/hackless/targets"
 )
 
 // Workspace rewrites go.work and the go and toolchain lines. Afterwards go.work
@@ -63,7 +64,7 @@ func Spelling(ctx context.Context) error { return run(ctx, steps.Spelling) }
 func Lint(ctx context.Context) error { return run(ctx, steps.Lint) }
 
 func run(ctx context.Context, s *build.Step) error {
-	return build.Main(ctx, build.Options{Mode: build.Update}, s)
+	return targets.Run(ctx, build.Options{Mode: build.Update}, s)
 }
 
 // Pin pins a dependency at a tag, branch or commit across the workspace.
@@ -78,5 +79,5 @@ func Pin(ctx context.Context, module, ref string) error {
 	if err != nil {
 		return build.AsExitError(nil, err)
 	}
-	return build.Main(ctx, build.Options{Mode: build.Update}, steps.Pin(spec))
+	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Pin(spec))
 }

@@ -91,7 +91,7 @@ func Spelling(ctx context.Context) error { return run(ctx, steps.Spelling) }
 func Lint(ctx context.Context) error { return run(ctx, steps.Lint) }
 
 func run(ctx context.Context, s *build.Step) error {
-	return build.Main(ctx, build.Options{Mode: build.Verify}, s)
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, s)
 }
 
 // Shard runs one shard of the verify steps, given as k/n ("2/4"). It splits
@@ -110,5 +110,5 @@ func Shard(ctx context.Context, shard string) error {
 		fmt.Printf("shard %s is empty: there are only %d verify steps\n", shard, len(shards))
 		return nil
 	}
-	return build.Main(ctx, build.Options{Mode: build.Verify}, shards[k-1]...)
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, shards[k-1]...)
 }
