@@ -11,8 +11,9 @@ import (
 	"github.com/hackless/hackless/build"
 )
 
-// Vet runs `go vet` over every module of the workspace in one invocation
-// (the `work` pattern: `./...` at the root reaches only the root module).
+// Vet runs `go vet` over every module of the workspace in one invocation,
+// one `./dir/...` pattern per module (`./...` at the root reaches only the
+// root module, and the `work` pattern also reaches vendored packages).
 // Its JSON output is parsed into findings, because `go vet -json` exits 0
 // when it finds problems; type errors, which it prints as text, are findings
 // too. There is no update form: vet's findings need a person.

@@ -18,51 +18,6 @@ import (
 	"github.com/hackless/hackless/targets"
 )
 
-// Workspace rewrites go.work and the go and toolchain lines. Afterwards go.work
-// uses exactly the repository's modules (comments are kept). When a
-// use directive names a directory that is gone, every go command refuses to
-// start, go tool mage included: then run GOWORK=off go tool mage
-// update:workspace.
-func Workspace(ctx context.Context) error { return run(ctx, steps.Workspace) }
-
-// Gofmt formats Go files with gofmt -s.
-func Gofmt(ctx context.Context) error { return run(ctx, steps.Gofmt) }
-
-// Tidy runs go mod tidy on every module. Each module is tidied after the
-// workspace modules it requires; update:workspace runs first.
-func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
-
-// Deps fixes what verify:deps finds that is mechanical. It aligns versions
-// to the highest, adds local replaces, drops unused version replaces and
-// rewrites the status section of hack/unwanted-dependencies.json; it says
-// what it cannot fix. Run update:tidy after it (update does).
-func Deps(ctx context.Context) error { return run(ctx, steps.Deps) }
-
-// Vendor replaces vendor/ with what go work vendor writes. It does nothing
-// in a workspace that does not vendor.
-func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
-
-// Licenses rewrites the LICENSES/ database of the shipped dependencies. To
-// start one in a repository without it: mkdir LICENSES && go tool mage
-// update:licenses.
-func Licenses(ctx context.Context) error { return run(ctx, steps.Licenses) }
-
-// Boilerplate inserts the license header into files that have none. It
-// never adds a second header or rewrites one it does not recognize.
-func Boilerplate(ctx context.Context) error { return run(ctx, steps.Boilerplate) }
-
-// Codegen regenerates generated files. It runs the generators in a scratch
-// copy, then writes the changes into the tree, each file atomically.
-func Codegen(ctx context.Context) error { return run(ctx, steps.Codegen) }
-
-// Spelling corrects common misspellings in Go comments and strings, and in
-// Markdown.
-func Spelling(ctx context.Context) error { return run(ctx, steps.Spelling) }
-
-// Lint applies golangci-lint's fixes. It runs them in a scratch copy and
-// writes the changed files.
-func Lint(ctx context.Context) error { return run(ctx, steps.Lint) }
-
 func run(ctx context.Context, s *build.Step) error {
 	return targets.Run(ctx, build.Options{Mode: build.Update}, s)
 }
