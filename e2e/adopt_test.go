@@ -43,6 +43,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/magefile/mage/mg"
+
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/targets"
 )
@@ -75,9 +77,13 @@ var Owners = &build.Step{
 
 func init() { targets.Register(Owners) }
 
-// VerifyOwners checks that every OWNERS file names approvers.
-func VerifyOwners(ctx context.Context) error {
-	return build.Main(ctx, build.Options{Mode: build.Verify}, Owners)
+// Verify holds this repository's own verify targets, beside the built-in
+// ones that //mage:import verify brings: verify:owners.
+type Verify mg.Namespace
+
+// Owners checks that every OWNERS file names approvers.
+func (Verify) Owners(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, Owners)
 }
 `
 
@@ -195,14 +201,17 @@ func TestAdoption(t *testing.T) {
 	wantVerdict(t, out, len(steps.All()), 0)
 
 	// The magefile's own step, as the README shows it, joins verify.
+	// It imports mage's mg package, so go mod tidy makes mage a direct
+	// requirement, as it would for an adopter.
 	testws.Write(t, dir, testws.Files{"magefiles/owners.go": OwnersMagefile})
+	modTidy(t, dir)
 	out, code = mage(t, dir, nil, "-l")
 	wantCode(t, out, code, 0)
-	wantOutput(t, out, "verifyOwners")
+	wantOutput(t, out, "verify:owners", "verify:gofmt")
 	if strings.Contains(out, "register") {
 		t.Errorf("targets.Register is listed as a target:\n%s", out)
 	}
-	out, code = mage(t, dir, nil, "verifyOwners")
+	out, code = mage(t, dir, nil, "verify:owners")
 	wantCode(t, out, code, 0)
 	testws.Write(t, dir, testws.Files{"staging/src/example.com/api/OWNERS": "reviewers:\n"})
 	out, code = mage(t, dir, nil, "verify")

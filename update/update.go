@@ -18,10 +18,6 @@ import (
 	"github.com/hackless/hackless/targets"
 )
 
-func run(ctx context.Context, s *build.Step) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, s)
-}
-
 // Pin pins a dependency at a tag, branch or commit across the workspace.
 // MODULE[=REPLACEMENT] REF: the ref is resolved to a version, required in
 // every workspace module whose build list has the module (the root module

@@ -5,7 +5,9 @@ package verify
 import (
 	"context"
 
+	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/steps"
+	"github.com/hackless/hackless/targets"
 )
 
 // Workspace checks that go.work uses exactly the repository's modules and
@@ -33,7 +35,9 @@ import (
 // `GOWORK=off go tool mage update:workspace`.
 //
 // Fix: go tool mage update:workspace.
-func Workspace(ctx context.Context) error { return run(ctx, steps.Workspace) }
+func Workspace(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Workspace)
+}
 
 // Deps checks the dependencies of the workspace's modules:
 //   - every external module is required at one version by all workspace
@@ -61,7 +65,9 @@ func Workspace(ctx context.Context) error { return run(ctx, steps.Workspace) }
 // it cannot fix.
 //
 // Fix: go tool mage update:deps.
-func Deps(ctx context.Context) error { return run(ctx, steps.Deps) }
+func Deps(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Deps)
+}
 
 // Gofmt checks that every Go file of the workspace's modules is formatted
 // as `gofmt -s` formats it. Files under vendor, testdata, _output and hidden
@@ -69,7 +75,9 @@ func Deps(ctx context.Context) error { return run(ctx, steps.Deps) }
 // parse is reported at the syntax error, which only a person can fix.
 //
 // Fix: go tool mage update:gofmt.
-func Gofmt(ctx context.Context) error { return run(ctx, steps.Gofmt) }
+func Gofmt(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Gofmt)
+}
 
 // Vet runs `go vet` over every module of the workspace in one invocation,
 // one `./dir/...` pattern per module (`./...` at the root reaches only the
@@ -77,7 +85,9 @@ func Gofmt(ctx context.Context) error { return run(ctx, steps.Gofmt) }
 // Its JSON output is parsed into findings, because `go vet -json` exits 0
 // when it finds problems; type errors, which it prints as text, are findings
 // too. There is no update form: vet's findings need a person.
-func Vet(ctx context.Context) error { return run(ctx, steps.Vet) }
+func Vet(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Vet)
+}
 
 // Tidy checks that `go mod tidy` would change no module's go.mod or go.sum.
 // `go mod tidy` works on one module and ignores go.work, so each module
@@ -86,7 +96,9 @@ func Vet(ctx context.Context) error { return run(ctx, steps.Vet) }
 // so that a module is tidied against its siblings' new requirements.
 //
 // Fix: go tool mage update:tidy.
-func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
+func Tidy(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Tidy)
+}
 
 // Vendor checks, for a workspace that vendors, that vendor/ holds exactly
 // what `go work vendor` writes: it vendors into a scratch directory and
@@ -95,7 +107,9 @@ func Tidy(ctx context.Context) error { return run(ctx, steps.Tidy) }
 // used.
 //
 // Fix: go tool mage update:vendor.
-func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
+func Vendor(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Vendor)
+}
 
 // Licenses checks the licenses of the dependencies the workspace ships:
 // the modules of every package its non-test packages import, directly or
@@ -113,7 +127,9 @@ func Vendor(ctx context.Context) error { return run(ctx, steps.Vendor) }
 // start a database: mkdir LICENSES && go tool mage update:licenses.
 //
 // Fix: go tool mage update:licenses.
-func Licenses(ctx context.Context) error { return run(ctx, steps.Licenses) }
+func Licenses(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Licenses)
+}
 
 // Boilerplate checks that every source file starts with the repository's
 // license header, with Kubernetes's templates and rules:
@@ -132,7 +148,9 @@ func Licenses(ctx context.Context) error { return run(ctx, steps.Licenses) }
 // reported instead.
 //
 // Fix: go tool mage update:boilerplate.
-func Boilerplate(ctx context.Context) error { return run(ctx, steps.Boilerplate) }
+func Boilerplate(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Boilerplate)
+}
 
 // Imports checks import restrictions in import-boss's .import-restrictions
 // format (YAML or JSON). For each package of the workspace, the files in
@@ -145,7 +163,9 @@ func Boilerplate(ctx context.Context) error { return run(ctx, steps.Boilerplate)
 // without a decision is an error. Test imports count. Each violation names
 // the importing package, the import, the rule file and the rule. There is
 // no update form: a person decides how to fix an import.
-func Imports(ctx context.Context) error { return run(ctx, steps.Imports) }
+func Imports(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Imports)
+}
 
 // Codegen checks that generated files are up to date. It runs the
 // generators of every workspace module, the //go:generate directives
@@ -166,7 +186,9 @@ func Imports(ctx context.Context) error { return run(ctx, steps.Imports) }
 // the tree as it was.
 //
 // Fix: go tool mage update:codegen.
-func Codegen(ctx context.Context) error { return run(ctx, steps.Codegen) }
+func Codegen(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Codegen)
+}
 
 // Spelling checks Go comments and string literals, and Markdown files, for
 // common misspellings of English words, in process with
@@ -175,7 +197,9 @@ func Codegen(ctx context.Context) error { return run(ctx, steps.Codegen) }
 // files.
 //
 // Fix: go tool mage update:spelling.
-func Spelling(ctx context.Context) error { return run(ctx, steps.Spelling) }
+func Spelling(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Spelling)
+}
 
 // Lint runs golangci-lint, where the repository has a golangci
 // configuration at its root, in one invocation over all workspace modules,
@@ -190,4 +214,6 @@ func Spelling(ctx context.Context) error { return run(ctx, steps.Spelling) }
 // fixers (--fix) in a scratch copy and writes the changed files.
 //
 // Fix: go tool mage update:lint.
-func Lint(ctx context.Context) error { return run(ctx, steps.Lint) }
+func Lint(ctx context.Context) error {
+	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Lint)
+}

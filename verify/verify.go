@@ -19,10 +19,6 @@ import (
 	"github.com/hackless/hackless/targets"
 )
 
-func run(ctx context.Context, s *build.Step) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, s)
-}
-
 // Shard runs one shard of the verify steps, given as k/n ("2/4"). It splits
 // the steps as ci:matrix does, from the durations recorded on this machine;
 // in a CI matrix, run the entry's command instead, which names the steps.
