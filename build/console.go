@@ -129,6 +129,8 @@ func (c *console) finished(r *Result) {
 		if len(r.Changed) > 0 {
 			fmt.Fprintf(&b, "  wrote %s", strings.Join(r.Changed, " "))
 		}
+	case r.Interrupted():
+		fmt.Fprintf(&b, "%s %-12s %s", c.yellow.Sprint("stopped"), r.Step, seconds(r.Duration))
 	case r.Status == Failed:
 		fmt.Fprintf(&b, "%s %-12s %s", c.red.Sprint("FAIL   "), r.Step, seconds(r.Duration))
 		if n := len(r.Findings); n > 0 {
@@ -220,6 +222,8 @@ func (c *console) summary(rep *Report) {
 		status := string(r.Status)
 		if r.Cached {
 			status = "cached"
+		} else if r.Interrupted() {
+			status = "interrupted"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Step, status, d, note)
 	}

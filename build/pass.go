@@ -44,6 +44,8 @@ type Pass struct {
 	log      bytes.Buffer
 	reads    map[cache.Read]bool
 	bases    map[string]fileBase // in Update mode: what each file the step may write was when it started
+	commands []string            // every command run, whole
+	usage    bool                // a configuration file could not be used
 }
 
 // fileBase is what a file was when a step started, for update's
@@ -90,6 +92,16 @@ func (p *Pass) Reportf(pos Position, format string, args ...any) {
 	p.Report(Finding{Pos: pos, Message: fmt.Sprintf(format, args...)})
 }
 
+// ReportConfig records a problem in a configuration file the step cannot
+// use (malformed JSON, an unknown key), at its line: the step fails and
+// the run exits 2, as a usage error does, instead of 1.
+func (p *Pass) ReportConfig(f Finding) {
+	p.Report(f)
+	p.mu.Lock()
+	p.usage = true
+	p.mu.Unlock()
+}
+
 // ReportFixable records a finding that a change this step proposes fixes:
 // in Verify mode it is reported like any other, in Update mode, where the
 // change is applied, it is only logged.
@@ -131,9 +143,41 @@ func (p *Pass) Logf(format string, args ...any) {
 // Command returns a command for name run in dir (relative to the root, or
 // absolute) with the hermetic environment; it is killed, with its whole
 // process group, when the run is interrupted.
+//
+// The log shows the command with its file arguments counted, not listed
+// (gofmt over a module names thousands); Result.Commands has it whole.
 func (p *Pass) Command(dir, name string, args ...string) *exec.Cmd {
-	p.Logf("$ (cd %s && %s %s)", p.Workspace.Rel(p.Workspace.Abs(dir)), name, strings.Join(args, " "))
+	where := p.Workspace.Rel(p.Workspace.Abs(dir))
+	full := fmt.Sprintf("(cd %s && %s %s)", where, name, strings.Join(args, " "))
+	p.mu.Lock()
+	p.commands = append(p.commands, full)
+	p.mu.Unlock()
+	p.Logf("$ (cd %s && %s %s)", where, name, abbreviate(args))
 	return p.Env.Command(p.ctx, p.Workspace.Abs(dir), name, args...)
+}
+
+// maxLoggedFiles is how many file arguments a logged command shows.
+const maxLoggedFiles = 3
+
+// abbreviate joins args, keeping the first few of the arguments that name
+// files (.go and other paths with an extension) and counting the rest.
+func abbreviate(args []string) string {
+	var out []string
+	files := 0
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") && path.Ext(a) != "" && !strings.Contains(a, "=") {
+			files++
+			if files > maxLoggedFiles {
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	s := strings.Join(out, " ")
+	if files > maxLoggedFiles {
+		s += fmt.Sprintf(" … (%d files in all)", files)
+	}
+	return s
 }
 
 // Output runs a command made by Command and returns its standard output.

@@ -43,10 +43,17 @@ type Result struct {
 	Usage bool        `json:",omitempty"`
 	Cases []JUnitCase `json:"-"` // test cases for JUnit (Pass.AddTestCase)
 	Log   string      `json:"-"`
+	// Commands are the commands the step ran, whole (the log abbreviates
+	// their file arguments).
+	Commands []string `json:",omitempty"`
 	// Reads are what the step read through its Pass (ReadFile, ReadDir,
 	// Getenv) when it ran.
 	Reads []cache.Read `json:"-"`
 }
+
+// Interrupted reports whether the step was stopped by an interruption
+// before it finished (a Failed result whose Reason says so).
+func (r *Result) Interrupted() bool { return r.Status == Failed && r.Reason == "interrupted" }
 
 // Report is the outcome of a run.
 type Report struct {

@@ -99,8 +99,8 @@ type Durations map[string]float64
 func RecordDurations(dir string, rep *Report) error {
 	d := LoadDurations(dir)
 	for _, r := range rep.Results {
-		if r.Status != Skipped && !r.Cached {
-			d[r.Step] = r.Duration.Seconds()
+		if r.Status != Skipped && !r.Cached && !r.Interrupted() {
+			d[r.Step] = r.Duration.Seconds() // finished steps only
 		}
 	}
 	data, err := json.MarshalIndent(d, "", "  ")

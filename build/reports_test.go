@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAnnotation(t *testing.T) {
@@ -171,5 +172,29 @@ func TestReportBoundsDiffs(t *testing.T) {
 	}
 	if len(rep.Results[0].Findings[0].Diff) != len(big) {
 		t.Error("bounding the report changed the run's own findings")
+	}
+}
+
+// TestInterruptedStepsAreNotRecorded: ci:matrix balances shards by the
+// durations of finished steps only.
+func TestInterruptedStepsAreNotRecorded(t *testing.T) {
+	dir := t.TempDir()
+	rep := &Report{Results: []*Result{
+		{Step: "done", Status: Passed, Duration: 2 * time.Second},
+		{Step: "stopped", Status: Failed, Reason: "interrupted", Duration: time.Second},
+	}}
+	if err := RecordDurations(dir, rep); err != nil {
+		t.Fatal(err)
+	}
+	d := LoadDurations(dir)
+	if d["done"] != 2 || d["stopped"] != 0 {
+		t.Errorf("durations %v", d)
+	}
+}
+
+func TestAbbreviate(t *testing.T) {
+	got := abbreviate([]string{"-s", "-l", "a.go", "b.go", "c.go", "d.go", "e.go", "-o=x.out"})
+	if want := "-s -l a.go b.go c.go -o=x.out … (5 files in all)"; got != want {
+		t.Errorf("abbreviate = %q, want %q", got, want)
 	}
 }

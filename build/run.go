@@ -273,13 +273,15 @@ func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Work
 		Notes:    pass.notes,
 		Cases:    pass.cases,
 		Log:      pass.log.String(),
+		Commands: pass.commands,
+		Usage:    pass.usage,
 	}
 	switch {
 	case ctx.Err() != nil:
 		res.Status, res.Reason = Failed, "interrupted"
 	case err != nil:
 		var usage *UsageError
-		res.Status, res.Reason, res.Usage = Failed, err.Error(), errors.As(err, &usage)
+		res.Status, res.Reason, res.Usage = Failed, err.Error(), res.Usage || errors.As(err, &usage)
 	case len(res.Findings) > 0:
 		res.Status = Failed
 	}
@@ -331,6 +333,8 @@ func runPerModule(pass *Pass, mods []*workspace.Module, opts Options) error {
 		pass.changed = append(pass.changed, sub.changed...)
 		pass.proposed = pass.proposed || sub.proposed
 		pass.log.Write(sub.log.Bytes())
+		pass.commands = append(pass.commands, sub.commands...)
+		pass.usage = pass.usage || sub.usage
 		for r := range sub.reads {
 			pass.record(r)
 		}

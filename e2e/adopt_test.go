@@ -199,6 +199,10 @@ func TestAdoption(t *testing.T) {
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 0)
 	wantVerdict(t, out, len(steps.All()), 0)
+	// A step's own target takes verify's flags: -nocache runs it again.
+	out, code = mage(t, dir, nil, "verify:gofmt", "-nocache")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, "verify: 1 passed, 0 failed")
 
 	// The magefile's own step, as the README shows it, joins verify.
 	// It imports mage's mg package, so go mod tidy makes mage a direct

@@ -64,7 +64,11 @@ func runGofmt(pass *build.Pass) error {
 		if runErr != nil && stderr.Len() == 0 {
 			return fmt.Errorf("gofmt: %w", runErr)
 		}
-		for _, f := range strings.Fields(stdout.String()) {
+		// One file per line: a name may hold spaces.
+		for _, f := range strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n") {
+			if f == "" {
+				continue
+			}
 			formatted, err := pass.Output(pass.Command(".", gofmt, "-s", f))
 			if err != nil {
 				return err

@@ -112,7 +112,7 @@ func runLicenses(pass *build.Pass) error {
 			pass.Report(build.Finding{
 				Pos: chainPosition(ws, m),
 				Message: fmt.Sprintf("%s %s: %s is not allowed; drop the dependency, or allow it in %s (\"allowed\", or \"overrides\" for a license the classifier cannot decide); pulled in by %s",
-					m.path, m.version, found, policyFile, chainString(m.chain)),
+					m.path, m.describeVersion(ws), found, policyFile, chainString(m.chain)),
 			})
 		}
 		if keep && f != nil {
@@ -129,7 +129,11 @@ func runLicenses(pass *build.Pass) error {
 	for _, id := range slices.Sorted(maps.Keys(count)) {
 		summary = append(summary, fmt.Sprintf("%s %d", id, count[id]))
 	}
-	pass.Notef("%d shipped dependency modules: %s", len(mods), strings.Join(summary, ", "))
+	if len(mods) == 0 {
+		pass.Notef("no shipped dependency modules")
+	} else {
+		pass.Notef("%d shipped dependency modules: %s", len(mods), strings.Join(summary, ", "))
+	}
 	if !keep {
 		pass.Notef("no LICENSES/ directory, so no database is kept (to start one: mkdir LICENSES && go tool mage update:licenses)")
 		return nil
@@ -246,6 +250,15 @@ func chainPosition(ws *workspace.Workspace, s *shipped) build.Position {
 		}
 	}
 	return build.Position{File: m.GoModRel()}
+}
+
+// describeVersion names the version of a shipped module, or the directory
+// a replace points it to.
+func (s *shipped) describeVersion(ws *workspace.Workspace) string {
+	if s.version == "" && s.dir != "" {
+		return "(replaced by " + ws.Rel(s.dir) + ")"
+	}
+	return s.version
 }
 
 func dirExists(pass *build.Pass, name string) bool {

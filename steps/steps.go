@@ -76,14 +76,14 @@ func modulePatterns(pass *build.Pass) []string {
 }
 
 // reportConfigError reports a malformed configuration file at the line
-// the error names, when it names one.
+// the error names, when it names one; the run exits 2.
 func reportConfigError(pass *build.Pass, file string, err error) {
 	var je *jsonfile.Error
 	if errors.As(err, &je) {
-		pass.Reportf(build.Position{File: je.File, Line: je.Line}, "%s", je.Msg)
+		pass.ReportConfig(build.Finding{Pos: build.Position{File: je.File, Line: je.Line}, Message: je.Msg})
 		return
 	}
-	pass.Reportf(build.Position{File: file}, "%v", err)
+	pass.ReportConfig(build.Finding{Pos: build.Position{File: file}, Message: err.Error()})
 }
 
 // goModFiles are the inputs of every step that depends on the module graph.

@@ -78,7 +78,14 @@ func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, 
 	if err != nil {
 		return build.AsExitError(nil, err)
 	}
-	opts := build.Options{Mode: mode, Order: steps.UpdateOrder()}
+	return RunFlags(ctx, mode, jobs, failfast, nocache, selected...)
+}
+
+// RunFlags runs steps as Run does, with the settings of the -j, -failfast
+// and -nocache flags that the verify and update targets, and each
+// verify:X and update:X target, take (nil: not given).
+func RunFlags(ctx context.Context, mode build.Mode, jobs *int, failfast, nocache *bool, run ...*build.Step) error {
+	opts := build.Options{Mode: mode}
 	if jobs != nil {
 		opts.Jobs = *jobs
 	}
@@ -88,5 +95,5 @@ func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, 
 	if nocache != nil {
 		opts.NoCache = *nocache
 	}
-	return Run(ctx, opts, selected...)
+	return Run(ctx, opts, run...)
 }

@@ -35,8 +35,11 @@ import (
 // It also repairs a go.work whose use directive names a directory that is
 // gone, which stops every go command, `go tool mage` included: run it as
 // `GOWORK=off go tool mage update:workspace`.
-func Workspace(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Workspace)
+func Workspace(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Workspace)
 }
 
 // Deps fixes what verify:deps reports: one version of each dependency, local replaces, no stale pins, no unwanted modules. Files are written atomically, and only while they are still what the step started from.
@@ -65,8 +68,11 @@ func Workspace(ctx context.Context) error {
 // Update aligns versions to the highest, adds and fixes local replaces,
 // drops unused replaces and rewrites the status section; it reports what
 // it cannot fix.
-func Deps(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Deps)
+func Deps(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Deps)
 }
 
 // Gofmt fixes what verify:gofmt reports: Go files are formatted with gofmt -s. Files are written atomically, and only while they are still what the step started from.
@@ -75,8 +81,11 @@ func Deps(ctx context.Context) error {
 // as `gofmt -s` formats it. Files under vendor, testdata, _output and hidden
 // directories are left out. Update rewrites the files. A file that does not
 // parse is reported at the syntax error, which only a person can fix.
-func Gofmt(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Gofmt)
+func Gofmt(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Gofmt)
 }
 
 // Tidy fixes what verify:tidy reports: every module's go.mod and go.sum are tidy. Files are written atomically, and only while they are still what the step started from.
@@ -86,8 +95,11 @@ func Gofmt(ctx context.Context) error {
 // must reach its sibling modules through replace directives. Update tidies
 // the modules one by one, each after the workspace modules it requires,
 // so that a module is tidied against its siblings' new requirements.
-func Tidy(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Tidy)
+func Tidy(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Tidy)
 }
 
 // Vendor fixes what verify:vendor reports: vendor/ matches go work vendor. Files are written atomically, and only while they are still what the step started from.
@@ -97,8 +109,11 @@ func Tidy(ctx context.Context) error {
 // compares, so the work tree is never touched. Update replaces vendor/ with
 // the fresh tree. A workspace without vendor/ passes: vendoring is not
 // used.
-func Vendor(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Vendor)
+func Vendor(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Vendor)
 }
 
 // Licenses fixes what verify:licenses reports: shipped dependencies have allowed licenses, recorded in LICENSES/. Files are written atomically, and only while they are still what the step started from.
@@ -117,8 +132,11 @@ func Vendor(ctx context.Context) error {
 // modules (banner, license text, path and MD5 of the license file) and
 // LICENSES/LICENSE for the repository's own license. Update rewrites it. To
 // start a database: mkdir LICENSES && go tool mage update:licenses.
-func Licenses(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Licenses)
+func Licenses(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Licenses)
 }
 
 // Boilerplate fixes what verify:boilerplate reports: every source file starts with the license header. Files are written atomically, and only while they are still what the step started from.
@@ -138,8 +156,11 @@ func Licenses(ctx context.Context) error {
 // shebang. It never adds a second header, and never rewrites a header it
 // does not recognize: a file whose first comment mentions a copyright is
 // reported instead.
-func Boilerplate(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Boilerplate)
+func Boilerplate(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Boilerplate)
 }
 
 // Codegen fixes what verify:codegen reports: generated files are up to date. Files are written atomically, and only while they are still what the step started from.
@@ -161,8 +182,11 @@ func Boilerplate(ctx context.Context) error {
 // Update regenerates the same way and then writes the differences into the
 // tree, each file atomically, so a generator that fails half way leaves
 // the tree as it was.
-func Codegen(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Codegen)
+func Codegen(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Codegen)
 }
 
 // Spelling fixes what verify:spelling reports: no common misspellings in comments, strings and Markdown. Files are written atomically, and only while they are still what the step started from.
@@ -172,8 +196,11 @@ func Codegen(ctx context.Context) error {
 // github.com/golangci/misspell (the maintained fork of client9/misspell).
 // Words in hack/spelling-exceptions.txt are accepted. Update corrects the
 // files.
-func Spelling(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Spelling)
+func Spelling(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Spelling)
 }
 
 // Lint fixes what verify:lint reports: golangci-lint finds no problems. Files are written atomically, and only while they are still what the step started from.
@@ -189,6 +216,9 @@ func Spelling(ctx context.Context) error {
 //
 // with "// hackless:exclude ./hack/tools" in go.work. Update runs its
 // fixers (--fix) in a scratch copy and writes the changed files.
-func Lint(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Lint)
+func Lint(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Lint)
 }

@@ -35,8 +35,12 @@ import (
 // `GOWORK=off go tool mage update:workspace`.
 //
 // Fix: go tool mage update:workspace.
-func Workspace(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Workspace)
+func Workspace(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Workspace)
 }
 
 // Deps checks the dependencies of the workspace's modules:
@@ -65,8 +69,12 @@ func Workspace(ctx context.Context) error {
 // it cannot fix.
 //
 // Fix: go tool mage update:deps.
-func Deps(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Deps)
+func Deps(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Deps)
 }
 
 // Gofmt checks that every Go file of the workspace's modules is formatted
@@ -75,8 +83,12 @@ func Deps(ctx context.Context) error {
 // parse is reported at the syntax error, which only a person can fix.
 //
 // Fix: go tool mage update:gofmt.
-func Gofmt(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Gofmt)
+func Gofmt(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Gofmt)
 }
 
 // Vet runs `go vet` over every module of the workspace in one invocation,
@@ -85,8 +97,12 @@ func Gofmt(ctx context.Context) error {
 // Its JSON output is parsed into findings, because `go vet -json` exits 0
 // when it finds problems; type errors, which it prints as text, are findings
 // too. There is no update form: vet's findings need a person.
-func Vet(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Vet)
+func Vet(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Vet)
 }
 
 // Tidy checks that `go mod tidy` would change no module's go.mod or go.sum.
@@ -96,8 +112,12 @@ func Vet(ctx context.Context) error {
 // so that a module is tidied against its siblings' new requirements.
 //
 // Fix: go tool mage update:tidy.
-func Tidy(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Tidy)
+func Tidy(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Tidy)
 }
 
 // Vendor checks, for a workspace that vendors, that vendor/ holds exactly
@@ -107,8 +127,12 @@ func Tidy(ctx context.Context) error {
 // used.
 //
 // Fix: go tool mage update:vendor.
-func Vendor(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Vendor)
+func Vendor(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Vendor)
 }
 
 // Licenses checks the licenses of the dependencies the workspace ships:
@@ -127,8 +151,12 @@ func Vendor(ctx context.Context) error {
 // start a database: mkdir LICENSES && go tool mage update:licenses.
 //
 // Fix: go tool mage update:licenses.
-func Licenses(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Licenses)
+func Licenses(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Licenses)
 }
 
 // Boilerplate checks that every source file starts with the repository's
@@ -148,8 +176,12 @@ func Licenses(ctx context.Context) error {
 // reported instead.
 //
 // Fix: go tool mage update:boilerplate.
-func Boilerplate(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Boilerplate)
+func Boilerplate(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Boilerplate)
 }
 
 // Imports checks import restrictions in import-boss's .import-restrictions
@@ -163,8 +195,12 @@ func Boilerplate(ctx context.Context) error {
 // without a decision is an error. Test imports count. Each violation names
 // the importing package, the import, the rule file and the rule. There is
 // no update form: a person decides how to fix an import.
-func Imports(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Imports)
+func Imports(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Imports)
 }
 
 // Codegen checks that generated files are up to date. It runs the
@@ -186,8 +222,12 @@ func Imports(ctx context.Context) error {
 // the tree as it was.
 //
 // Fix: go tool mage update:codegen.
-func Codegen(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Codegen)
+func Codegen(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Codegen)
 }
 
 // Spelling checks Go comments and string literals, and Markdown files, for
@@ -197,8 +237,12 @@ func Codegen(ctx context.Context) error {
 // files.
 //
 // Fix: go tool mage update:spelling.
-func Spelling(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Spelling)
+func Spelling(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Spelling)
 }
 
 // Lint runs golangci-lint, where the repository has a golangci
@@ -214,6 +258,10 @@ func Spelling(ctx context.Context) error {
 // fixers (--fix) in a scratch copy and writes the changed files.
 //
 // Fix: go tool mage update:lint.
-func Lint(ctx context.Context) error {
-	return targets.Run(ctx, build.Options{Mode: build.Verify}, steps.Lint)
+func Lint(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Lint)
 }

@@ -5,6 +5,7 @@ package importrules
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -51,7 +52,7 @@ const (
 func Parse(path string, data []byte) (*File, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, yamlError(path, err)
 	}
 	f := &File{Path: path}
 	if len(root.Content) == 0 {
@@ -182,4 +183,18 @@ func Decide(files []*File, path string, direct, inverse bool) Decision {
 		}
 	}
 	return d
+}
+
+// yamlLineRE finds the line a YAML syntax error names ("yaml: line 3: …").
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns a YAML syntax error into a *jsonfile.Error at its line,
+// so it is reported once, as file:line: message.
+func yamlError(path string, err error) error {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &jsonfile.Error{File: path, Line: line, Msg: m[2]}
+	}
+	return &jsonfile.Error{File: path, Msg: strings.TrimPrefix(msg, "yaml: ")}
 }

@@ -48,7 +48,7 @@ func TestParse(t *testing.T) {
 		{"rules:\n  - selectorRegexp: \"(\"\n", "x:2: selectorRegexp \"(\" does not compile"},
 		{"rules:\n  - selectorRegexp: a\n    forbidenPrefixes: [b]\n", `x:3: unknown key "forbidenPrefixes" in a rule`},
 		{"rulez: []\n", `x:1: unknown key "rulez"`},
-		{"rules: [\n", "x: yaml: line"},
+		{"rules: [\n", "x:1: did not find expected node content"},
 		{"rules:\n  - selectorRegexp: a\n    transitive: maybe\n", "x:3: transitive"},
 	} {
 		if _, err := Parse("x", []byte(bad.in)); err == nil || !strings.Contains(err.Error(), bad.want) {

@@ -1,0 +1,75 @@
+package steps
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// TestGofmtFileNameWithSpaces: a file whose name holds a space is
+// reported by its name and fixed by update.
+func TestGofmtFileNameWithSpaces(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	testws.Write(t, dir, testws.Files{apiDir + "sp ace.go": "package api\nconst Spaced =  1\n"})
+	rep, out := runSteps(t, dir, build.Verify, nil, Gofmt)
+	if !strings.Contains(findingsOf(rep, "gofmt"), apiDir+"sp ace.go:2: not formatted") {
+		t.Fatalf("want a finding at sp ace.go:\n%s", out)
+	}
+	if rep, out := runSteps(t, dir, build.Update, nil, Gofmt); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, apiDir, "sp ace.go")); !strings.Contains(string(b), "const Spaced = 1") {
+		t.Errorf("not formatted: %q", b)
+	}
+}
+
+// TestMalformedConfigurationExits2: a configuration file a step cannot
+// use ends the run with exit 2, its finding at the file's line; malformed
+// YAML is reported once, as file:line.
+func TestMalformedConfigurationExits2(t *testing.T) {
+	for _, tt := range []struct {
+		step       *build.Step
+		file, data string
+		want       string
+	}{
+		{Codegen, CodegenConfig, "{\n  \"commands\": [\n    {\"dir\": \"x\", \"runn\": []}\n  ]\n}\n", CodegenConfig + ":3: "},
+		{Licenses, LicensePolicyFile, "{\"allowed\": [\"MIT\"],\n \"bad\": 1}\n", LicensePolicyFile + ":2: "},
+		{Imports, apiDir + ".import-restrictions", "rules: [\n", apiDir + ".import-restrictions:1: did not find expected node content"},
+	} {
+		t.Run(tt.step.Name, func(t *testing.T) {
+			dir := testws.New(t, testws.Staging())
+			testws.Write(t, dir, testws.Files{tt.file: tt.data})
+			rep, out := runSteps(t, dir, build.Verify, nil, tt.step)
+			if rep.ExitCode() != build.ExitUsage || !strings.Contains(findingsOf(rep, tt.step.Name), tt.want) {
+				t.Errorf("exit %d, want 2 and a finding %q:\n%s", rep.ExitCode(), tt.want, out)
+			}
+			if strings.Count(out, tt.file) > 2 {
+				t.Errorf("the file is named more than once per line:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestLicensesNamesReplacedDirectories: a module replaced by a directory
+// is named with the directory, not an empty version.
+func TestLicensesNamesReplacedDirectories(t *testing.T) {
+	files := testws.Staging()
+	withLib(files)
+	files["third_party/lib/LICENSE"] = bsdText
+	files[LicensePolicyFile] = `{"allowed": ["MIT"]}`
+	dir := testws.New(t, files)
+	rep, out := runSteps(t, dir, build.Verify, nil, Licenses)
+	if !strings.Contains(findingsOf(rep, "licenses"), "example.com/lib (replaced by third_party/lib): BSD-3-Clause is not allowed") {
+		t.Errorf("finding:\n%s", out)
+	}
+	// A workspace that ships no dependency says so without a dangling colon.
+	dir = testws.New(t, testws.Staging())
+	_, out = runSteps(t, dir, build.Verify, nil, Licenses)
+	if !strings.Contains(out, "no shipped dependency modules") || strings.Contains(out, "modules: \n") {
+		t.Errorf("note:\n%s", out)
+	}
+}
