@@ -63,6 +63,18 @@ func runBoilerplate(pass *build.Pass) error {
 	if err != nil {
 		return &build.UsageError{Err: fmt.Errorf("boilerplate templates: %w", err)}
 	}
+	// A template that is not a comment would be inserted as code: refuse
+	// it before anything is read or written.
+	bad := false
+	for _, key := range slices.Sorted(maps.Keys(refs)) {
+		if why := notAComment(key, refs[key]); why != "" {
+			pass.ReportConfig(build.Finding{Pos: build.Position{File: path.Join(dir, "boilerplate."+key+".txt"), Line: 1}, Message: why})
+			bad = true
+		}
+	}
+	if bad {
+		return nil
+	}
 	files, err := pass.Workspace.Files(pass.Context())
 	if err != nil {
 		return err
@@ -123,6 +135,42 @@ func loadTemplates(pass *build.Pass, dir string) (map[string][]byte, error) {
 		return nil, fmt.Errorf("%s holds no boilerplate.<ext>.txt: %w", dir, fs.ErrNotExist)
 	}
 	return refs, nil
+}
+
+// commentStyle is how a template must be written for the files of a key:
+// "/*" (a block or // line comments, as in Go and C) or "#".
+func commentStyle(key string) string {
+	switch key {
+	case "go", "generatego", "c", "h", "cc", "cpp", "java", "js", "ts", "proto", "css", "scss", "rs", "swift", "kt", "scala":
+		return "/*"
+	case "sh", "bash", "py", "Makefile", "mk", "Dockerfile", "yaml", "yml", "bzl", "bazel", "BUILD", "toml", "rb", "pl", "tf", "cfg", "conf":
+		return "#"
+	}
+	return ""
+}
+
+// notAComment says why a template is not a comment in the language of its
+// files, or returns "" (also for languages it does not know).
+func notAComment(key string, tmpl []byte) string {
+	text := strings.TrimSpace(string(tmpl))
+	switch commentStyle(key) {
+	case "/*":
+		if strings.HasPrefix(text, "/*") && strings.HasSuffix(text, "*/") {
+			return ""
+		}
+		for _, line := range strings.Split(text, "\n") {
+			if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "//") {
+				return fmt.Sprintf("the template for .%s files is not a comment: wrap it in /* */ (or start every line with //), or it would be inserted as code", key)
+			}
+		}
+	case "#":
+		for _, line := range strings.Split(text, "\n") {
+			if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "#") {
+				return fmt.Sprintf("the template for %s files is not a comment: start every line with #, or it would be inserted as code", key)
+			}
+		}
+	}
+	return ""
 }
 
 // prefixLen returns how much of the start of a file comes before its

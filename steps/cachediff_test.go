@@ -166,7 +166,7 @@ var cacheCases = []cacheCase{
 		name: "a replaced directory's license",
 		files: func(f testws.Files) {
 			withLib(f)
-			f[LicensePolicyFile] = `{"allowed": ["MIT"]}`
+			f[LicensePolicyFile] = `{"allowed": ["MIT"], "replaceDefaults": true}`
 		},
 		steps: []*build.Step{Licenses},
 		mutate: func(t *testing.T, dir, _ string) {
@@ -236,12 +236,12 @@ var cacheCases = []cacheCase{
 		name:  "license policy named by a variable",
 		files: withLib,
 		env: func(_, out string) []string {
-			os.WriteFile(filepath.Join(out, "policy.json"), []byte(`{"allowed": ["MIT"]}`), 0o644)
+			os.WriteFile(filepath.Join(out, "policy.json"), []byte(`{"allowed": ["MIT"], "replaceDefaults": true}`), 0o644)
 			return []string{"HACKLESS_LICENSE_POLICY=" + filepath.Join(out, "policy.json")}
 		},
 		steps: []*build.Step{Licenses},
 		mutate: func(t *testing.T, _, out string) {
-			os.WriteFile(filepath.Join(out, "policy.json"), []byte(`{"allowed": ["BSD-3-Clause"]}`), 0o644)
+			os.WriteFile(filepath.Join(out, "policy.json"), []byte(`{"allowed": ["BSD-3-Clause"], "replaceDefaults": true}`), 0o644)
 		},
 	},
 	{

@@ -24,7 +24,7 @@ import (
 // requirement; a license policy and an unwanted-dependencies file.
 func soakWorkspace(f testws.Files) {
 	withLib(f)
-	f[LicensePolicyFile] = `{"allowed": ["MIT"]}`
+	f[LicensePolicyFile] = `{"allowed": ["MIT"], "replaceDefaults": true}`
 	f[apiDir+"embed.go"] = "package api\n\nimport _ \"embed\"\n\n// Data is embedded.\n//\n//go:embed data.txt\nvar Data string\n"
 	f[apiDir+"data.txt"] = "data\n"
 	f[".gitignore"] += "zz_gen.go\n"
@@ -199,7 +199,7 @@ var soakCatalog = []soakMutation{
 	{"import restriction", func(s *soak) {
 		s.toggle(apiDir+"helpers/.import-restrictions", "rules:\n  - selectorRegexp: example[.]com/client\n    forbiddenPrefixes:\n      - example.com/client\n", "")
 	}},
-	{"license policy", func(s *soak) { s.toggle(LicensePolicyFile, `{"allowed": ["MIT"]}`, `{"allowed": ["BSD-3-Clause"]}`) }},
+	{"license policy", func(s *soak) { s.toggle(LicensePolicyFile, `{"allowed": ["MIT"], "replaceDefaults": true}`, `{"allowed": ["BSD-3-Clause"], "replaceDefaults": true}`) }},
 	{"git commit and tag", func(s *soak) {
 		testws.Run(s.t, s.dir, "git", "add", "-A")
 		testws.Run(s.t, s.dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "soak", "--allow-empty")

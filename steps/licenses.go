@@ -18,10 +18,13 @@ import (
 // LicensePolicyFile is where Licenses looks for its policy unless
 // HACKLESS_LICENSE_POLICY names another file. It is JSON:
 //
-//	{"allowed": ["Apache-2.0", "MIT"], "overrides": {"example.com/m": "MIT"}}
+//	{"allowed": ["MPL-2.0"], "allowedFor": {"example.com/font": ["CC-BY-4.0"]},
+//	 "overrides": {"example.com/m": "MIT"}}
 //
-// allowed replaces the default allowlist (CNCF's plus Apache-2.0);
-// overrides name the license of modules the classifier cannot decide.
+// allowed adds licenses to the default allowlist (CNCF's plus Apache-2.0),
+// or replaces it with "replaceDefaults": true; allowedFor allows licenses
+// for the named modules only; overrides name the license of modules the
+// classifier cannot decide.
 const LicensePolicyFile = "hack/license-policy.json"
 
 // Licenses checks the licenses of the dependencies the workspace ships:
@@ -108,7 +111,7 @@ func runLicenses(pass *build.Pass) error {
 		for _, id := range ids {
 			count[id]++
 		}
-		if !policy.Allows(ids) {
+		if !policy.Allows(m.path, ids) {
 			pass.Report(build.Finding{
 				Pos: chainPosition(ws, m),
 				Message: fmt.Sprintf("%s %s: %s is not allowed; drop the dependency, or allow it in %s (\"allowed\", or \"overrides\" for a license the classifier cannot decide); pulled in by %s",

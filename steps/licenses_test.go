@@ -18,7 +18,7 @@ func TestLicenses(t *testing.T) {
 	}
 
 	// A policy that allows only MIT: every module fails, with its chain.
-	testws.Write(t, dir, testws.Files{LicensePolicyFile: `{"allowed": ["MIT"], "overrides": {"golang.org/x/text": "MIT"}}`})
+	testws.Write(t, dir, testws.Files{LicensePolicyFile: `{"allowed": ["MIT"], "replaceDefaults": true, "overrides": {"golang.org/x/text": "MIT"}}`})
 	rep, out = runSteps(t, dir, build.Verify, nil, Licenses)
 	got := findingsOf(rep, "licenses")
 	wantFindings(t, rep, "licenses", out,

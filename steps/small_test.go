@@ -60,7 +60,7 @@ func TestLicensesNamesReplacedDirectories(t *testing.T) {
 	files := testws.Staging()
 	withLib(files)
 	files["third_party/lib/LICENSE"] = bsdText
-	files[LicensePolicyFile] = `{"allowed": ["MIT"]}`
+	files[LicensePolicyFile] = `{"allowed": ["MIT"], "replaceDefaults": true}`
 	dir := testws.New(t, files)
 	rep, out := runSteps(t, dir, build.Verify, nil, Licenses)
 	if !strings.Contains(findingsOf(rep, "licenses"), "example.com/lib (replaced by third_party/lib): BSD-3-Clause is not allowed") {
@@ -71,5 +71,20 @@ func TestLicensesNamesReplacedDirectories(t *testing.T) {
 	_, out = runSteps(t, dir, build.Verify, nil, Licenses)
 	if !strings.Contains(out, "no shipped dependency modules") || strings.Contains(out, "modules: \n") {
 		t.Errorf("note:\n%s", out)
+	}
+}
+
+// TestBoilerplateRefusesATemplateThatIsNoComment: a plain-text template
+// for Go files is refused (exit 2) and update writes nothing.
+func TestBoilerplateRefusesATemplateThatIsNoComment(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	testws.Write(t, dir, testws.Files{BoilerplateDir + "/boilerplate.go.txt": "Copyright YEAR The Authors.\n"})
+	testws.Git(t, dir)
+	rep, out := runSteps(t, dir, build.Update, nil, Boilerplate)
+	if rep.ExitCode() != build.ExitUsage || !strings.Contains(findingsOf(rep, "boilerplate"), "boilerplate.go.txt:1: the template for .go files is not a comment") {
+		t.Errorf("want a refusal at the template:\n%s", out)
+	}
+	if s := testws.Run(t, dir, "git", "status", "--porcelain"); s != "" {
+		t.Errorf("update wrote files:\n%s", s)
 	}
 }

@@ -123,8 +123,13 @@ func Identify(data []byte) (ids []string, coverage float64) {
 // Policy says which licenses are allowed, and what to assume for modules
 // whose license the classifier cannot decide.
 type Policy struct {
-	// Allowed replaces DefaultAllowed when not empty.
-	Allowed []string `json:"allowed,omitempty"`
+	// Allowed adds licenses to DefaultAllowed, or replaces it when
+	// ReplaceDefaults is set.
+	Allowed         []string `json:"allowed,omitempty"`
+	ReplaceDefaults bool     `json:"replaceDefaults,omitempty"`
+	// AllowedFor allows licenses for the named modules only, as a font
+	// package under CC-BY-4.0.
+	AllowedFor map[string][]string `json:"allowedFor,omitempty"`
 	// Overrides maps a module path to the SPDX identifier to use instead
 	// of what is found, for modules the classifier cannot decide.
 	Overrides map[string]string `json:"overrides,omitempty"`
@@ -139,11 +144,15 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 	return &p, nil
 }
 
-// Allows reports whether every identifier is allowed; none is not.
-func (p *Policy) Allows(ids []string) bool {
+// Allows reports whether every identifier is allowed for the module; none
+// is not.
+func (p *Policy) Allows(module string, ids []string) bool {
 	allowed := DefaultAllowed
-	if p != nil && len(p.Allowed) > 0 {
-		allowed = p.Allowed
+	if p != nil {
+		if p.ReplaceDefaults {
+			allowed = nil
+		}
+		allowed = slices.Concat(allowed, p.Allowed, p.AllowedFor[module])
 	}
 	return len(ids) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return !slices.Contains(allowed, id) })
 }

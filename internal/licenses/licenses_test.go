@@ -89,13 +89,25 @@ func TestIdentifyAndPolicy(t *testing.T) {
 		if strings.Join(ids, ",") != tt.wantIDs {
 			t.Errorf("%s: Identify = %v (coverage %.0f%%), want %q", tt.name, ids, cov, tt.wantIDs)
 		}
-		if got := (*Policy)(nil).Allows(ids); got != tt.allowed {
+		if got := (*Policy)(nil).Allows("m", ids); got != tt.allowed {
 			t.Errorf("%s: Allows = %v", tt.name, got)
 		}
 	}
-	p := &Policy{Allowed: []string{"MPL-2.0"}}
-	if p.Allows([]string{"MIT"}) || !p.Allows([]string{"MPL-2.0"}) {
-		t.Error("a policy's Allowed replaces the default")
+	for _, tt := range []struct {
+		policy Policy
+		module string
+		ids    []string
+		want   bool
+	}{
+		{Policy{Allowed: []string{"MPL-2.0"}}, "m", []string{"MIT"}, true}, // extends the defaults
+		{Policy{Allowed: []string{"MPL-2.0"}}, "m", []string{"MPL-2.0"}, true},
+		{Policy{Allowed: []string{"MPL-2.0"}, ReplaceDefaults: true}, "m", []string{"MIT"}, false},
+		{Policy{AllowedFor: map[string][]string{"font": {"CC-BY-4.0"}}}, "font", []string{"CC-BY-4.0"}, true},
+		{Policy{AllowedFor: map[string][]string{"font": {"CC-BY-4.0"}}}, "other", []string{"CC-BY-4.0"}, false},
+	} {
+		if got := tt.policy.Allows(tt.module, tt.ids); got != tt.want {
+			t.Errorf("%+v allows %s %v = %v, want %v", tt.policy, tt.module, tt.ids, got, tt.want)
+		}
 	}
 	if _, err := ParsePolicy("p.json", []byte("{\n\"allowed\": [1]\n}")); err == nil {
 		t.Error("bad policy accepted")
