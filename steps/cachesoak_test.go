@@ -199,7 +199,9 @@ var soakCatalog = []soakMutation{
 	{"import restriction", func(s *soak) {
 		s.toggle(apiDir+"helpers/.import-restrictions", "rules:\n  - selectorRegexp: example[.]com/client\n    forbiddenPrefixes:\n      - example.com/client\n", "")
 	}},
-	{"license policy", func(s *soak) { s.toggle(LicensePolicyFile, `{"allowed": ["MIT"], "replaceDefaults": true}`, `{"allowed": ["BSD-3-Clause"], "replaceDefaults": true}`) }},
+	{"license policy", func(s *soak) {
+		s.toggle(LicensePolicyFile, `{"allowed": ["MIT"], "replaceDefaults": true}`, `{"allowed": ["BSD-3-Clause"], "replaceDefaults": true}`)
+	}},
 	{"git commit and tag", func(s *soak) {
 		testws.Run(s.t, s.dir, "git", "add", "-A")
 		testws.Run(s.t, s.dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "soak", "--allow-empty")
