@@ -46,6 +46,7 @@ type Pass struct {
 	bases    map[string]fileBase // in Update mode: what each file the step may write was when it started
 	commands []string            // every command run, whole
 	usage    bool                // a configuration file could not be used
+	fixable  []int               // indexes in findings of those ReportFixable recorded
 }
 
 // fileBase is what a file was when a step started, for update's
@@ -103,14 +104,40 @@ func (p *Pass) ReportConfig(f Finding) {
 }
 
 // ReportFixable records a finding that a change this step proposes fixes:
-// in Verify mode it is reported like any other, in Update mode, where the
-// change is applied, it is only logged.
+// in Verify mode it is reported like any other, and the diff of the change
+// to its file, proposed afterwards, is attached to the first such finding
+// instead of being another finding; in Update mode, where the change is
+// applied, it is only logged.
 func (p *Pass) ReportFixable(f Finding) {
 	if p.Mode == Update {
 		p.Logf("fixed: %s", f)
 		return
 	}
-	p.Report(f)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fixable = append(p.fixable, len(p.findings))
+	p.findings = append(p.findings, f)
+}
+
+// attachDiff gives the diff of a proposed change to the first fixable
+// finding in the same file, which the change fixes, so that one problem
+// stays one finding; a finding about a line that is missing gets the line
+// where the change goes. It reports whether there was such a finding.
+func (p *Pass) attachDiff(rel, diff string, line int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, i := range p.fixable {
+		f := &p.findings[i]
+		if f.Pos.File != rel || f.Diff != "" {
+			continue
+		}
+		f.Diff = diff
+		if f.Pos.Line == 0 {
+			f.Pos.Line = line
+		}
+		return true
+	}
+	return false
 }
 
 // Notef adds a line shown under the step's result in every run, passed or
@@ -296,11 +323,11 @@ func (p *Pass) Propose(rel string, content []byte, why string) error {
 		line = 0
 	}
 	p.propose()
-	p.Report(Finding{
-		Pos:     Position{File: rel, Line: line},
-		Message: why,
-		Diff:    string(diff.Diff(rel, old, rel+" (updated)", content)),
-	})
+	d := string(diff.Diff(rel, old, rel+" (updated)", content))
+	if p.attachDiff(rel, d, line) {
+		return nil // the findings the change fixes are already reported
+	}
+	p.Report(Finding{Pos: Position{File: rel, Line: line}, Message: why, Diff: d})
 	return nil
 }
 

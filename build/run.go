@@ -327,6 +327,9 @@ func runPerModule(pass *Pass, mods []*workspace.Module, opts Options) error {
 	}
 	eg.Wait()
 	for _, sub := range subs {
+		for _, i := range sub.fixable {
+			pass.fixable = append(pass.fixable, len(pass.findings)+i)
+		}
 		pass.findings = append(pass.findings, sub.findings...)
 		pass.notes = append(pass.notes, sub.notes...)
 		pass.cases = append(pass.cases, sub.cases...)

@@ -88,3 +88,24 @@ func TestBoilerplateRefusesATemplateThatIsNoComment(t *testing.T) {
 		t.Errorf("update wrote files:\n%s", s)
 	}
 }
+
+// TestOneProblemOneFinding: two misspellings in a file are two findings,
+// the first carrying the file's diff; a module missing from go.work is
+// one finding, at the line where the use would go.
+func TestOneProblemOneFinding(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	testws.Write(t, dir, testws.Files{apiDir + "typos.go": "// Package api: we recieve what occured.\npackage api\n"})
+	rep, out := runSteps(t, dir, build.Verify, nil, Spelling)
+	fs := result(rep, "spelling").Findings
+	if len(fs) != 2 || fs[0].Diff == "" || fs[1].Diff != "" {
+		t.Errorf("want 2 findings, the first with the diff:\n%s", out)
+	}
+
+	dir = testws.New(t, testws.Staging())
+	testws.Replace(t, dir, "go.work", "\t./staging/src/example.com/client\n", "")
+	rep, out = runSteps(t, dir, build.Verify, nil, Workspace)
+	fs = result(rep, "workspace").Findings
+	if len(fs) != 1 || fs[0].Pos.Line == 0 || fs[0].Diff == "" || !strings.Contains(fs[0].Message, "does not use the module in staging/src/example.com/client") {
+		t.Errorf("want one finding with a line and the diff:\n%s", out)
+	}
+}
