@@ -1,6 +1,7 @@
 package build
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -126,8 +127,11 @@ func (c *console) finished(r *Result) {
 		fmt.Fprintf(&b, "%s %-12s %s", c.green.Sprint("cached "), r.Step, seconds(r.Duration))
 	case r.Status == Passed:
 		fmt.Fprintf(&b, "%s %-12s %s", c.green.Sprint("ok     "), r.Step, seconds(r.Duration))
-		if len(r.Changed) > 0 {
-			fmt.Fprintf(&b, "  wrote %s", strings.Join(r.Changed, " "))
+		if n := len(r.Changed); n > 0 {
+			fmt.Fprintf(&b, "  wrote %s", strings.Join(r.Changed[:min(n, maxWritten)], " "))
+			if n > maxWritten {
+				fmt.Fprintf(&b, " and %d more files (all are in the JSON report)", n-maxWritten)
+			}
 		}
 	case r.Interrupted():
 		fmt.Fprintf(&b, "%s %-12s %s", c.yellow.Sprint("stopped"), r.Step, seconds(r.Duration))
@@ -185,9 +189,10 @@ func (c *console) summary(rep *Report) {
 		if r.Reason != "" {
 			fmt.Fprint(c.w, indent(r.Reason, "    "))
 		}
-		for i, f := range r.Findings {
+		distinct, groups := groupFindings(r.Findings)
+		for i, f := range distinct {
 			if i == maxFindings {
-				fmt.Fprintf(c.w, "    ... and %d more findings (all are in the JSON report)\n", len(r.Findings)-i)
+				fmt.Fprintf(c.w, "    ... and %d more findings (all are in the JSON report)\n", len(distinct)-i)
 				break
 			}
 			fmt.Fprintf(c.w, "    %s\n", f)
@@ -196,6 +201,9 @@ func (c *console) summary(rep *Report) {
 					fmt.Fprint(c.w, indent(truncateLines(text, maxDiffLines), "        "))
 				}
 			}
+		}
+		for _, g := range groups {
+			fmt.Fprintf(c.w, "    %d files: %s (%s; all are in the JSON report)\n", len(g), g[0].Message, firstFiles(g, 3))
 		}
 		if r.Reason != "" && r.Log != "" && !c.verbose {
 			fmt.Fprint(c.w, "    log:\n"+indent(truncateLines(r.Log, maxDiffLines), "      "))
@@ -247,6 +255,50 @@ func (c *console) summary(rep *Report) {
 	default:
 		fmt.Fprintln(c.w, c.green.Sprint(verdict))
 	}
+}
+
+// maxWritten is how many written files an update's line names.
+const maxWritten = 10
+
+// groupAt is how many findings must share a message to be shown as one
+// group, so that the few distinct findings are not hidden among many alike.
+const groupAt = 5
+
+// groupFindings splits findings into those shown one by one, in order,
+// and groups of at least groupAt that share a message (as 1,270 files
+// missing one header), largest first.
+func groupFindings(fs []Finding) (distinct []Finding, groups [][]Finding) {
+	byMsg := make(map[string][]Finding)
+	for _, f := range fs {
+		byMsg[f.Message] = append(byMsg[f.Message], f)
+	}
+	for _, f := range fs {
+		if len(byMsg[f.Message]) < groupAt {
+			distinct = append(distinct, f)
+		}
+	}
+	for _, g := range byMsg {
+		if len(g) >= groupAt {
+			groups = append(groups, g)
+		}
+	}
+	slices.SortFunc(groups, func(a, b []Finding) int {
+		return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a[0].Message, b[0].Message))
+	})
+	return distinct, groups
+}
+
+// firstFiles names the places of the first n findings of a group.
+func firstFiles(g []Finding, n int) string {
+	var names []string
+	for _, f := range g[:min(n, len(g))] {
+		names = append(names, f.Pos.String())
+	}
+	s := strings.Join(names, ", ")
+	if len(g) > n {
+		s += fmt.Sprintf(" and %d more", len(g)-n)
+	}
+	return s
 }
 
 func (c *console) prefix() string {

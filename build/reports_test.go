@@ -3,6 +3,7 @@ package build
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,5 +197,27 @@ func TestAbbreviate(t *testing.T) {
 	got := abbreviate([]string{"-s", "-l", "a.go", "b.go", "c.go", "d.go", "e.go", "-o=x.out"})
 	if want := "-s -l a.go b.go c.go -o=x.out … (5 files in all)"; got != want {
 		t.Errorf("abbreviate = %q, want %q", got, want)
+	}
+}
+
+// TestManyFindingsStayReadable: 1,200 findings alike are one line; the
+// two distinct ones are shown first, whole.
+func TestManyFindingsStayReadable(t *testing.T) {
+	var fs []Finding
+	for i := range 1200 {
+		fs = append(fs, Finding{Pos: Position{File: fmt.Sprintf("f%04d.go", i), Line: 1}, Message: "header does not match hack/boilerplate/boilerplate.go.txt"})
+	}
+	fs = append(fs, Finding{Pos: Position{File: "a.go", Line: 3}, Message: "real problem one"}, Finding{Pos: Position{File: "b.go", Line: 4}, Message: "real problem two"})
+	var out strings.Builder
+	c := newConsole(Options{Out: &out}, 1, time.Now())
+	c.summary(&Report{Name: "verify", Results: []*Result{{Step: "boilerplate", Status: Failed, Findings: fs}}})
+	got := out.String()
+	for _, want := range []string{"a.go:3: real problem one", "b.go:4: real problem two", "1200 files: header does not match hack/boilerplate/boilerplate.go.txt (f0000.go:1, f0001.go:1, f0002.go:1 and 1197 more"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "\n") > 20 {
+		t.Errorf("summary is %d lines:\n%s", strings.Count(got, "\n"), got)
 	}
 }
