@@ -23,16 +23,19 @@ const BoilerplateDir = "hack/boilerplate"
 // <dir>/boilerplate.<ext>.txt is the header of files ending in .<ext> (or
 // named <ext>, as Makefile or Dockerfile), with YEAR standing for the
 // year; Go files marked "DO NOT EDIT" use boilerplate.generatego.txt when
-// it exists. Go build constraints and shell or Python shebangs are skipped
-// before comparing, and a header without a year ("Copyright The Authors.")
-// is accepted. vendor, testdata, third_party, _output and hidden
+// it exists. Go build constraints, shell or Python shebangs and
+// Dockerfile parser directives (# syntax=, # escape=) are skipped before
+// comparing. A year in the file, YEAR in the template, or neither, all
+// match: Kubernetes's current templates are yearless while its files keep
+// their years. A template must be a comment in its files' language, or it
+// is refused. vendor, testdata, third_party, _output and hidden
 // directories are left out.
 //
 // Update inserts the header (without a year, so the result does not depend
-// on the date) into a file that has none, after its build constraints or
-// shebang. It never adds a second header, and never rewrites a header it
-// does not recognize: a file whose first comment mentions a copyright is
-// reported instead.
+// on the date) into a file that has none, after its build constraints,
+// shebang or parser directives. It never adds a second header, and never
+// rewrites a header it does not recognize: a file whose first comment
+// mentions a copyright is reported instead.
 var Boilerplate = &build.Step{
 	Name:   "boilerplate",
 	Doc:    "every source file starts with the license header",
@@ -42,11 +45,14 @@ var Boilerplate = &build.Step{
 }
 
 var (
-	yearRE        = regexp.MustCompile(`Copyright (\d{4}) `)
-	goConstraints = regexp.MustCompile(`^(//(go:build| \+build).*\n)+\n`)
-	shebangRE     = regexp.MustCompile(`^(#!.*\n)\n*`)
-	generatedRE   = regexp.MustCompile(`DO NOT EDIT`)
-	headerWordsRE = regexp.MustCompile(`(?i)copyright|licen[sc]e`)
+	yearRE    = regexp.MustCompile(`Copyright (\d{4}) `)
+	anyYearRE = regexp.MustCompile(`Copyright (?:\d{4} |YEAR )?`)
+	// Dockerfile parser directives must stay the first lines.
+	dockerDirectivesRE = regexp.MustCompile(`^(?i)(#[ \t]*(?:syntax|escape|check)[ \t]*=.*\n)+\n*`)
+	goConstraints      = regexp.MustCompile(`^(//(go:build| \+build).*\n)+\n`)
+	shebangRE          = regexp.MustCompile(`^(#!.*\n)\n*`)
+	generatedRE        = regexp.MustCompile(`DO NOT EDIT`)
+	headerWordsRE      = regexp.MustCompile(`(?i)copyright|licen[sc]e`)
 )
 
 func runBoilerplate(pass *build.Pass) error {
@@ -174,7 +180,7 @@ func notAComment(key string, tmpl []byte) string {
 }
 
 // prefixLen returns how much of the start of a file comes before its
-// header: Go build constraints, or a shebang.
+// header: Go build constraints, a shebang, or Dockerfile parser directives.
 func prefixLen(key string, data []byte) int {
 	var m []int
 	switch key {
@@ -182,6 +188,8 @@ func prefixLen(key string, data []byte) int {
 		m = goConstraints.FindIndex(data)
 	case "sh", "py", "bash":
 		m = shebangRE.FindIndex(data)
+	case "Dockerfile":
+		m = dockerDirectivesRE.FindIndex(data)
 	}
 	if m == nil {
 		return 0
@@ -203,7 +211,9 @@ func checkHeader(pass *build.Pass, file, key string, data, ref []byte) error {
 		return nil
 	}
 	want := strings.Join(refLines, "\n")
-	if yearRE.ReplaceAllString(got, "Copyright YEAR ") == want || got == strings.Replace(want, "Copyright YEAR ", "Copyright ", 1) {
+	// A year, YEAR or none: Kubernetes's templates are yearless now while
+	// its files keep their years, and its own check accepts both.
+	if anyYearRE.ReplaceAllString(got, "Copyright ") == anyYearRE.ReplaceAllString(want, "Copyright ") {
 		return nil
 	}
 	pos := build.Position{File: file, Line: lineAt(data, start)}

@@ -109,3 +109,40 @@ func TestOneProblemOneFinding(t *testing.T) {
 		t.Errorf("want one finding with a line and the diff:\n%s", out)
 	}
 }
+
+// TestBoilerplateKubernetesStyle: yearless templates in a directory of the
+// repository's own accept files that carry years; a Dockerfile's syntax
+// line stays first, and update never adds a second header.
+func TestBoilerplateKubernetesStyle(t *testing.T) {
+	files := testws.Staging()
+	files["hack/boilerplate/boilerplate.go.txt"] = "/*\nCopyright The Authors.\n\nLicensed under the Apache License, Version 2.0.\n*/\n"
+	files["hack/boilerplate/boilerplate.Dockerfile.txt"] = "# Copyright The Authors.\n#\n# Licensed under the Apache License, Version 2.0.\n"
+	header := func(year string) string {
+		return "/*\nCopyright " + year + "The Authors.\n\nLicensed under the Apache License, Version 2.0.\n*/\n\n"
+	}
+	for f, content := range files {
+		if strings.HasSuffix(f, ".go") {
+			files[f] = header("2014 ") + content
+		}
+	}
+	files[apiDir+"types.go"] = header("") + testws.Staging()[apiDir+"types.go"]
+	files["build/Dockerfile"] = "# syntax=docker/dockerfile:1.4\n# Copyright 2019 The Authors.\n#\n# Licensed under the Apache License, Version 2.0.\n\nFROM scratch\n"
+	files["build/other/Dockerfile"] = "# syntax=docker/dockerfile:1.4\nFROM scratch\n"
+	dir := testws.New(t, files)
+	testws.Git(t, dir)
+	env := append(os.Environ(), "HACKLESS_BOILERPLATE_DIR=hack/boilerplate")
+	rep, out := runSteps(t, dir, build.Verify, env, Boilerplate)
+	if fs := result(rep, "boilerplate").Findings; len(fs) != 1 || fs[0].Pos.File != "build/other/Dockerfile" {
+		t.Fatalf("want one finding, the Dockerfile without a header:\n%s", out)
+	}
+	if rep, out := runSteps(t, dir, build.Update, env, Boilerplate); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "build/other/Dockerfile"))
+	if want := "# syntax=docker/dockerfile:1.4\n# Copyright The Authors.\n#\n# Licensed under the Apache License, Version 2.0.\n\nFROM scratch\n"; string(b) != want {
+		t.Errorf("Dockerfile after update:\n%s", b)
+	}
+	if rep, out := runSteps(t, dir, build.Update, env, Boilerplate); rep.ExitCode() != build.ExitOK || len(result(rep, "boilerplate").Changed) != 0 {
+		t.Errorf("a second update changed files:\n%s", out)
+	}
+}

@@ -146,16 +146,19 @@ func Licenses(ctx context.Context,
 // <dir>/boilerplate.<ext>.txt is the header of files ending in .<ext> (or
 // named <ext>, as Makefile or Dockerfile), with YEAR standing for the
 // year; Go files marked "DO NOT EDIT" use boilerplate.generatego.txt when
-// it exists. Go build constraints and shell or Python shebangs are skipped
-// before comparing, and a header without a year ("Copyright The Authors.")
-// is accepted. vendor, testdata, third_party, _output and hidden
+// it exists. Go build constraints, shell or Python shebangs and
+// Dockerfile parser directives (# syntax=, # escape=) are skipped before
+// comparing. A year in the file, YEAR in the template, or neither, all
+// match: Kubernetes's current templates are yearless while its files keep
+// their years. A template must be a comment in its files' language, or it
+// is refused. vendor, testdata, third_party, _output and hidden
 // directories are left out.
 //
 // Update inserts the header (without a year, so the result does not depend
-// on the date) into a file that has none, after its build constraints or
-// shebang. It never adds a second header, and never rewrites a header it
-// does not recognize: a file whose first comment mentions a copyright is
-// reported instead.
+// on the date) into a file that has none, after its build constraints,
+// shebang or parser directives. It never adds a second header, and never
+// rewrites a header it does not recognize: a file whose first comment
+// mentions a copyright is reported instead.
 func Boilerplate(ctx context.Context,
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
