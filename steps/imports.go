@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -82,43 +83,48 @@ func runImports(pass *build.Pass) error {
 		}
 		return nil
 	}
-	out, err := pass.Output(pass.Command(".", "go", "list", "-e", "-deps", "-test",
-		"-json=ImportPath,Dir,Imports,GoFiles,TestGoFiles,XTestGoFiles,Standard,Module", "work"))
+	// The packages the rules cover, with everything they import (for
+	// forward rules); and only when a file has inverse rules, the
+	// workspace's own packages, without their dependencies, to find who
+	// imports a covered package. The cost follows what the rules cover.
+	owners, err := ws.Owners(pass.Context())
 	if err != nil {
 		return err
+	}
+	inWorkspace := make(map[string]bool)
+	for _, m := range ws.Modules {
+		inWorkspace[m.Rel] = true
+	}
+	var patterns []string
+	inverse := false
+	for _, dir := range slices.Sorted(maps.Keys(rules)) {
+		if inWorkspace[owners.Of(path.Join(dir, importrules.FileName))] {
+			patterns = append(patterns, "./"+path.Join(dir, "..."))
+		}
+		inverse = inverse || len(rules[dir].InverseRules) > 0
+	}
+	const fields = "-json=ImportPath,Dir,Imports,GoFiles,TestGoFiles,XTestGoFiles,Standard,Module"
+	listings := [][]string{append([]string{"list", "-e", "-deps", "-test", fields}, patterns...)}
+	if inverse {
+		listings = append(listings, []string{"list", "-e", "-test", fields, "work"})
 	}
 	plain := make(map[string]listedPackage)
 	direct := make(map[string][]string) // workspace package -> its imports, tests included
 	var workspacePkgs []string
-	err = decodeAll(out, func(p listedPackage) {
-		if strings.HasSuffix(p.ImportPath, ".test") {
-			return
+	for _, args := range listings {
+		if len(patterns) == 0 {
+			break // every rule file is outside the workspace's modules
 		}
-		base := stripVariant(p.ImportPath)
-		var imports []string
-		for _, imp := range p.Imports {
-			imports = append(imports, stripVariant(imp))
+		out, err := pass.Output(pass.Command(".", "go", args...))
+		if err != nil {
+			return err
 		}
-		if base == p.ImportPath {
-			p.Imports = imports
-			plain[base] = p
-			if p.Module != nil && p.Module.Main {
-				workspacePkgs = append(workspacePkgs, base)
-			}
+		if err := decodeListing(out, plain, direct, &workspacePkgs); err != nil {
+			return err
 		}
-		owner := strings.TrimSuffix(base, "_test")
-		if p.Module != nil && p.Module.Main {
-			for _, imp := range imports {
-				if imp != owner && !slices.Contains(direct[owner], imp) {
-					direct[owner] = append(direct[owner], imp)
-				}
-			}
-		}
-	})
-	if err != nil {
-		return err
 	}
 	slices.Sort(workspacePkgs)
+	workspacePkgs = slices.Compact(workspacePkgs)
 
 	// Importers among workspace packages, for inverse rules.
 	importers := make(map[string][]string)
@@ -170,6 +176,38 @@ func runImports(pass *build.Pass) error {
 	}
 	pass.Notef("%d packages under %d %s files", checked, len(rules), importrules.FileName)
 	return nil
+}
+
+// decodeListing adds what one `go list -json` listing says to the maps:
+// each plain package, the imports of each workspace package (tests
+// included, test variants folded into their package), and the workspace
+// packages; a package listed twice is counted once.
+func decodeListing(out []byte, plain map[string]listedPackage, direct map[string][]string, workspacePkgs *[]string) error {
+	return decodeAll(out, func(p listedPackage) {
+		if strings.HasSuffix(p.ImportPath, ".test") {
+			return
+		}
+		base := stripVariant(p.ImportPath)
+		var imports []string
+		for _, imp := range p.Imports {
+			imports = append(imports, stripVariant(imp))
+		}
+		if base == p.ImportPath {
+			p.Imports = imports
+			plain[base] = p
+			if p.Module != nil && p.Module.Main {
+				*workspacePkgs = append(*workspacePkgs, base)
+			}
+		}
+		owner := strings.TrimSuffix(base, "_test")
+		if p.Module != nil && p.Module.Main {
+			for _, imp := range imports {
+				if imp != owner && !slices.Contains(direct[owner], imp) {
+					direct[owner] = append(direct[owner], imp)
+				}
+			}
+		}
+	})
 }
 
 // rulesChain returns the restriction files that apply to a package: its
