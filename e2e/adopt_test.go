@@ -239,7 +239,7 @@ func TestAdoption(t *testing.T) {
 		"staging/src/example.com/api/ugly.go:3: not formatted with gofmt -s",
 		"staging/src/example.com/client/bad.go:6:",
 		"staging/src/example.com/api/go.mod",
-		"go.work: does not use the module in staging/src/example.com/extra",
+		"go.work:7: does not use the module in staging/src/example.com/extra",
 		"fix: go tool mage update:gofmt",
 		"fix: go tool mage update:workspace",
 		"to apply every proposed change: go tool mage update:",

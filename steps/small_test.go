@@ -146,3 +146,39 @@ func TestBoilerplateKubernetesStyle(t *testing.T) {
 		t.Errorf("a second update changed files:\n%s", out)
 	}
 }
+
+// TestWorkSum: where the repository keeps go.work.sum, verify:workspace
+// reports the checksums go mod download would add, and update adds them;
+// a repository without go.work.sum is not asked for one.
+func TestWorkSum(t *testing.T) {
+	dir := quoteWorkspace(t)
+	if rep, out := runSteps(t, dir, build.Verify, nil, Workspace); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("without go.work.sum:\n%s", out)
+	}
+	// Only go.work.sum can hold quote v1.5.2's checksums now.
+	for _, f := range []string{"go.sum", clientDir + "go.sum"} {
+		p := filepath.Join(dir, f)
+		b, _ := os.ReadFile(p)
+		var keep []string
+		for _, l := range strings.SplitAfter(string(b), "\n") {
+			if !strings.HasPrefix(l, "rsc.io/quote v1.5.2") {
+				keep = append(keep, l)
+			}
+		}
+		os.WriteFile(p, []byte(strings.Join(keep, "")), 0o644)
+	}
+	testws.Write(t, dir, testws.Files{"go.work.sum": ""})
+	rep, out := runSteps(t, dir, build.Verify, nil, Workspace)
+	if !strings.Contains(findingsOf(rep, "workspace"), "go.work.sum:1: go.work.sum lacks checksums that go mod download adds") {
+		t.Fatalf("want a go.work.sum finding:\n%s", out)
+	}
+	if rep, out := runSteps(t, dir, build.Update, nil, Workspace); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "go.work.sum")); !strings.Contains(string(b), "rsc.io/quote v1.5.2") {
+		t.Errorf("go.work.sum after update:\n%s", b)
+	}
+	if rep, out := runSteps(t, dir, build.Verify, nil, Workspace); rep.ExitCode() != build.ExitOK {
+		t.Errorf("verify after update:\n%s", out)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"fmt"
 	"go/version"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,9 +44,44 @@ import (
 var Workspace = &build.Step{
 	Name:   "workspace",
 	Doc:    "go.work uses exactly the repository's modules, with consistent go and toolchain lines",
-	Inputs: build.Inputs{Files: goModFiles},
-	Writes: []string{"go.work", "go.mod"},
+	Inputs: build.Inputs{Files: goModFiles, Tools: []string{"go"}},
+	Writes: []string{"go.work", "go.mod", "go.work.sum"},
 	Run:    runWorkspace,
+}
+
+// checkWorkSum proposes go.work.sum as the go command would write it,
+// from go mod download on a copy of go.work and go.work.sum outside the
+// tree. A repository that keeps no go.work.sum, or lets git ignore it, is
+// not asked to keep one.
+func checkWorkSum(pass *build.Pass) error {
+	ws := pass.Workspace
+	files, err := ws.AllFiles(pass.Context())
+	if err != nil || ws.WorkData == nil || !slices.Contains(files, "go.work.sum") {
+		return err
+	}
+	tmp, err := os.MkdirTemp(pass.Env.TempDir(), "worksum-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	work, err := workspace.WorkCopy(ws.Root, ws.WorkData, tmp)
+	if err != nil {
+		return err
+	}
+	pass.Logf("$ GOWORK=%s go mod download", work)
+	cmd := pass.Env.With("GOWORK="+work).Command(pass.Context(), ws.Root, "go", "mod", "download")
+	if _, err := pass.Output(cmd); err != nil {
+		if pass.Context().Err() != nil {
+			return err
+		}
+		pass.Reportf(build.Position{File: "go.work.sum"}, "go mod download failed, so go.work.sum cannot be checked: %s", lastLines(err.Error(), 5))
+		return nil
+	}
+	sum, err := os.ReadFile(filepath.Join(tmp, "go.work.sum"))
+	if err != nil {
+		return err
+	}
+	return pass.Propose("go.work.sum", sum, "go.work.sum lacks checksums that go mod download adds")
 }
 
 var excludeRE = regexp.MustCompile(`^\s*//\s*hackless:exclude\s+(\S+)`)
@@ -165,6 +202,8 @@ func runWorkspace(pass *build.Pass) error {
 		if err := pass.Propose("go.work", modfile.Format(wf.Syntax), "go.work is out of date"); err != nil {
 			return err
 		}
+	} else if err := checkWorkSum(pass); err != nil {
+		return err
 	}
 	for _, m := range ws.Modules {
 		if m.File.Toolchain == nil || m.File.Toolchain.Name == toolchain {

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/magefile/mage/mage"
-	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build/workspace"
 )
@@ -100,7 +99,7 @@ func compileEnv(root, dir string) (func(), error) {
 	work := "off"
 	if wsRoot, err := workspace.FindRoot(root); err == nil {
 		if data, err := os.ReadFile(filepath.Join(wsRoot, "go.work")); err == nil {
-			copyPath, err := workCopy(wsRoot, data, dir)
+			copyPath, err := workspace.WorkCopy(wsRoot, data, dir)
 			if err != nil {
 				restore()
 				return nil, err
@@ -110,49 +109,6 @@ func compileEnv(root, dir string) (func(), error) {
 	}
 	os.Setenv("GOWORK", work)
 	return restore, nil
-}
-
-// workCopy writes go.work, with its paths made absolute, and go.work.sum
-// into dir, and returns the copy's path.
-func workCopy(wsRoot string, data []byte, dir string) (string, error) {
-	wf, err := modfile.ParseWork(filepath.Join(wsRoot, "go.work"), data, nil)
-	if err != nil {
-		return "", err
-	}
-	abs := func(p string) string {
-		if filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(wsRoot, filepath.FromSlash(p))
-	}
-	for _, u := range slices.Clone(wf.Use) {
-		if err := wf.DropUse(u.Path); err != nil {
-			return "", err
-		}
-		if err := wf.AddUse(abs(u.Path), u.ModulePath); err != nil {
-			return "", err
-		}
-	}
-	for _, r := range slices.Clone(wf.Replace) {
-		if r.New.Version == "" && modfile.IsDirectoryPath(r.New.Path) {
-			if err := wf.AddReplace(r.Old.Path, r.Old.Version, abs(r.New.Path), ""); err != nil {
-				return "", err
-			}
-		}
-	}
-	wf.Cleanup()
-	p := filepath.Join(dir, "go.work")
-	if err := os.WriteFile(p, modfile.Format(wf.Syntax), 0o644); err != nil {
-		return "", err
-	}
-	sum, err := os.ReadFile(filepath.Join(wsRoot, "go.work.sum"))
-	if err != nil {
-		sum = nil
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.work.sum"), sum, 0o644); err != nil {
-		return "", err
-	}
-	return p, nil
 }
 
 // prune removes all but the newest keep binaries in dir, never current.

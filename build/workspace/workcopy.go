@@ -1,0 +1,54 @@
+package workspace
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+
+	"golang.org/x/mod/modfile"
+)
+
+// WorkCopy writes go.work (data, read from wsRoot), with its paths made
+// absolute, and go.work.sum into dir, and returns the copy's path: with
+// GOWORK naming the copy, the go command works on the same workspace but
+// writes go.work.sum in dir, never in the tree.
+func WorkCopy(wsRoot string, data []byte, dir string) (string, error) {
+	wf, err := modfile.ParseWork(filepath.Join(wsRoot, "go.work"), data, nil)
+	if err != nil {
+		return "", err
+	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(wsRoot, filepath.FromSlash(p))
+	}
+	for _, u := range slices.Clone(wf.Use) {
+		if err := wf.DropUse(u.Path); err != nil {
+			return "", err
+		}
+		if err := wf.AddUse(abs(u.Path), u.ModulePath); err != nil {
+			return "", err
+		}
+	}
+	for _, r := range slices.Clone(wf.Replace) {
+		if r.New.Version == "" && modfile.IsDirectoryPath(r.New.Path) {
+			if err := wf.AddReplace(r.Old.Path, r.Old.Version, abs(r.New.Path), ""); err != nil {
+				return "", err
+			}
+		}
+	}
+	wf.Cleanup()
+	p := filepath.Join(dir, "go.work")
+	if err := os.WriteFile(p, modfile.Format(wf.Syntax), 0o644); err != nil {
+		return "", err
+	}
+	sum, err := os.ReadFile(filepath.Join(wsRoot, "go.work.sum"))
+	if err != nil {
+		sum = nil
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.work.sum"), sum, 0o644); err != nil {
+		return "", err
+	}
+	return p, nil
+}
