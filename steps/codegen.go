@@ -81,7 +81,7 @@ func runCodegen(pass *build.Pass) error {
 	}
 	for i, c := range commands {
 		if slices.ContainsFunc(c.Run, func(a string) bool { return strings.Contains(a, "@latest") }) {
-			pass.Reportf(build.Position{File: CodegenConfig}, "command %d runs @latest: pin the generator with a tool directive", i+1)
+			pass.Reportf(commandPosition(pass, CodegenConfig, i), "command %d runs @latest: pin the generator with a tool directive", i+1)
 		}
 	}
 	if directives == 0 && len(commands) == 0 {
@@ -134,7 +134,7 @@ func runCodegen(pass *build.Pass) error {
 			if pass.Context().Err() != nil {
 				return err
 			}
-			pass.Reportf(build.Position{File: CodegenConfig}, "command %d (%s) failed: %s", i+1, strings.Join(c.Run, " "), lastLines(err.Error(), 10))
+			pass.Reportf(commandPosition(pass, CodegenConfig, i), "command %d (%s) failed: %s", i+1, strings.Join(c.Run, " "), lastLines(err.Error(), 10))
 			failed = true
 		}
 	}
@@ -257,7 +257,7 @@ func codegenCommands(pass *build.Pass) ([]codegenCommand, error) {
 	for i, c := range cfg.Commands {
 		dir := path.Clean(c.Dir)
 		if len(c.Run) == 0 || path.IsAbs(dir) || dir == ".." || strings.HasPrefix(dir, "../") {
-			pass.Reportf(build.Position{File: name}, "command %d: want a dir inside the workspace and a non-empty run", i+1)
+			pass.Reportf(commandPosition(pass, name, i), "command %d: want a dir inside the workspace and a non-empty run", i+1)
 			return nil, nil
 		}
 	}
@@ -265,4 +265,25 @@ func codegenCommands(pass *build.Pass) ([]codegenCommand, error) {
 		cfg.Commands = []codegenCommand{}
 	}
 	return cfg.Commands, nil
+}
+
+// commandPosition returns the place of the i-th command of a codegen
+// configuration: the line of its i-th "run" key, or the first line.
+func commandPosition(pass *build.Pass, file string, i int) build.Position {
+	data, err := pass.ReadFile(file)
+	if err != nil {
+		return build.Position{File: file, Line: 1}
+	}
+	off := 0
+	for n := 0; ; n++ {
+		j := bytes.Index(data[off:], []byte(`"run"`))
+		if j < 0 {
+			return build.Position{File: file, Line: 1}
+		}
+		off += j
+		if n == i {
+			return build.Position{File: file, Line: 1 + bytes.Count(data[:off], []byte("\n"))}
+		}
+		off++
+	}
 }

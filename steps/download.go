@@ -26,7 +26,7 @@ func runDownload(pass *build.Pass) error {
 		if pass.Context().Err() != nil {
 			return err
 		}
-		pass.Reportf(build.Position{File: "go.work"}, "go mod download failed: %s", lastLines(err.Error(), 5))
+		pass.Reportf(build.Position{File: "go.work", Line: 1}, "go mod download failed: %s", lastLines(err.Error(), 5))
 	}
 	dirs, err := pass.Workspace.ModuleDirs(pass.Context())
 	if err != nil {

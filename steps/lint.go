@@ -56,7 +56,7 @@ func runLint(pass *build.Pass) error {
 		pass.Notef("no golangci-lint configuration (%s): nothing to lint", strings.Join(golangciConfigs, ", "))
 		return nil
 	}
-	bin, err := golangciBinary(pass)
+	bin, err := golangciBinary(pass, config)
 	if err != nil || bin == "" {
 		return err
 	}
@@ -120,7 +120,7 @@ func runLint(pass *build.Pass) error {
 // golangciBinary finds the tool directive that pins golangci-lint and
 // returns the path of the built tool (go tool -n builds and caches it).
 // Without a pin it reports how to add one and returns "".
-func golangciBinary(pass *build.Pass) (string, error) {
+func golangciBinary(pass *build.Pass, config string) (string, error) {
 	ws := pass.Workspace
 	dirs, err := ws.ModuleDirs(pass.Context())
 	if err != nil {
@@ -156,6 +156,6 @@ func golangciBinary(pass *build.Pass) (string, error) {
 		}
 		return strings.TrimSpace(string(out)), nil
 	}
-	pass.Reportf(build.Position{}, "a golangci-lint configuration exists but no module pins golangci-lint: mkdir -p hack/tools && cd hack/tools && go mod init <module>/hack/tools && go get -tool github.com/golangci/golangci-lint/v2/cmd/golangci-lint@<version>; then add // hackless:exclude ./hack/tools to go.work")
+	pass.Reportf(build.Position{File: config, Line: 1}, "this golangci-lint configuration exists but no module pins golangci-lint: mkdir -p hack/tools && cd hack/tools && go mod init <module>/hack/tools && go get -tool github.com/golangci/golangci-lint/v2/cmd/golangci-lint@<version>; then add // hackless:exclude ./hack/tools to go.work")
 	return "", nil
 }

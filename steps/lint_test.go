@@ -14,7 +14,7 @@ func TestLintConfiguredWithoutPin(t *testing.T) {
 	dir := testws.New(t, testws.Staging())
 	testws.Write(t, dir, testws.Files{".golangci.yml": "version: \"2\"\n"})
 	rep, out := runSteps(t, dir, build.Verify, nil, Lint)
-	if !strings.Contains(findingsOf(rep, "lint"), "no module pins golangci-lint") {
+	if !strings.Contains(findingsOf(rep, "lint"), ".golangci.yml:1: this golangci-lint configuration exists but no module pins golangci-lint") {
 		t.Errorf("configuration without a pin:\n%s", out)
 	}
 }

@@ -182,3 +182,14 @@ func TestWorkSum(t *testing.T) {
 		t.Errorf("verify after update:\n%s", out)
 	}
 }
+
+// TestCodegenCommandLines: a configured command's finding is at the line
+// of that command.
+func TestCodegenCommandLines(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	testws.Write(t, dir, testws.Files{CodegenConfig: "{\n  \"commands\": [\n    {\"dir\": \".\", \"run\": [\"true\"]},\n    {\"dir\": \".\", \"run\": [\"false\"]}\n  ]\n}\n"})
+	rep, out := runSteps(t, dir, build.Verify, nil, Codegen)
+	if !strings.Contains(findingsOf(rep, "codegen"), CodegenConfig+":4: command 2 (false) failed") {
+		t.Errorf("want the failure at line 4:\n%s", out)
+	}
+}

@@ -37,7 +37,7 @@ func runVendor(pass *build.Pass) error {
 		if pass.Context().Err() != nil {
 			return err
 		}
-		pass.Reportf(build.Position{File: "go.work"}, "go work vendor failed: %s", lastLines(err.Error(), 10))
+		pass.Reportf(build.Position{File: "go.work", Line: 1}, "go work vendor failed: %s", lastLines(err.Error(), 10))
 		return nil
 	}
 	return pass.ProposeTree("vendor", fresh, "vendor/ is stale")

@@ -74,7 +74,7 @@ func checkWorkSum(pass *build.Pass) error {
 		if pass.Context().Err() != nil {
 			return err
 		}
-		pass.Reportf(build.Position{File: "go.work.sum"}, "go mod download failed, so go.work.sum cannot be checked: %s", lastLines(err.Error(), 5))
+		pass.Reportf(build.Position{File: "go.work.sum", Line: 1}, "go mod download failed, so go.work.sum cannot be checked: %s", lastLines(err.Error(), 5))
 		return nil
 	}
 	sum, err := os.ReadFile(filepath.Join(tmp, "go.work.sum"))
