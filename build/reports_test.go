@@ -221,3 +221,18 @@ func TestManyFindingsStayReadable(t *testing.T) {
 		t.Errorf("summary is %d lines:\n%s", strings.Count(got, "\n"), got)
 	}
 }
+
+// TestWrittenFilesAreBounded: an update that wrote 2,000 files names ten.
+func TestWrittenFilesAreBounded(t *testing.T) {
+	var changed []string
+	for i := range 2000 {
+		changed = append(changed, fmt.Sprintf("pkg/f%04d.go", i))
+	}
+	var out strings.Builder
+	c := newConsole(Options{Out: &out, Mode: Update}, 1, time.Now())
+	c.finished(&Result{Step: "gofmt", Status: Passed, Changed: changed})
+	c.close()
+	if got := out.String(); !strings.Contains(got, "pkg/f0009.go and 1990 more files") || strings.Contains(got, "pkg/f0010.go") || len(got) > 400 {
+		t.Errorf("line:\n%s", got)
+	}
+}

@@ -193,3 +193,22 @@ func TestCodegenCommandLines(t *testing.T) {
 		t.Errorf("want the failure at line 4:\n%s", out)
 	}
 }
+
+// TestUpdateConvergesInOneRun: when update:workspace re-adds a module to
+// go.work, the steps after it in the same run see the new workspace, so
+// one update leaves nothing for verify.
+func TestUpdateConvergesInOneRun(t *testing.T) {
+	files := testws.Staging()
+	files["go.work"] = strings.Replace(files["go.work"], "\t./staging/src/example.com/client\n", "", 1)
+	// The client's go.mod lacks its requirement of the api module: tidy
+	// fixes it only if it sees client as a workspace module.
+	files[clientDir+"go.mod"] = strings.Replace(files[clientDir+"go.mod"], "require example.com/api v0.0.0\n", "", 1)
+	dir := testws.New(t, files)
+	testws.Git(t, dir)
+	if rep, out := runSteps(t, dir, build.Update, nil, All()...); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	if rep, out := runSteps(t, dir, build.Verify, nil, All()...); rep.ExitCode() != build.ExitOK {
+		t.Errorf("verify after one update:\n%s", out)
+	}
+}
