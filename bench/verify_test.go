@@ -129,9 +129,13 @@ func BenchmarkVerify(b *testing.B) {
 			b.Fatalf("the second run cached nothing:\n%s", out)
 		}
 
-		f, _ := os.OpenFile(leaf, os.O_APPEND|os.O_WRONLY, 0)
-		fmt.Fprintf(f, "\n// edit %d\n", i)
-		f.Close()
+		// touch appends a comment to one leaf file, as a one-file edit.
+		touch := func(what string) {
+			f, _ := os.OpenFile(leaf, os.O_APPEND|os.O_WRONLY, 0)
+			fmt.Fprintf(f, "\n// %s %d\n", what, i)
+			f.Close()
+		}
+		touch("edit")
 		d, _ = timeCmd(b, dir, env, "go", "tool", "mage", "verify")
 		touched = append(touched, d)
 
@@ -142,9 +146,7 @@ func BenchmarkVerify(b *testing.B) {
 		fast := append(env, "MAGEFILE_HASHFAST=1")
 		d, _ = timeCmd(b, dir, fast, "go", "tool", "mage", "verify")
 		fastNoop = append(fastNoop, d)
-		f, _ = os.OpenFile(leaf, os.O_APPEND|os.O_WRONLY, 0)
-		fmt.Fprintf(f, "\n// fast edit %d\n", i)
-		f.Close()
+		touch("fast edit")
 		d, _ = timeCmd(b, dir, fast, "go", "tool", "mage", "verify")
 		fastTouched = append(fastTouched, d)
 
@@ -152,9 +154,7 @@ func BenchmarkVerify(b *testing.B) {
 		timeCmd(b, dir, env, "go", "tool", "hackless", "verify") // compiled once per change
 		d, _ = timeCmd(b, dir, env, "go", "tool", "hackless", "verify")
 		launchNoop = append(launchNoop, d)
-		f, _ = os.OpenFile(leaf, os.O_APPEND|os.O_WRONLY, 0)
-		fmt.Fprintf(f, "\n// launch edit %d\n", i)
-		f.Close()
+		touch("launch edit")
 		d, _ = timeCmd(b, dir, env, "go", "tool", "hackless", "verify")
 		launchTouched = append(launchTouched, d)
 	}

@@ -452,8 +452,8 @@ func (k *keyer) goInputs(ctx context.Context) *goInputs {
 		var dirs []string
 		addReplaces := func(base string, reps []*modfile.Replace) {
 			for _, r := range reps {
-				if r.New.Version == "" && modfile.IsDirectoryPath(r.New.Path) {
-					dirs = append(dirs, filepath.Join(base, filepath.FromSlash(r.New.Path)))
+				if d, ok := workspace.ReplaceDir(base, r); ok {
+					dirs = append(dirs, d)
 				}
 			}
 		}

@@ -46,7 +46,7 @@ type Pass struct {
 	bases    map[string]fileBase // in Update mode: what each file the step may write was when it started
 	commands []string            // every command run, whole
 	usage    bool                // a configuration file could not be used
-	fixable  []int               // indexes in findings of those ReportFixable recorded
+	fixable  map[string]int      // file -> index in findings of its first fixable finding without a diff
 }
 
 // fileBase is what a file was when a step started, for update's
@@ -115,8 +115,20 @@ func (p *Pass) ReportFixable(f Finding) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.fixable = append(p.fixable, len(p.findings))
+	p.addFixable(len(p.findings), f.Pos.File)
 	p.findings = append(p.findings, f)
+}
+
+// addFixable indexes the fixable finding at i of file, if the file has no
+// fixable finding waiting for a diff yet; p.mu is held.
+func (p *Pass) addFixable(i int, file string) {
+	if _, ok := p.fixable[file]; ok {
+		return
+	}
+	if p.fixable == nil {
+		p.fixable = make(map[string]int)
+	}
+	p.fixable[file] = i
 }
 
 // attachDiff gives the diff of a proposed change to the first fixable
@@ -126,18 +138,17 @@ func (p *Pass) ReportFixable(f Finding) {
 func (p *Pass) attachDiff(rel, diff string, line int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, i := range p.fixable {
-		f := &p.findings[i]
-		if f.Pos.File != rel || f.Diff != "" {
-			continue
-		}
-		f.Diff = diff
-		if f.Pos.Line == 0 {
-			f.Pos.Line = line
-		}
-		return true
+	i, ok := p.fixable[rel]
+	if !ok {
+		return false
 	}
-	return false
+	delete(p.fixable, rel) // the next fixable finding in the file starts anew
+	f := &p.findings[i]
+	f.Diff = diff
+	if f.Pos.Line == 0 {
+		f.Pos.Line = line
+	}
+	return true
 }
 
 // Notef adds a line shown under the step's result in every run, passed or

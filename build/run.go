@@ -327,8 +327,8 @@ func runPerModule(pass *Pass, mods []*workspace.Module, opts Options) error {
 	}
 	eg.Wait()
 	for _, sub := range subs {
-		for _, i := range sub.fixable {
-			pass.fixable = append(pass.fixable, len(pass.findings)+i)
+		for file, i := range sub.fixable {
+			pass.addFixable(len(pass.findings)+i, file)
 		}
 		pass.findings = append(pass.findings, sub.findings...)
 		pass.notes = append(pass.notes, sub.notes...)

@@ -52,3 +52,17 @@ func WorkCopy(wsRoot string, data []byte, dir string) (string, error) {
 	}
 	return p, nil
 }
+
+// ReplaceDir returns the directory a replace directive in the file in
+// base (go.work's or a go.mod's directory) points to, made absolute, and
+// whether it points to a directory at all (not to a module version).
+func ReplaceDir(base string, r *modfile.Replace) (string, bool) {
+	if r.New.Version != "" || !modfile.IsDirectoryPath(r.New.Path) {
+		return "", false
+	}
+	d := filepath.FromSlash(r.New.Path)
+	if !filepath.IsAbs(d) {
+		d = filepath.Join(base, d)
+	}
+	return d, true
+}

@@ -164,11 +164,7 @@ func localModules(root, wsRoot string) (modules, error) {
 	var modDirs []string
 	addReplaces := func(base string, reps []*modfile.Replace) {
 		for _, r := range reps {
-			if r.New.Version == "" && modfile.IsDirectoryPath(r.New.Path) {
-				d := r.New.Path
-				if !filepath.IsAbs(d) {
-					d = filepath.Join(base, filepath.FromSlash(d))
-				}
+			if d, ok := workspace.ReplaceDir(base, r); ok {
 				m[r.Old.Path] = d
 			}
 		}
