@@ -1,6 +1,9 @@
 module github.com/hackless/hackless
 
-go 1.26.0
+// hackless is a library that joins every adopter's build list: its go line
+// is the oldest supported Go release and each requirement is the lowest
+// version hackless needs (see "What adoption adds" in the README).
+go 1.25.0
 
 tool (
 	github.com/hackless/hackless/cmd/hackless
@@ -8,17 +11,17 @@ tool (
 )
 
 require (
-	github.com/fatih/color v1.19.0
-	github.com/golangci/misspell v0.7.0
+	github.com/fatih/color v1.15.0
+	github.com/golangci/misspell v0.4.0
 	github.com/google/licensecheck v0.3.1
-	github.com/magefile/mage v1.17.2
-	github.com/mattn/go-isatty v0.0.20
-	go.yaml.in/yaml/v3 v3.0.4
-	golang.org/x/mod v0.42.0
-	golang.org/x/sync v0.24.0
+	github.com/magefile/mage v1.16.0
+	github.com/mattn/go-isatty v0.0.17
+	golang.org/x/mod v0.20.0
+	golang.org/x/sync v0.1.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
-	github.com/mattn/go-colorable v0.1.14 // indirect
-	golang.org/x/sys v0.42.0 // indirect
+	github.com/mattn/go-colorable v0.1.13 // indirect
+	golang.org/x/sys v0.6.0 // indirect
 )
