@@ -12,15 +12,17 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/internal/atomicfile"
 )
 
-// ReportDir returns where runs under root keep their reports:
-// _output/hackless.
-func ReportDir(root string) string { return filepath.Join(root, "_output", "hackless") }
+// ReportDir returns where runs under root keep their reports: hackless/
+// in the output directory (workspace.OutputDir), which is _output/hackless
+// when git ignores _output/.
+func ReportDir(root string) string { return filepath.Join(workspace.OutputDir(root), "hackless") }
 
 // writeReports writes what a finished run leaves behind: the JSON report
-// and the duration history under _output/hackless, JUnit XML when
+// and the duration history in ReportDir, JUnit XML when
 // opts.Artifacts is set, and the Markdown step summary when
 // opts.StepSummary is set.
 // maxReportText bounds each diff and detail in the JSON report, so that

@@ -118,7 +118,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	failed := false
 	// Start the longest steps first, by the durations of earlier runs, so
 	// that the slowest does not start last.
-	durations := LoadDurations(ReportDir(ws.Root))
+	durations := LoadDurations(filepath.Join(ws.OutDir, "hackless"))
 	enqueue := func(ready []*Step, s *Step) []*Step {
 		i := len(ready)
 		for i > 0 && durations[ready[i-1].Name] < durations[s.Name] {

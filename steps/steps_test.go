@@ -244,7 +244,7 @@ func TestWorkspaceGoLine(t *testing.T) {
 	files["staging/src/example.com/api/go.mod"] = strings.Replace(files["staging/src/example.com/api/go.mod"], "go "+testws.GoVersion, "go 1.26.5", 1)
 	dir := testws.New(t, files)
 	rep, out := runSteps(t, dir, build.Verify, nil, Workspace)
-	if r := rep.Results[0]; r.Status != build.Failed || !strings.Contains(out, "go.work:1: go 1.26.0 is older than a module's go 1.26.5") {
+	if r := rep.Results[0]; r.Status != build.Failed || !strings.Contains(out, "go.work:1: go "+testws.GoVersion+" is older than a module's go 1.26.5") {
 		t.Fatalf("verify:\n%s", out)
 	}
 	runSteps(t, dir, build.Update, nil, Workspace)

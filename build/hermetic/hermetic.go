@@ -12,7 +12,7 @@
 //     cannot bring GOFLAGS or GOOS back;
 //   - GOTOOLCHAIN to the workspace's toolchain line plus "+auto", or "auto"
 //     when go.work has no toolchain line;
-//   - LC_ALL=C, TZ=UTC, and TMPDIR to a private directory under _output/;
+//   - LC_ALL=C, TZ=UTC, and TMPDIR to a private directory (see workspace.OutputDir);
 //   - the module-fetch and cache settings as the caller's go command sees
 //     them (from the environment or the go env file): GOPROXY, GOPRIVATE,
 //     GONOPROXY, GONOSUMDB, GONOSUMCHECK, GOSUMDB, GOAUTH, GOINSECURE,
@@ -56,7 +56,8 @@ type Env struct {
 
 // Config says what the environment is built for.
 type Config struct {
-	Root      string // the workspace root; _output/ lives here
+	Root      string // the workspace root
+	TempDir   string // the private TMPDIR; "" means Root/_output/tmp
 	WorkFile  string // the absolute path of go.work
 	Toolchain string // go.work's toolchain line, "" when it has none
 	// Caller is the environment to start from; nil means os.Environ().
@@ -79,7 +80,10 @@ func New(ctx context.Context, cfg Config) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmp := filepath.Join(cfg.Root, "_output", "tmp")
+	tmp := cfg.TempDir
+	if tmp == "" {
+		tmp = filepath.Join(cfg.Root, "_output", "tmp")
+	}
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("create private TMPDIR: %w", err)
 	}

@@ -34,6 +34,10 @@ type Workspace struct {
 	// as written in go.work.
 	MissingUses []string
 
+	// OutDir is where the run keeps reports and temporary files: see
+	// OutputDir.
+	OutDir string
+
 	// Env is the hermetic environment for every command of the run.
 	Env *hermetic.Env
 
@@ -134,7 +138,8 @@ func Load(ctx context.Context, dir string, caller []string) (*Workspace, error) 
 	if ws.Work.Toolchain != nil {
 		toolchain = ws.Work.Toolchain.Name
 	}
-	ws.Env, err = hermetic.New(ctx, hermetic.Config{Root: root, WorkFile: ws.WorkFile, Toolchain: toolchain, Caller: caller})
+	ws.OutDir = OutputDir(root)
+	ws.Env, err = hermetic.New(ctx, hermetic.Config{Root: root, TempDir: filepath.Join(ws.OutDir, "tmp"), WorkFile: ws.WorkFile, Toolchain: toolchain, Caller: caller})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // GoVersion is the go line of the generated modules and go.work.
-const GoVersion = "1.26.0"
+const GoVersion = "1.25.0"
 
 // Files maps slash-separated paths to contents.
 type Files map[string]string
