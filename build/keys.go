@@ -1,6 +1,8 @@
 package build
 
 import (
+	"github.com/hackless/hackless/build/config"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -338,11 +340,12 @@ func shared(pattern string) bool {
 // declares, and for a step that runs the go command on the workspace's
 // packages, every file the go command reads there.
 func patterns(s *Step) (files, headers []string) {
-	files, headers = s.Inputs.Files, s.Inputs.Headers
+	// Every step reads the repository's configuration (Pass.Config).
+	files, headers = append(slices.Clone(s.Inputs.Files), config.File), s.Inputs.Headers
 	if !s.Inputs.Go {
 		return files, headers
 	}
-	files = append(slices.Clone(files), "go.work", "go.work.sum", "**/go.mod", "**/go.sum", goOtherBuildFiles)
+	files = append(files, "go.work", "go.work.sum", "**/go.mod", "**/go.sum", goOtherBuildFiles)
 	if !slices.Contains(headers, "**/*.go") {
 		// (otherwise the step depends on what Go files import, not on
 		// their code)

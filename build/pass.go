@@ -1,6 +1,8 @@
 package build
 
 import (
+	"github.com/hackless/hackless/build/config"
+
 	"bytes"
 	"cmp"
 	"context"
@@ -91,6 +93,17 @@ func (p *Pass) Report(f Finding) {
 // Reportf records a finding at pos.
 func (p *Pass) Reportf(pos Position, format string, args ...any) {
 	p.Report(Finding{Pos: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+// Config returns the repository's settings (hackless.yaml, checked when
+// the run started) and records the file as read, so that a cached result
+// holds only while it is unchanged.
+func (p *Pass) Config() *config.Config {
+	p.ReadFile(config.File)
+	if p.Workspace.Config == nil {
+		return new(config.Config)
+	}
+	return p.Workspace.Config
 }
 
 // ReportConfig records a problem in a configuration file the step cannot

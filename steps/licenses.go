@@ -30,7 +30,10 @@ const LicensePolicyFile = "hack/license-policy.json"
 // Licenses checks the licenses of the dependencies the workspace ships:
 // the modules of every package its non-test packages import, directly or
 // not (go list -deps), not the whole module graph, where tool-only modules
-// would count. Each module's license file is found as Kubernetes finds it
+// would count. Tools modules ship nothing, so their dependencies are out
+// of scope: those marked "// hackless:exclude" in go.work, those under a
+// directory named tools (tools/, hack/tools/, internal/tools/), and those
+// listed in licenses.exclude or workspace.exclude of hackless.yaml. Each module's license file is found as Kubernetes finds it
 // and identified with github.com/google/licensecheck (at least 75% of the
 // file must be known license text, as on pkg.go.dev); a license that is not
 // allowed, or not identified, fails with the module, what was found, and
@@ -184,9 +187,14 @@ func shippedModules(pass *build.Pass) ([]*shipped, error) {
 	var queue []*workspace.Package
 	parent := make(map[*workspace.Package]*workspace.Package)
 	seen := make(map[*workspace.Package]bool)
+	cfg := pass.Config()
+	ships := func(m *workspace.PackageModule) bool {
+		rel := ws.Rel(m.Dir)
+		return !ws.IsTools(rel) && !slices.Contains(cfg.Licenses.Exclude, rel)
+	}
 	for _, p := range pkgs {
 		byPath[p.ImportPath] = p
-		if p.Module != nil && p.Module.Main {
+		if p.Module != nil && p.Module.Main && ships(p.Module) {
 			queue = append(queue, p)
 			seen[p] = true
 		}

@@ -1,14 +1,11 @@
 package steps
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"go/version"
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -84,28 +81,17 @@ func checkWorkSum(pass *build.Pass) error {
 	return pass.Propose("go.work.sum", sum, "go.work.sum lacks checksums that go mod download adds")
 }
 
-var excludeRE = regexp.MustCompile(`^\s*//\s*hackless:exclude\s+(\S+)`)
-
-// excludedModules returns the directories named by hackless:exclude
-// comments in go.work, cleaned and root-relative.
-func excludedModules(work []byte) map[string]bool {
-	out := make(map[string]bool)
-	sc := bufio.NewScanner(bytes.NewReader(work))
-	for sc.Scan() {
-		if m := excludeRE.FindStringSubmatch(sc.Text()); m != nil {
-			out[path.Clean(m[1])] = true
-		}
-	}
-	return out
-}
-
 func runWorkspace(pass *build.Pass) error {
 	ws := pass.Workspace
+	if ws.Synthetic {
+		pass.Notef("no go.work: the workspace is hackless's own view of %d modules, so there is no go.work to check", len(ws.Modules))
+		return nil
+	}
 	dirs, err := ws.ModuleDirs(pass.Context())
 	if err != nil {
 		return err
 	}
-	excluded := excludedModules(ws.WorkData)
+	excluded := workspace.ExcludeComments(ws.WorkData)
 	// Reparse: the loaded files are shared with other steps and must not change.
 	wf, err := modfile.ParseWork("go.work", ws.WorkData, nil)
 	if err != nil {

@@ -5,26 +5,36 @@
 package workspace
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"go/version"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/build/hermetic"
+	"github.com/hackless/hackless/internal/atomicfile"
 )
 
 // Workspace is a loaded go.work and its modules.
 type Workspace struct {
 	Root     string // absolute directory holding go.work
-	WorkFile string // absolute path of go.work
+	WorkFile string // absolute path of go.work (see Synthetic)
+	// Synthetic says that the repository has no go.work, and WorkFile is
+	// the one hackless wrote outside the tree (see Load).
+	Synthetic bool
 	Work     *modfile.WorkFile
 	WorkData []byte // go.work as read
 
@@ -34,12 +44,17 @@ type Workspace struct {
 	// as written in go.work.
 	MissingUses []string
 
+	// Config is the repository's hackless.yaml (defaults when absent).
+	Config *config.Config
+
 	// OutDir is where the run keeps reports and temporary files: see
 	// OutputDir.
 	OutDir string
 
 	// Env is the hermetic environment for every command of the run.
 	Env *hermetic.Env
+
+	excludes   map[string]bool // hackless:exclude comments of go.work
 
 	files      once[[]string]
 	allFiles   once[[]string]
@@ -109,20 +124,46 @@ func FindRoot(dir string) (string, error) {
 // MissingUses rather than failing, so that the workspace can be repaired.
 // caller is the environment to build the hermetic one from (nil: the
 // process's own).
+//
+// A repository without a go.work (one that keeps it out of git, or builds
+// each module on its own) gets one built by hackless, outside the tree:
+// its root is the git work tree's top (else the nearest go.mod's
+// directory), it uses every module in the tree but the tools modules
+// (config.Excluded), and its go line is the highest of theirs. The
+// repository is not asked to commit a go.work, and its own module-mode
+// builds are untouched.
 func Load(ctx context.Context, dir string, caller []string) (*Workspace, error) {
 	root, err := FindRoot(dir)
+	var notFound *NotFoundError
+	if errors.As(err, &notFound) && notFound.GoMod != "" {
+		return loadSynthetic(ctx, dir, notFound.GoMod, caller)
+	}
 	if err != nil {
 		return nil, err
 	}
 	ws := &Workspace{Root: root, WorkFile: filepath.Join(root, "go.work")}
+	if ws.Config, err = LoadConfig(root); err != nil {
+		return nil, err
+	}
 	ws.WorkData, err = os.ReadFile(ws.WorkFile)
 	if err != nil {
 		return nil, err
 	}
+	if err := ws.parseWork(); err != nil {
+		return nil, err
+	}
+	return ws, ws.setEnv(ctx, caller)
+}
+
+// parseWork parses WorkData and loads the modules it uses.
+func (ws *Workspace) parseWork() error {
+	var err error
 	ws.Work, err = modfile.ParseWork("go.work", ws.WorkData, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w\n(fix go.work by hand; `go work edit -fmt` reformats it)", err)
+		return fmt.Errorf("%w\n(fix go.work by hand; `go work edit -fmt` reformats it)", err)
 	}
+	root := ws.Root
+	ws.excludes = ExcludeComments(ws.WorkData)
 	for _, u := range ws.Work.Use {
 		mod, err := LoadModule(root, u.Path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -130,20 +171,98 @@ func Load(ctx context.Context, dir string, caller []string) (*Workspace, error) 
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ws.Modules = append(ws.Modules, mod)
 	}
+	return nil
+}
+
+// setEnv builds the hermetic environment of the run.
+func (ws *Workspace) setEnv(ctx context.Context, caller []string) error {
 	var toolchain string
 	if ws.Work.Toolchain != nil {
 		toolchain = ws.Work.Toolchain.Name
 	}
-	ws.OutDir = OutputDir(root)
-	ws.Env, err = hermetic.New(ctx, hermetic.Config{Root: root, TempDir: filepath.Join(ws.OutDir, "tmp"), WorkFile: ws.WorkFile, Toolchain: toolchain, Caller: caller})
+	if ws.OutDir == "" {
+		ws.OutDir = OutputDir(ws.Root)
+	}
+	var err error
+	ws.Env, err = hermetic.New(ctx, hermetic.Config{Root: ws.Root, TempDir: filepath.Join(ws.OutDir, "tmp"), WorkFile: ws.WorkFile, Toolchain: toolchain, Caller: caller})
+	return err
+}
+
+// LoadConfig reads root/hackless.yaml; its absence means the defaults.
+func LoadConfig(root string) (*config.Config, error) {
+	data, err := os.ReadFile(filepath.Join(root, config.File))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return config.Parse(data)
+}
+
+// loadSynthetic loads the workspace of a repository without go.work, of
+// which gomod is the go.mod nearest to dir (see Load).
+func loadSynthetic(ctx context.Context, dir, gomod string, caller []string) (*Workspace, error) {
+	root := filepath.Dir(gomod)
+	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel")
+	cmd.Dir = dir
+	if out, err := cmd.Output(); err == nil {
+		if top := strings.TrimSpace(string(out)); top != "" {
+			root = top
+		}
+	}
+	ws := &Workspace{Root: root, Synthetic: true, OutDir: OutputDir(root), Work: new(modfile.WorkFile)}
+	ws.WorkFile = filepath.Join(ws.OutDir, "go.work")
+	var err error
+	if ws.Config, err = LoadConfig(root); err != nil {
+		return nil, err
+	}
+	if err := ws.setEnv(ctx, caller); err != nil {
+		return nil, err
+	}
+	dirs, err := ws.ModuleDirs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return ws, nil
+	goLine := "1.21"
+	var uses, excluded []string
+	for _, d := range dirs {
+		if ws.Config.Excluded(d) {
+			excluded = append(excluded, d)
+			continue
+		}
+		m, err := LoadModule(root, d)
+		if err != nil {
+			return nil, err
+		}
+		if m.File.Go != nil && version.Compare("go"+m.File.Go.Version, "go"+goLine) > 0 {
+			goLine = m.File.Go.Version
+		}
+		uses = append(uses, d)
+	}
+	if len(uses) == 0 {
+		return nil, fmt.Errorf("no module to check under %s: every go.mod is excluded as a tools module (set workspace.include in %s)", root, config.File)
+	}
+	slices.Sort(uses)
+	var b strings.Builder
+	fmt.Fprintf(&b, "// The workspace hackless checks: %s has no go.work, so hackless\n// uses every module of the tree but the tools modules.\n\ngo %s\n\n", root, goLine)
+	for _, d := range excluded {
+		fmt.Fprintf(&b, "// hackless:exclude ./%s\n", d)
+	}
+	b.WriteString("use (\n")
+	for _, d := range uses {
+		fmt.Fprintf(&b, "\t%s\n", filepath.Join(root, filepath.FromSlash(d)))
+	}
+	b.WriteString(")\n")
+	if err := os.MkdirAll(ws.OutDir, 0o755); err != nil {
+		return nil, err
+	}
+	ws.WorkData = []byte(b.String())
+	if _, err := atomicfile.Write(ws.WorkFile, ws.WorkData, 0o644); err != nil {
+		return nil, err
+	}
+	return ws, ws.parseWork()
 }
 
 // LoadModule parses the go.mod in dir, which is relative to root (as a use
@@ -233,4 +352,28 @@ func (o *once[T]) get(f func() (T, error)) (T, error) {
 	}
 	o.val, o.done = v, true
 	return v, nil
+}
+
+var excludeRE = regexp.MustCompile(`^\s*//\s*hackless:exclude\s+(\S+)`)
+
+// ExcludeComments returns the directories named by hackless:exclude
+// comments in go.work, cleaned and root-relative.
+func ExcludeComments(work []byte) map[string]bool {
+	out := make(map[string]bool)
+	sc := bufio.NewScanner(bytes.NewReader(work))
+	for sc.Scan() {
+		if m := excludeRE.FindStringSubmatch(sc.Text()); m != nil {
+			out[path.Clean(m[1])] = true
+		}
+	}
+	return out
+}
+
+// IsTools reports whether the module directory rel (root-relative) is a
+// tools module: one that builds the repository's tools and ships nothing.
+// It is marked by a hackless:exclude comment in go.work, listed in
+// workspace.exclude of hackless.yaml, or, unless listed in
+// workspace.include, has a directory named tools or _tools in its path.
+func (ws *Workspace) IsTools(rel string) bool {
+	return ws.excludes[path.Clean(rel)] || ws.Config.Excluded(rel)
 }

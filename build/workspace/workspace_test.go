@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,9 +52,9 @@ func TestLoadErrors(t *testing.T) {
 			want:  []string{"no go.work in", "go work init && go work use -r ."},
 		},
 		{
-			name:  "no workspace, a module",
-			files: testws.Files{"go.mod": "module example.com/m\n"},
-			want:  []string{"no go.work in", "to make one around the module at", "go work init"},
+			name:  "unknown setting in hackless.yaml",
+			files: testws.Files{"go.work": "go 1.25.0\n\nuse .\n", "go.mod": "module example.com/m\n", "hackless.yaml": "spelling:\n  exclude: [a]\n  exlcude: [b]\n"},
+			want:  []string{`hackless.yaml:3: unknown setting "exlcude" in spelling`},
 		},
 		{
 			name:  "malformed go.work",
@@ -174,5 +175,47 @@ func TestNotFoundErrorIs(t *testing.T) {
 	var nf *NotFoundError
 	if !errors.As(err, &nf) {
 		t.Errorf("err = %T, want *NotFoundError", err)
+	}
+}
+
+func TestLoadWithoutGoWork(t *testing.T) {
+	dir := testws.New(t, testws.Files{
+		"go.mod":              "module example.com/root\n\ngo 1.24\n",
+		"api/go.mod":          "module example.com/api\n\ngo 1.25.0\n",
+		"hack/tools/go.mod":   "module example.com/tools\n\ngo 1.26.0\n",
+		"internal/x/go.mod":   "module example.com/x\n\ngo 1.22\n",
+		"vendor/v/go.mod":     "module example.com/v\n",
+		"api/testdata/go.mod": "module example.com/td\n",
+	})
+	testws.Git(t, dir)
+	ws, err := Load(context.Background(), filepath.Join(dir, "api"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ws.Synthetic || ws.Root != dir || strings.HasPrefix(ws.WorkFile, dir+string(filepath.Separator)) && !strings.Contains(ws.WorkFile, ".git") {
+		t.Fatalf("Synthetic=%v Root=%s WorkFile=%s", ws.Synthetic, ws.Root, ws.WorkFile)
+	}
+	var got []string
+	for _, m := range ws.Modules {
+		got = append(got, m.Rel)
+	}
+	if want := []string{".", "api", "internal/x"}; !slices.Equal(got, want) {
+		t.Errorf("modules %v, want %v (tools, vendor and testdata left out)", got, want)
+	}
+	if ws.Work.Go == nil || ws.Work.Go.Version != "1.25.0" {
+		t.Errorf("go line %v, want the highest module's 1.25.0", ws.Work.Go)
+	}
+	if !ws.IsTools("hack/tools") || ws.IsTools("api") {
+		t.Errorf("IsTools(hack/tools)=%v IsTools(api)=%v", ws.IsTools("hack/tools"), ws.IsTools("api"))
+	}
+	out, err := ws.Env.Command(context.Background(), dir, "go", "list", "-m").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.Fields(string(out)); !slices.Equal(s, []string{"example.com/root", "example.com/api", "example.com/x"}) {
+		t.Errorf("go list -m under the hermetic environment: %q", s)
+	}
+	if st := testws.Run(t, dir, "git", "status", "--porcelain"); st != "" {
+		t.Errorf("loading left the tree changed:\n%s", st)
 	}
 }

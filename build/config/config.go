@@ -1,0 +1,295 @@
+// Package config reads hackless.yaml, the one place where a repository
+// sets what its steps check: the paths a step leaves out, the analyzers
+// vet runs, where the golangci configuration lives, which modules ship,
+// header rules, and so on. Every setting is optional; an absent file means
+// the defaults. An unknown setting or a value of the wrong type is an
+// error at its line, so a typo never silently turns a check off.
+//
+// Files in Kubernetes's formats (hack/boilerplate, .import-restrictions,
+// hack/unwanted-dependencies.json, hack/spelling-exceptions.txt) keep
+// working beside it, and HACKLESS_* variables still override.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// File is the configuration file's path, relative to the workspace root.
+const File = "hackless.yaml"
+
+// Config is the whole file.
+type Config struct {
+	Workspace   Workspace   `yaml:"workspace"`
+	Spelling    Spelling    `yaml:"spelling"`
+	Vet         Vet         `yaml:"vet"`
+	Lint        Lint        `yaml:"lint"`
+	Licenses    Licenses    `yaml:"licenses"`
+	Gofmt       Gofmt       `yaml:"gofmt"`
+	Boilerplate Boilerplate `yaml:"boilerplate"`
+	Codegen     Codegen     `yaml:"codegen"`
+	Deps        Deps        `yaml:"deps"`
+	Typecheck   Typecheck   `yaml:"typecheck"`
+}
+
+// Workspace says which modules make the workspace when hackless builds
+// its own view of it (a repository without a checked-in go.work).
+type Workspace struct {
+	// Exclude lists module directories (slash-separated, relative to the
+	// root) kept out of the workspace, such as tools modules; they are
+	// also out of licenses' scope. Modules under tools/, hack/tools/,
+	// internal/tools/ and the like are excluded without being listed.
+	Exclude []string `yaml:"exclude"`
+	// Include lists module directories to keep in although their path
+	// looks like a tools module's.
+	Include []string `yaml:"include"`
+}
+
+// Spelling configures verify:spelling.
+type Spelling struct {
+	// Exclude lists path globs (** matches directories) left unchecked;
+	// the default leaves out release notes (CHANGELOG*, CHANGES*,
+	// **/CHANGELOG/**, docs/releases/**).
+	Exclude []string `yaml:"exclude"`
+	// Locale is US or UK; the default is golangci-lint's misspell locale
+	// when its configuration sets one, else neither (only misspellings).
+	Locale string `yaml:"locale"`
+	// Ignore lists words that are never reported.
+	Ignore []string `yaml:"ignore"`
+}
+
+// Vet configures verify:vet.
+type Vet struct {
+	// Analyzers turns analyzers of go vet on or off by name
+	// (copylocks: false).
+	Analyzers map[string]bool `yaml:"analyzers"`
+	// Exclude drops findings by path glob, analyzer and text.
+	Exclude []Exclusion `yaml:"exclude"`
+}
+
+// Exclusion drops the findings that match all of its non-empty fields.
+type Exclusion struct {
+	Path     string `yaml:"path"`     // a path glob, ** matching directories
+	Analyzer string `yaml:"analyzer"` // an analyzer name, such as copylocks
+	Text     string `yaml:"text"`     // a substring of the message
+}
+
+// Lint configures verify:lint.
+type Lint struct {
+	// Config is the golangci-lint configuration file; the default is the
+	// first .golangci.{yml,yaml,toml,json} found at the root, in hack/,
+	// tools/, internal/tools/ or .github/.
+	Config string `yaml:"config"`
+	// Version is the golangci-lint version (module version, v2.x.y) run
+	// when no module of the repository pins golangci-lint.
+	Version string `yaml:"version"`
+}
+
+// Licenses configures verify:licenses.
+type Licenses struct {
+	// Exclude lists module directories whose dependencies do not ship
+	// (besides workspace.exclude and the tools modules found by path).
+	Exclude []string `yaml:"exclude"`
+}
+
+// Gofmt configures verify:gofmt.
+type Gofmt struct {
+	// Generated is "check" (the default: a generated file that gofmt
+	// would change is reported, naming its generator, and never edited)
+	// or "skip".
+	Generated string `yaml:"generated"`
+}
+
+// Boilerplate configures verify:boilerplate.
+type Boilerplate struct {
+	// Exclude lists path globs left unchecked (copied third-party code).
+	Exclude []string `yaml:"exclude"`
+	// Rules are simple header rules, for repositories without Kubernetes
+	// templates.
+	Rules []HeaderRule `yaml:"rules"`
+}
+
+// HeaderRule says that the first Lines lines of every file matching Files
+// contain Text or match Pattern.
+type HeaderRule struct {
+	Files   []string `yaml:"files"`   // path globs; default every .go file
+	Lines   int      `yaml:"lines"`   // default 5
+	Text    string   `yaml:"text"`    // a substring
+	Pattern string   `yaml:"pattern"` // or a regular expression (RE2)
+	// Header is what update inserts into a file that has none; the
+	// default is Text as a // comment.
+	Header string `yaml:"header"`
+}
+
+// Codegen configures verify:codegen.
+type Codegen struct {
+	// Path lists generator names that may be taken from PATH, for
+	// repositories that build their generators into a directory of their
+	// own; every other name must be pinned in a go.mod.
+	Path []string `yaml:"path"`
+}
+
+// Deps configures verify:deps.
+type Deps struct {
+	// OwnVersions lists module paths of the workspace left out of the
+	// one-version rule: libraries that keep the minimum versions their
+	// consumers need.
+	OwnVersions []string `yaml:"ownVersions"`
+}
+
+// Typecheck configures the platforms type-aware steps check.
+type Typecheck struct {
+	Platforms []string `yaml:"platforms"` // GOOS/GOARCH
+}
+
+// Error is a problem at a line of the file.
+type Error struct {
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", File, e.Line, e.Msg) }
+
+// Parse reads the file's content. Empty data is the default
+// configuration.
+func Parse(data []byte) (*Config, error) {
+	cfg := new(Config)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return cfg, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlError(err)
+	}
+	if len(doc.Content) == 0 {
+		return cfg, nil
+	}
+	if err := checkKeys(doc.Content[0], reflect.TypeOf(*cfg), ""); err != nil {
+		return nil, err
+	}
+	if err := doc.Content[0].Decode(cfg); err != nil {
+		return nil, yamlError(err)
+	}
+	return cfg, cfg.validate(doc.Content[0])
+}
+
+// yamlError turns a yaml error ("yaml: line 3: …" or a TypeError's
+// "line 3: …") into an *Error.
+func yamlError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		_, rest, _ := strings.Cut(msg, ":")
+		return &Error{Line: line, Msg: strings.TrimSpace(rest)}
+	}
+	return &Error{Line: 1, Msg: msg}
+}
+
+// checkKeys reports the first mapping key that names no field of t.
+func checkKeys(n *yaml.Node, t reflect.Type, where string) error {
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return &Error{Line: n.Line, Msg: fmt.Sprintf("%s must be a mapping", orTop(where))}
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			fields[name] = t.Field(i).Type
+			names = append(names, name)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok {
+				return &Error{Line: k.Line, Msg: fmt.Sprintf("unknown setting %q in %s (known: %s)", k.Value, orTop(where), strings.Join(names, ", "))}
+			}
+			if err := checkKeys(n.Content[i+1], ft, strings.TrimPrefix(where+"."+k.Value, ".")); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind == yaml.SequenceNode {
+			for _, c := range n.Content {
+				if err := checkKeys(c, t.Elem(), where); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func orTop(where string) string {
+	if where == "" {
+		return File
+	}
+	return where
+}
+
+// validate checks values the types do not: enumerations and required
+// fields.
+func (c *Config) validate(top *yaml.Node) error {
+	line := func(path ...string) int {
+		n := top
+		for _, p := range path {
+			var next *yaml.Node
+			for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					next = n.Content[i+1]
+				}
+			}
+			if next == nil {
+				break
+			}
+			n = next
+		}
+		return n.Line
+	}
+	if g := c.Gofmt.Generated; g != "" && g != "check" && g != "skip" {
+		return &Error{Line: line("gofmt", "generated"), Msg: fmt.Sprintf("gofmt.generated is %q; want check or skip", g)}
+	}
+	if l := strings.ToUpper(c.Spelling.Locale); l != "" && l != "US" && l != "UK" {
+		return &Error{Line: line("spelling", "locale"), Msg: fmt.Sprintf("spelling.locale is %q; want US or UK", c.Spelling.Locale)}
+	}
+	for _, r := range c.Boilerplate.Rules {
+		if (r.Text == "") == (r.Pattern == "") {
+			return &Error{Line: line("boilerplate", "rules"), Msg: "a boilerplate rule needs exactly one of text and pattern"}
+		}
+	}
+	for _, p := range c.Typecheck.Platforms {
+		if goos, goarch, ok := strings.Cut(p, "/"); !ok || goos == "" || goarch == "" {
+			return &Error{Line: line("typecheck", "platforms"), Msg: fmt.Sprintf("platform %q is not GOOS/GOARCH", p)}
+		}
+	}
+	return nil
+}
+
+// Excluded reports whether the module directory dir (slash-separated,
+// relative to the root) is a tools module kept out of the workspace view
+// and of what ships: listed in workspace.exclude, or, unless listed in
+// workspace.include, named tools or _tools, or under a directory so named
+// (tools/, hack/tools/, internal/tools/).
+func (c *Config) Excluded(dir string) bool {
+	if c != nil && slices.Contains(c.Workspace.Exclude, dir) {
+		return true
+	}
+	if c != nil && slices.Contains(c.Workspace.Include, dir) {
+		return false
+	}
+	for _, part := range strings.Split(dir, "/") {
+		if part == "tools" || part == "_tools" {
+			return true
+		}
+	}
+	return false
+}

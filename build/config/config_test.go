@@ -1,0 +1,69 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		name, data, wantErr string
+	}{
+		{name: "empty", data: ""},
+		{name: "comments only", data: "# nothing yet\n"},
+		{name: "every section", data: `
+workspace: {exclude: [tools], include: [hack/tools]}
+spelling: {exclude: ["CHANGELOG/**"], locale: US, ignore: [colour]}
+vet:
+  analyzers: {copylocks: false}
+  exclude:
+    - {path: "**/*_test.go", analyzer: copylocks, text: "passes lock"}
+lint: {config: tools/.golangci.yaml, version: v2.1.6}
+licenses: {exclude: [examples]}
+gofmt: {generated: skip}
+boilerplate:
+  exclude: ["third_party/**"]
+  rules:
+    - {files: ["**/*.go"], lines: 3, text: "Copyright The OpenTelemetry Authors"}
+codegen: {path: [stringer]}
+deps: {ownVersions: [example.com/api]}
+typecheck: {platforms: [linux/amd64, windows/amd64]}
+`},
+		{name: "unknown top-level", data: "spelling: {}\nvett: {}\n", wantErr: `hackless.yaml:2: unknown setting "vett" in hackless.yaml`},
+		{name: "unknown nested", data: "vet:\n  exclude:\n    - path: a\n      analyser: b\n", wantErr: `hackless.yaml:4: unknown setting "analyser" in vet.exclude`},
+		{name: "wrong type", data: "spelling:\n  exclude: 3\n", wantErr: "hackless.yaml:2: cannot unmarshal"},
+		{name: "not a mapping", data: "vet: [a]\n", wantErr: "hackless.yaml:1: vet must be a mapping"},
+		{name: "bad enum", data: "gofmt:\n  generated: maybe\n", wantErr: `hackless.yaml:2: gofmt.generated is "maybe"`},
+		{name: "rule without text", data: "boilerplate:\n  rules:\n    - lines: 3\n", wantErr: "needs exactly one of text and pattern"},
+		{name: "bad platform", data: "typecheck:\n  platforms: [linux]\n", wantErr: `platform "linux" is not GOOS/GOARCH`},
+		{name: "syntax error", data: "vet: {\n", wantErr: "hackless.yaml:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(tc.data))
+			if tc.wantErr == "" {
+				if err != nil || cfg == nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Parse error %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestExcluded(t *testing.T) {
+	cfg, err := Parse([]byte("workspace: {exclude: [build/ci], include: [cmd/tools]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dir, want := range map[string]bool{
+		"tools": true, "hack/tools": true, "internal/tools": true, "_tools": true,
+		"build/ci": true, "cmd/tools": false, ".": false, "api": false, "toolsmith": false,
+	} {
+		if got := cfg.Excluded(dir); got != want {
+			t.Errorf("Excluded(%q) = %v, want %v", dir, got, want)
+		}
+	}
+}
