@@ -56,3 +56,8 @@ func matchSegments(pat, segs []string) bool {
 	}
 	return len(segs) == 0
 }
+
+// MatchGlob reports whether the slash-separated path p matches pattern,
+// where "**" matches any number of directories and other elements follow
+// path.Match: the glob syntax of Inputs and of hackless.yaml.
+func MatchGlob(pattern, p string) bool { return matchGlob(pattern, p) }

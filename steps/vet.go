@@ -1,14 +1,21 @@
 package steps
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/config"
+	"github.com/hackless/hackless/build/workspace"
 )
 
 // Vet runs `go vet` over every module of the workspace in one invocation,
@@ -17,6 +24,20 @@ import (
 // Its JSON output is parsed into findings, because `go vet -json` exits 0
 // when it finds problems; type errors, which it prints as text, are findings
 // too. There is no update form: vet's findings need a person.
+//
+// When part of the workspace cannot be loaded (an ambiguous import, a
+// missing checksum), go vet analyses nothing at all; vet then runs module
+// by module, so that every module that loads is still analysed, and a
+// module that does not load in the workspace is also tried with its own
+// build list (GOWORK=off). Each load error is a finding at the file and
+// line the go command names, with a hint of the fix.
+//
+// Findings are suppressed as golangci-lint suppresses them: a //nolint,
+// //nolint:govet or //nolint:all comment on the line, on the line before a
+// declaration or statement (for all of it), or before the package clause
+// (for the whole file); and by vet.exclude in hackless.yaml (path glob,
+// analyzer, text). vet.analyzers turns analyzers on or off
+// ({copylocks: false}). The step says how many findings it suppressed.
 var Vet = &build.Step{
 	Name:   "vet",
 	Doc:    "go vet finds no problems in any workspace module",
@@ -31,63 +52,323 @@ type vetDiagnostic struct {
 	Message string `json:"message"`
 }
 
+// vetOutcome is what one go vet invocation reported.
+type vetOutcome struct {
+	findings []vetFinding
+	failures []build.Finding // load and type errors
+	unplaced []string
+	err      error
+}
+
+type vetFinding struct {
+	build.Finding
+	analyzer string
+}
+
 func runVet(pass *build.Pass) error {
-	if len(pass.Workspace.Modules) == 0 {
+	mods := pass.Modules()
+	if len(mods) == 0 {
 		pass.Logf("no modules")
 		return nil
 	}
-	cmd := pass.Command(".", "go", append([]string{"vet", "-json"}, modulePatterns(pass)...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	if pass.Context().Err() != nil {
-		return pass.Context().Err()
+	cfg := pass.Config().Vet
+	var flags []string
+	for _, name := range slices.Sorted(mapKeys(cfg.Analyzers)) {
+		flags = append(flags, fmt.Sprintf("-%s=%t", name, cfg.Analyzers[name]))
 	}
-	rel := func(p string) string { return pass.Workspace.Rel(pass.Workspace.Abs(p)) }
-	dec := json.NewDecoder(&stdout)
-	for {
-		var out map[string]map[string]json.RawMessage // package -> analyzer -> diagnostics
-		err := dec.Decode(&out)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("parse go vet -json output: %w", err)
-		}
-		for pkg, analyzers := range out {
-			for analyzer, raw := range analyzers {
-				var diags []vetDiagnostic
-				if err := json.Unmarshal(raw, &diags); err != nil {
-					var e struct{ Error string }
-					if json.Unmarshal(raw, &e) == nil && e.Error != "" {
-						pass.Reportf(build.Position{}, "%s: %s: %s", pkg, analyzer, e.Error)
-						continue
+	out := runVetOnce(pass, nil, flags, modulePatterns(pass))
+	if err := pass.Context().Err(); err != nil {
+		return err
+	}
+	if out.err != nil && len(out.findings) == 0 && len(mods) > 1 {
+		// A load error stops go vet before any analysis: go module by
+		// module, so that the others are still analysed.
+		pass.Logf("go vet stopped at a load error; running it module by module")
+		out = vetOutcome{}
+		for _, m := range mods {
+			one := runVetOnce(pass, nil, flags, []string{"./" + path.Join(m.Rel, "...")})
+			if one.err != nil && len(one.findings) == 0 && len(one.failures) > 0 {
+				// The workspace's build list may be what is incoherent:
+				// try the module's own.
+				alone := runVetOnce(pass, []string{"GOWORK=off"}, flags, []string{"./..."}, m)
+				if alone.err == nil || len(alone.findings) > 0 {
+					for i := range one.failures {
+						one.failures[i].Message = "in the workspace: " + one.failures[i].Message + fmt.Sprintf(" (the module %s loads on its own, with GOWORK=off, and was vetted so)", m.Path)
 					}
-					return fmt.Errorf("parse go vet -json output for %s: %w", pkg, err)
+					one.findings, one.err, one.unplaced = alone.findings, nil, nil
 				}
-				for _, d := range diags {
-					f, ok := parsePos(d.Posn+": "+d.Message, rel)
-					if !ok {
-						f = build.Finding{Message: d.Posn + ": " + d.Message}
-					}
-					f.Message = fmt.Sprintf("%s (%s)", f.Message, analyzer)
-					pass.Report(f)
-				}
+			}
+			out.findings = append(out.findings, one.findings...)
+			out.failures = append(out.failures, one.failures...)
+			out.unplaced = append(out.unplaced, one.unplaced...)
+			if one.err != nil && len(one.failures) == 0 {
+				out.err = one.err
+			}
+			if err := pass.Context().Err(); err != nil {
+				return err
 			}
 		}
 	}
-	var unparsed []string
-	typeErrors := 0
-	for _, line := range strings.Split(stderr.String(), "\n") {
-		if f, ok := parsePos(line, rel); ok {
-			pass.Report(f)
-			typeErrors++
-		} else if line != "" && !strings.HasPrefix(line, "# ") {
-			unparsed = append(unparsed, line)
-		}
+	for _, f := range out.failures {
+		pass.Report(f)
 	}
-	if runErr != nil && (len(unparsed) > 0 || typeErrors == 0) {
-		return fmt.Errorf("go vet: %w\n%s", runErr, strings.Join(unparsed, "\n"))
+	suppressed := 0
+	nolint := newNolintIndex(pass)
+	for _, f := range out.findings {
+		if vetExcluded(cfg.Exclude, f) || nolint.suppressed(f.Pos, "govet") {
+			suppressed++
+			continue
+		}
+		pass.Report(f.Finding)
+	}
+	if suppressed > 0 {
+		pass.Notef("%d findings suppressed by //nolint comments or vet.exclude", suppressed)
+	}
+	if out.err != nil && len(out.failures) == 0 {
+		return fmt.Errorf("go vet: %w\n%s", out.err, strings.Join(out.unplaced, "\n"))
 	}
 	return nil
+}
+
+// runVetOnce runs go vet -json on patterns (in module m's directory when
+// given, else the root) and parses what it printed on either stream: the
+// JSON goes to stderr up to Go 1.25 and to stdout from Go 1.26.
+func runVetOnce(pass *build.Pass, env, flags, patterns []string, m ...*workspace.Module) vetOutcome {
+	dir := "."
+	if len(m) > 0 {
+		dir = m[0].Rel
+	}
+	args := append(append([]string{"vet", "-json"}, flags...), patterns...)
+	cmd := pass.Command(dir, "go", args...)
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	base := pass.Workspace.Abs(dir)
+	rel := func(p string) string {
+		if !strings.HasPrefix(p, "/") {
+			p = path.Join(base, p)
+		}
+		return pass.Workspace.Rel(p)
+	}
+	var out vetOutcome
+	var text strings.Builder
+	for _, stream := range []*bytes.Buffer{&stdout, &stderr} {
+		rest, err := vetJSON(stream.Bytes(), rel, &out)
+		if err != nil {
+			out.err = err
+			return out
+		}
+		text.WriteString(rest)
+	}
+	out.failures, out.unplaced = goFailure(text.String(), rel, build.Position{File: "go.work", Line: 1})
+	if runErr != nil {
+		out.err = runErr
+	}
+	return out
+}
+
+// vetJSON takes the JSON objects go vet -json printed (each starts with a
+// line "{" and ends with a line "}") out of data, adds their diagnostics
+// to out, and returns the other lines.
+func vetJSON(data []byte, rel func(string) string, out *vetOutcome) (string, error) {
+	var text, obj strings.Builder
+	depth := 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case depth == 0 && line == "{":
+			depth = 1
+			obj.Reset()
+			obj.WriteString(line + "\n")
+			continue
+		case depth == 0:
+			text.WriteString(line + "\n")
+			continue
+		}
+		obj.WriteString(line + "\n")
+		if line == "}" {
+			depth = 0
+			if err := addVetObject([]byte(obj.String()), rel, out); err != nil {
+				return "", err
+			}
+		}
+	}
+	return text.String(), sc.Err()
+}
+
+func addVetObject(data []byte, rel func(string) string, out *vetOutcome) error {
+	var obj map[string]map[string]json.RawMessage // package -> analyzer -> diagnostics
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return fmt.Errorf("parse go vet -json output: %w", err)
+	}
+	for _, pkg := range slices.Sorted(mapKeys(obj)) {
+		analyzers := obj[pkg]
+		for _, analyzer := range slices.Sorted(mapKeys(analyzers)) {
+			raw := analyzers[analyzer]
+			var diags []vetDiagnostic
+			if err := json.Unmarshal(raw, &diags); err != nil {
+				var e struct{ Error string }
+				if json.Unmarshal(raw, &e) == nil && e.Error != "" {
+					out.failures = append(out.failures, build.Finding{Message: fmt.Sprintf("%s: %s: %s", pkg, analyzer, e.Error)})
+					continue
+				}
+				return fmt.Errorf("parse go vet -json output for %s: %w", pkg, err)
+			}
+			for _, d := range diags {
+				f, ok := parsePos(d.Posn+": "+d.Message, rel)
+				if !ok {
+					f = build.Finding{Message: d.Posn + ": " + d.Message}
+				}
+				f.Message = fmt.Sprintf("%s (%s)", f.Message, analyzer)
+				out.findings = append(out.findings, vetFinding{Finding: f, analyzer: analyzer})
+			}
+		}
+	}
+	return nil
+}
+
+func mapKeys[M ~map[string]V, V any](m M) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// vetExcluded reports whether an exclusion of hackless.yaml drops f.
+func vetExcluded(rules []config.Exclusion, f vetFinding) bool {
+	for _, r := range rules {
+		if r.Path == "" && r.Analyzer == "" && r.Text == "" {
+			continue
+		}
+		if (r.Path == "" || build.MatchGlob(r.Path, f.Pos.File)) &&
+			(r.Analyzer == "" || r.Analyzer == f.analyzer) &&
+			(r.Text == "" || strings.Contains(f.Message, r.Text)) {
+			return true
+		}
+	}
+	return false
+}
+
+// nolintIndex finds golangci-lint style //nolint comments, parsing each
+// file once.
+type nolintIndex struct {
+	pass  *build.Pass
+	files map[string][]nolintRange
+}
+
+// nolintRange is a span of lines a nolint comment covers, and for which
+// linters (nil: all).
+type nolintRange struct {
+	from, to int
+	linters  []string
+}
+
+func newNolintIndex(pass *build.Pass) *nolintIndex {
+	return &nolintIndex{pass: pass, files: make(map[string][]nolintRange)}
+}
+
+func (x *nolintIndex) suppressed(pos build.Position, linter string) bool {
+	if pos.File == "" || pos.Line == 0 {
+		return false
+	}
+	ranges, ok := x.files[pos.File]
+	if !ok {
+		data, err := x.pass.ReadFile(pos.File)
+		if err == nil {
+			ranges = nolintRanges(data)
+		}
+		x.files[pos.File] = ranges
+	}
+	for _, r := range ranges {
+		if pos.Line >= r.from && pos.Line <= r.to && (r.linters == nil || slices.Contains(r.linters, linter) || slices.Contains(r.linters, "all")) {
+			return true
+		}
+	}
+	return false
+}
+
+// nolintRanges finds the nolint comments of a Go file: one on a line with
+// code covers that line; one alone on its line covers the declaration,
+// statement or field that starts on the next line (or just the next
+// line); one before the package clause covers the file.
+func nolintRanges(src []byte) []nolintRange {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "x.go", src, parser.ParseComments)
+	if err != nil && f == nil {
+		return nil
+	}
+	lines := bytes.Split(src, []byte("\n"))
+	starts := map[int]int{} // line -> end line of the widest node starting there
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n.(type) {
+		case ast.Decl, ast.Stmt, *ast.Field, *ast.ValueSpec, *ast.TypeSpec:
+			from, to := fset.Position(n.Pos()).Line, fset.Position(n.End()).Line
+			if to > starts[from] {
+				starts[from] = to
+			}
+		}
+		return true
+	})
+	pkgLine := fset.Position(f.Package).Line
+	var out []nolintRange
+	for _, g := range f.Comments {
+		for _, c := range g.List {
+			linters, ok := parseNolint(c.Text)
+			if !ok {
+				continue
+			}
+			line := fset.Position(c.Pos()).Line
+			r := nolintRange{from: line, to: line, linters: linters}
+			before := ""
+			if line-1 < len(lines) {
+				before = strings.TrimSpace(string(lines[line-1][:fset.Position(c.Pos()).Column-1]))
+			}
+			switch {
+			case line < pkgLine:
+				r.to = len(lines)
+			case before == "":
+				if end, ok := starts[line+1]; ok {
+					r.to = end
+				} else {
+					r.to = line + 1
+				}
+			}
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].from < out[j].from })
+	return out
+}
+
+// parseNolint reads "//nolint", "//nolint:a,b" and "//nolint:a // why";
+// linters is nil for all linters.
+func parseNolint(text string) (linters []string, ok bool) {
+	s, found := strings.CutPrefix(text, "//")
+	if !found {
+		return nil, false
+	}
+	s = strings.TrimSpace(s)
+	rest, found := strings.CutPrefix(s, "nolint")
+	if !found {
+		return nil, false
+	}
+	if rest == "" || rest[0] == ' ' || rest[0] == '\t' {
+		return nil, true
+	}
+	if rest[0] != ':' {
+		return nil, false
+	}
+	list, _, _ := strings.Cut(rest[1:], " ")
+	for _, l := range strings.Split(list, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			linters = append(linters, l)
+		}
+	}
+	return linters, len(linters) > 0
 }

@@ -1,0 +1,108 @@
+package steps
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/hackless/hackless/build"
+)
+
+// goErrorHints are one-line hints for the go command's errors that do not
+// carry their own fix, keyed by a fragment of the message.
+var goErrorHints = []struct{ fragment, hint string }{
+	{"ambiguous import", "two modules of the build list provide this package (often an old monolithic module beside its split successors): require a version of the old module that no longer holds the package, or drop the requirement that pulls it in, then go tool mage update:tidy"},
+	{"missing go.sum entry", "go tool mage update:tidy adds the missing checksums"},
+	{"no required module provides package", "add the requirement: go get <module> in this module, then go tool mage update:tidy"},
+	{"cannot find module providing package", "add the requirement: go get <module> in this module, then go tool mage update:tidy"},
+	{"is replaced but not required", "go tool mage update:tidy"},
+	{"updates to go.mod needed", "go tool mage update:tidy"},
+	{"listed in go.work file requires go", "go tool mage update:workspace raises go.work's go line to the highest module's"},
+	{"appears multiple times in workspace", "remove the duplicate use directive from go.work"},
+	{"conflicting replacements", "keep one replace of the module (in go.work, or the same in every go.mod)"},
+	{"is a program, not an importable package", "import a library package instead"},
+	{"import cycle not allowed", "break the cycle between the packages named"},
+	{"found packages", "every Go file of a directory must declare the same package"},
+	{"does not contain modules listed in go.work", "go tool mage update:workspace adds the module to go.work"},
+}
+
+// fixLineRE matches the go command's own fix, printed on the line after
+// "…; to update it:" or "…; to add:".
+var fixLineRE = regexp.MustCompile(`;\s*to (?:update it|add it|add|fix|update):?\s*$`)
+
+// goFailure turns what a failed go command printed into findings: each
+// error at the file and line it names (module errors at go.work or the
+// go.mod they concern), its continuation lines (the modules of an
+// ambiguous import) kept, and a one-line hint of the fix, the go
+// command's own where it prints one. Lines it cannot place are returned.
+func goFailure(output string, rel func(string) string, fallback build.Position) (findings []build.Finding, unplaced []string) {
+	lines := strings.Split(strings.TrimRight(output, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if line == "" || strings.HasPrefix(line, "# ") {
+			continue
+		}
+		var cont []string
+		for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t") {
+			i++
+			cont = append(cont, strings.TrimSpace(lines[i]))
+		}
+		f, ok := parsePos(line, rel)
+		if !ok {
+			msg := strings.TrimPrefix(line, "go: ")
+			if msg == line && !strings.Contains(line, "go.work") && !strings.Contains(line, "go.mod") {
+				unplaced = append(unplaced, line)
+				unplaced = append(unplaced, cont...)
+				continue
+			}
+			f = build.Finding{Pos: goErrorPosition(msg, fallback), Message: msg}
+		}
+		hint := ""
+		if fixLineRE.MatchString(f.Message) && len(cont) > 0 {
+			// The fix is every continuation line: "cd <dir>" then the
+			// command.
+			f.Message = fixLineRE.ReplaceAllString(f.Message, "")
+			for j, c := range cont {
+				if d, ok := strings.CutPrefix(c, "cd "); ok {
+					if r := rel(d); r != "" && r != "." {
+						cont[j] = "cd " + r
+					} else {
+						cont[j] = ""
+					}
+				}
+			}
+			hint = "fix: " + strings.Join(slices.DeleteFunc(cont, func(c string) bool { return c == "" }), " && ")
+			cont = nil
+		}
+		if len(cont) > 0 {
+			f.Message += ": " + strings.Join(cont, "; ")
+		}
+		if hint == "" {
+			for _, h := range goErrorHints {
+				if strings.Contains(f.Message, h.fragment) {
+					hint = "hint: " + h.hint
+					break
+				}
+			}
+		}
+		if hint != "" {
+			f.Detail = hint
+		}
+		findings = append(findings, f)
+	}
+	return findings, unplaced
+}
+
+// goModRE finds the go.mod or go.work file an error without a position
+// names.
+var goModRE = regexp.MustCompile(`(\S*go\.(?:mod|work))(?::(\d+))?`)
+
+func goErrorPosition(msg string, fallback build.Position) build.Position {
+	if strings.Contains(msg, "go.work") {
+		return build.Position{File: "go.work", Line: 1}
+	}
+	if m := goModRE.FindStringSubmatch(msg); m != nil && strings.HasSuffix(m[1], "go.mod") && !strings.HasPrefix(m[1], "/") {
+		return build.Position{File: m[1], Line: 1}
+	}
+	return fallback
+}

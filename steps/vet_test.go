@@ -1,0 +1,119 @@
+package steps
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/hackless/hackless/internal/testws"
+	"strings"
+	"testing"
+
+	"github.com/hackless/hackless/build"
+)
+
+func TestNolint(t *testing.T) {
+	src := `package p
+
+import "sync"
+
+type T struct{ mu sync.Mutex }
+
+func a(t T) {} //nolint:govet // copies on purpose
+
+//nolint:govet
+func b(t T) {
+	_ = t
+}
+
+func c(t T) {} //nolint:errcheck
+
+func d(t T) {} //nolint
+
+func e(t T) {} // nolint:govet is not a directive with the space? it is, golangci accepts "// nolint"
+
+func f(t T) {}
+`
+	ranges := nolintRanges([]byte(src))
+	x := &nolintIndex{files: map[string][]nolintRange{"p.go": ranges}}
+	lineOf := func(fn string) int {
+		for i, l := range strings.Split(src, "\n") {
+			if strings.HasPrefix(l, "func "+fn+"(") {
+				return i + 1
+			}
+		}
+		t.Fatalf("no func %s", fn)
+		return 0
+	}
+	for fn, want := range map[string]bool{"a": true, "b": true, "c": false, "d": true, "e": true, "f": false} {
+		if got := x.suppressed(build.Position{File: "p.go", Line: lineOf(fn)}, "govet"); got != want {
+			t.Errorf("func %s: suppressed = %v, want %v", fn, got, want)
+		}
+	}
+	// The declaration's body is covered too.
+	if !x.suppressed(build.Position{File: "p.go", Line: lineOf("b") + 1}, "govet") {
+		t.Error("the body of b is not covered by the nolint before it")
+	}
+	file := "//nolint:govet\npackage p\n\nfunc g() {}\n"
+	x.files["q.go"] = nolintRanges([]byte(file))
+	if !x.suppressed(build.Position{File: "q.go", Line: 4}, "govet") {
+		t.Error("a nolint before the package clause does not cover the file")
+	}
+}
+
+func TestGoFailure(t *testing.T) {
+	rel := func(p string) string { return strings.TrimPrefix(p, "/ws/") }
+	for _, tc := range []struct {
+		name, out, wantPos, wantMsg, wantDetail string
+	}{
+		{
+			name:    "ambiguous import",
+			out:     "bridge/b.go:5:2: ambiguous import: found package google.golang.org/genproto/googleapis/api/annotations in multiple modules:\n\tgoogle.golang.org/genproto v0.0.0-2020 (/m/genproto)\n\tgoogle.golang.org/genproto/googleapis/api v0.0.0-2024 (/m/api)\n",
+			wantPos: "bridge/b.go:5:2", wantMsg: "google.golang.org/genproto/googleapis/api v0.0.0-2024", wantDetail: "hint: two modules",
+		},
+		{
+			name:    "go.work version",
+			out:     "go: module . listed in go.work file requires go >= 1.26.0, but go.work lists go 1.26; to update it:\n\tgo work use\n",
+			wantPos: "go.work:1", wantMsg: "requires go >= 1.26.0", wantDetail: "fix: go work use",
+		},
+		{
+			name:    "missing go.sum entry",
+			out:     "/ws/api/a.go:3:8: missing go.sum entry for module providing package example.com/x (imported by example.com/api); to add:\n\tgo get example.com/api\n",
+			wantPos: "api/a.go:3:8", wantMsg: "missing go.sum entry", wantDetail: "fix: go get example.com/api",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, unplaced := goFailure(tc.out, rel, build.Position{File: "go.work", Line: 1})
+			if len(fs) != 1 || len(unplaced) != 0 {
+				t.Fatalf("findings %v, unplaced %q", fs, unplaced)
+			}
+			f := fs[0]
+			if f.Pos.String() != tc.wantPos || !strings.Contains(f.Message, tc.wantMsg) || !strings.HasPrefix(f.Detail, tc.wantDetail) {
+				t.Errorf("got %s: %s [%s]", f.Pos, f.Message, f.Detail)
+			}
+		})
+	}
+}
+
+func TestVetPartialLoadAndSuppression(t *testing.T) {
+	files := testws.Staging()
+	bad := "package client\n\nimport \"fmt\"\n\n// %s misuses Printf.\nfunc %s() { fmt.Printf(\"%%d\\n\", \"x\") }%s\n"
+	files["staging/src/example.com/api/broken/broken.go"] = "// Package broken imports what no module provides.\npackage broken\n\nimport _ \"example.com/nothere\"\n"
+	files["staging/src/example.com/client/bad.go"] = fmt.Sprintf(bad, "Bad", "Bad", "")
+	files["staging/src/example.com/client/quiet.go"] = fmt.Sprintf(bad, "Quiet", "Quiet", " //nolint:govet // on purpose")
+	files["staging/src/example.com/client/excluded.go"] = fmt.Sprintf(bad, "Excluded", "Excluded", "")
+	files["hackless.yaml"] = "vet:\n  exclude:\n    - path: \"**/excluded.go\"\n      analyzer: printf\n"
+	dir := testws.New(t, files)
+	rep, out := runSteps(t, dir, build.Verify, nil, Vet)
+	r := rep.Results[0]
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.Pos.File)
+	}
+	if r.Status != build.Failed || !slices.Contains(got, "staging/src/example.com/client/bad.go") ||
+		!slices.Contains(got, "staging/src/example.com/api/broken/broken.go") ||
+		slices.Contains(got, "staging/src/example.com/client/quiet.go") || slices.Contains(got, "staging/src/example.com/client/excluded.go") ||
+		!strings.Contains(out, "2 findings suppressed") ||
+		!strings.Contains(out, "fix: cd staging/src/example.com/api && go get example.com/nothere") {
+		t.Fatalf("findings in %v:\n%s", got, out)
+	}
+}
