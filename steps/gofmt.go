@@ -13,6 +13,11 @@ import (
 // as `gofmt -s` formats it. Files under vendor, testdata, _output and hidden
 // directories are left out. Update rewrites the files. A file that does not
 // parse is reported at the syntax error, which only a person can fix.
+//
+// A generated file ("Code generated … DO NOT EDIT") that gofmt would
+// change is reported naming its generator, and never edited: the fix
+// belongs in the generator. gofmt.generated: skip in hackless.yaml leaves
+// generated files out instead.
 var Gofmt = &build.Step{
 	Name:   "gofmt",
 	Doc:    "Go files are formatted with gofmt -s",
@@ -69,11 +74,27 @@ func runGofmt(pass *build.Pass) error {
 			if f == "" {
 				continue
 			}
+			rel := filepath.ToSlash(f)
+			data, err := pass.ReadFile(rel)
+			if err != nil {
+				return err
+			}
+			if generatedMarker.Match(data) {
+				if pass.Config().Gofmt.Generated == "skip" {
+					continue
+				}
+				gen := "its generator"
+				if m := generatedByRE.FindSubmatch(data); m != nil {
+					gen = string(m[1])
+				}
+				pass.Reportf(build.Position{File: rel, Line: 1}, "generated file not formatted with gofmt -s: fix %s to emit gofmt'ed code and regenerate (or set gofmt.generated: skip in hackless.yaml); update leaves generated files alone", gen)
+				continue
+			}
 			formatted, err := pass.Output(pass.Command(".", gofmt, "-s", f))
 			if err != nil {
 				return err
 			}
-			if err := pass.Propose(filepath.ToSlash(f), formatted, "not formatted with gofmt -s"); err != nil {
+			if err := pass.Propose(rel, formatted, "not formatted with gofmt -s"); err != nil {
 				return err
 			}
 		}

@@ -24,11 +24,56 @@ var golangciTools = []string{
 // golangciConfigs are the names golangci-lint reads its configuration from.
 var golangciConfigs = []string{".golangci.yml", ".golangci.yaml", ".golangci.toml", ".golangci.json"}
 
+// golangciDirs are where repositories keep their golangci configuration,
+// in the order they are searched; Kubernetes's is hack/golangci.yaml.
+var golangciDirs = []string{".", "hack", "tools", "internal/tools", "build", ".github"}
+
+// DefaultGolangciLint is the golangci-lint version lint runs when no
+// module of the repository pins one (lint.version in hackless.yaml
+// overrides it).
+const DefaultGolangciLint = "v2.6.2"
+
+// golangciConfig returns the golangci configuration lint uses: lint.config
+// of hackless.yaml, else the first of golangciConfigs (or, in hack/,
+// golangci.yaml without the dot) found in golangciDirs; "" when there is
+// none. A configured file that is missing is a configuration error.
+func golangciConfig(pass *build.Pass) (string, bool) {
+	if c := pass.Config().Lint.Config; c != "" {
+		if _, err := pass.Stat(c); err != nil {
+			pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: 1}, Message: fmt.Sprintf("lint.config names %s, which does not exist", c)})
+			return "", false
+		}
+		return c, true
+	}
+	for _, d := range golangciDirs {
+		names := golangciConfigs
+		if d == "hack" {
+			names = append(slices.Clone(names), "golangci.yaml", "golangci.yml")
+		}
+		for _, n := range names {
+			c := path.Join(d, n)
+			if _, err := pass.Stat(c); err == nil {
+				return c, true
+			}
+		}
+	}
+	return "", true
+}
+
 // Lint runs golangci-lint, where the repository has a golangci
-// configuration at its root, in one invocation over all workspace modules,
-// and reports its findings with file and line. golangci-lint must be
-// pinned by a tool directive in a tools module that go.work does not use
-// (so its many requirements stay out of the product's build list), as
+// configuration, in one invocation over all workspace modules, and reports
+// its findings with file and line. The configuration is lint.config of
+// hackless.yaml, or the first .golangci.{yml,yaml,toml,json} found at the
+// root, in hack/ (also golangci.yaml, Kubernetes's), tools/,
+// internal/tools/, build/ or .github/.
+//
+// golangci-lint is the version a module of the tree pins: a tool directive
+// (go get -tool …), or a requirement of a tools module (the tools.go
+// pattern). Without a pin, lint runs the version hackless pins
+// (DefaultGolangciLint, or lint.version), installed outside every build
+// list with the go command's own caching. Best kept in a tools module
+// that go.work does not use, so that golangci-lint's many requirements
+// stay out of the product's build list:
 //
 //	mkdir -p hack/tools && cd hack/tools && go mod init example.com/hack/tools
 //	go get -tool github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.6.2
@@ -38,22 +83,19 @@ var golangciConfigs = []string{".golangci.yml", ".golangci.yaml", ".golangci.tom
 var Lint = &build.Step{
 	Name:   "lint",
 	Doc:    "golangci-lint finds no problems",
-	Inputs: build.Inputs{Files: []string{".golangci.*"}, Tools: []string{"go", "golangci-lint"}, Go: true},
+	Inputs: build.Inputs{Files: []string{".golangci.*", "hack/.golangci.*", "hack/golangci.*", "tools/.golangci.*", "internal/tools/.golangci.*", "build/.golangci.*", ".github/.golangci.*"}, Env: []string{"GOPROXY", "GOPRIVATE", "GONOSUMDB"}, Tools: []string{"go", "golangci-lint"}, Go: true},
 	Writes: []string{"*.go"},
 	Run:    runLint,
 }
 
 func runLint(pass *build.Pass) error {
 	ws := pass.Workspace
-	config := ""
-	for _, c := range golangciConfigs {
-		if _, err := pass.Stat(c); err == nil {
-			config = c
-			break
-		}
+	config, ok := golangciConfig(pass)
+	if !ok {
+		return nil
 	}
 	if config == "" {
-		pass.Notef("no golangci-lint configuration (%s): nothing to lint", strings.Join(golangciConfigs, ", "))
+		pass.Notef("no golangci-lint configuration (.golangci.{yml,yaml,toml,json} at the root, in hack/, tools/, internal/tools/, build/ or .github/, or lint.config in hackless.yaml): nothing to lint")
 		return nil
 	}
 	bin, err := golangciBinary(pass, config)
@@ -74,7 +116,7 @@ func runLint(pass *build.Pass) error {
 		defer os.RemoveAll(scratch)
 		dir, env = scratch, pass.Env.With("GOWORK="+filepath.Join(scratch, "go.work"))
 	}
-	args := []string{"run", "--output.json.path=stdout", "--output.text.path=stderr", "--path-mode=abs", "--show-stats=false"}
+	args := []string{"run", "--config=" + ws.Abs(config), "--output.json.path=stdout", "--output.text.path=stderr", "--path-mode=abs", "--show-stats=false"}
 	if scratch != "" {
 		args = append(args, "--fix")
 	}
@@ -117,15 +159,19 @@ func runLint(pass *build.Pass) error {
 	return nil
 }
 
-// golangciBinary finds the tool directive that pins golangci-lint and
-// returns the path of the built tool (go tool -n builds and caches it).
-// Without a pin it reports how to add one and returns "".
+// golangciBinary returns the path of the golangci-lint binary lint runs:
+// the one a module pins by a tool directive (go tool -n builds and caches
+// it) or by a requirement (the tools.go pattern: built from that module's
+// build list), else DefaultGolangciLint (or lint.version), installed
+// outside any build list; both under the output directory, reused.
 func golangciBinary(pass *build.Pass, config string) (string, error) {
 	ws := pass.Workspace
 	dirs, err := ws.ModuleDirs(pass.Context())
 	if err != nil {
 		return "", err
 	}
+	var required *modfile.Require
+	requiredIn := ""
 	for _, d := range dirs {
 		rel := path.Join(d, "go.mod")
 		data, err := pass.ReadFile(rel)
@@ -143,10 +189,15 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 			}
 		}
 		if tool == nil {
+			for _, r := range f.Require {
+				if (r.Mod.Path == "github.com/golangci/golangci-lint" || r.Mod.Path == "github.com/golangci/golangci-lint/v2") && required == nil {
+					required, requiredIn = r, d
+				}
+			}
 			continue
 		}
 		if ws.ModuleByPath(f.Module.Mod.Path) != nil {
-			pass.Reportf(build.Position{File: rel, Line: lineOf(tool.Syntax)}, "golangci-lint is pinned in a module go.work uses, so its requirements join the product's build list: move the tool directive to a tools module and keep it out with // hackless:exclude ./<dir> in go.work")
+			pass.Notef("golangci-lint is pinned in %s, a module go.work uses, so its requirements join the workspace's build list", rel)
 		}
 		cmd := pass.Command(d, "go", "tool", "-n", tool.Path)
 		cmd.Env = append(cmd.Env, "GOWORK=off")
@@ -156,6 +207,40 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 		}
 		return strings.TrimSpace(string(out)), nil
 	}
-	pass.Reportf(build.Position{File: config, Line: 1}, "this golangci-lint configuration exists but no module pins golangci-lint: mkdir -p hack/tools && cd hack/tools && go mod init <module>/hack/tools && go get -tool github.com/golangci/golangci-lint/v2/cmd/golangci-lint@<version>; then add // hackless:exclude ./hack/tools to go.work")
-	return "", nil
+	if required != nil {
+		pkg := required.Mod.Path + "/cmd/golangci-lint"
+		bin := filepath.Join(ws.OutDir, "tools", "golangci-lint@"+required.Mod.Version+"-"+strings.ReplaceAll(requiredIn, "/", "_"))
+		if _, err := os.Stat(bin); err == nil {
+			return bin, nil
+		}
+		pass.Notef("golangci-lint %s, required by %s/go.mod (the tools.go pattern)", required.Mod.Version, requiredIn)
+		cmd := pass.Command(requiredIn, "go", "build", "-o", bin, pkg)
+		cmd.Env = append(cmd.Env, "GOWORK=off", "GOFLAGS=-mod=mod")
+		if _, err := pass.Output(cmd); err != nil {
+			return "", fmt.Errorf("build golangci-lint required by %s/go.mod: %w", requiredIn, err)
+		}
+		return bin, nil
+	}
+	version := pass.Config().Lint.Version
+	if version == "" {
+		version = DefaultGolangciLint
+	}
+	mod := "github.com/golangci/golangci-lint/v2"
+	if strings.HasPrefix(version, "v1.") {
+		mod = "github.com/golangci/golangci-lint"
+	}
+	gobin := filepath.Join(ws.OutDir, "tools", "golangci-lint@"+version)
+	bin := filepath.Join(gobin, "golangci-lint")
+	pass.Notef("no module pins golangci-lint, so lint runs %s, the version hackless pins (set lint.version in hackless.yaml, or pin it in a tools module)", version)
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	cmd := pass.Command(".", "go", "install", mod+"/cmd/golangci-lint@"+version)
+	cmd.Env = append(cmd.Env, "GOWORK=off", "GOBIN="+gobin)
+	cmd.Dir = pass.Env.TempDir()
+	if _, err := pass.Output(cmd); err != nil {
+		pass.Reportf(build.Position{File: config, Line: 1}, "golangci-lint %s could not be installed, so this configuration was not checked: %s", version, lastLines(err.Error(), 3))
+		return "", nil
+	}
+	return bin, nil
 }

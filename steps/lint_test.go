@@ -10,12 +10,36 @@ import (
 	"github.com/hackless/hackless/internal/testws"
 )
 
-func TestLintConfiguredWithoutPin(t *testing.T) {
-	dir := testws.New(t, testws.Staging())
-	testws.Write(t, dir, testws.Files{".golangci.yml": "version: \"2\"\n"})
+// lintDefect is a file with an errcheck finding at 7:11.
+const lintDefect = "package client\n\nimport \"os\"\n\n// Clean removes the file we recieve.\nfunc Clean() {\n\tos.Remove(\"x\")\n}\n"
+
+// TestLintFindsConfigurationAndPin: a configuration under tools/ is found
+// (never a silent pass), and without a pin lint runs the version hackless
+// pins; with golangci-lint required the tools.go way, that version runs.
+func TestLintFindsConfigurationAndPin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds golangci-lint")
+	}
+	files := testws.Staging()
+	files["tools/.golangci.yaml"] = "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\n"
+	files["staging/src/example.com/client/lint.go"] = lintDefect
+	dir := testws.New(t, files)
 	rep, out := runSteps(t, dir, build.Verify, nil, Lint)
-	if !strings.Contains(findingsOf(rep, "lint"), ".golangci.yml:1: this golangci-lint configuration exists but no module pins golangci-lint") {
-		t.Errorf("configuration without a pin:\n%s", out)
+	wantFindings(t, rep, "lint", out, "staging/src/example.com/client/lint.go:7:11: Error return value of `os.Remove` is not checked (errcheck)")
+	if !strings.Contains(out, "no module pins golangci-lint, so lint runs "+DefaultGolangciLint) || !strings.Contains(out, "tools/.golangci.yaml") {
+		t.Errorf("the run does not say which version and configuration it used:\n%s", out)
+	}
+
+	// The tools.go pattern: a requirement, no tool directive.
+	testws.Write(t, dir, testws.Files{
+		"internal/tools/go.mod":   "module example.com/internal/tools\n\ngo " + testws.GoVersion + "\n\nrequire github.com/golangci/golangci-lint/v2 v2.6.2\n",
+		"internal/tools/tools.go": "//go:build tools\n\npackage tools\n\nimport _ \"github.com/golangci/golangci-lint/v2/cmd/golangci-lint\"\n",
+	})
+	testws.Tidy(t, dir, "internal/tools")
+	rep, out = runSteps(t, dir, build.Verify, nil, Lint)
+	wantFindings(t, rep, "lint", out, "staging/src/example.com/client/lint.go:7:11:")
+	if !strings.Contains(out, "required by internal/tools/go.mod (the tools.go pattern)") {
+		t.Errorf("the tools.go pin is not used:\n%s", out)
 	}
 }
 
@@ -27,7 +51,7 @@ func TestLint(t *testing.T) {
 	files["go.work"] = "// hackless:exclude ./hack/tools\n\n" + files["go.work"]
 	files["hack/tools/go.mod"] = "module example.com/hack/tools\n\ngo " + testws.GoVersion + "\n\ntool github.com/golangci/golangci-lint/v2/cmd/golangci-lint\n\nrequire github.com/golangci/golangci-lint/v2 v2.6.2\n"
 	files[".golangci.yml"] = "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\n    - misspell\n"
-	files["staging/src/example.com/client/lint.go"] = "package client\n\nimport \"os\"\n\n// Clean removes the file we recieve.\nfunc Clean() {\n\tos.Remove(\"x\")\n}\n"
+	files["staging/src/example.com/client/lint.go"] = lintDefect
 	dir := testws.New(t, files)
 	testws.Tidy(t, dir, "hack/tools")
 
@@ -47,11 +71,11 @@ func TestLint(t *testing.T) {
 		t.Errorf("after update only errcheck is left:\n%s", got)
 	}
 
-	// Pinned in a workspace module: reported.
+	// Pinned in a workspace module: the repository's choice, noted.
 	testws.Replace(t, dir, "go.work", "// hackless:exclude ./hack/tools\n", "")
 	testws.Replace(t, dir, "go.work", ")", "\t./hack/tools\n)")
-	rep, _ = runSteps(t, dir, build.Verify, nil, Lint)
-	if got := findingsOf(rep, "lint"); !strings.Contains(got, "hack/tools/go.mod:5: golangci-lint is pinned in a module go.work uses") {
-		t.Errorf("a pin in the build list is not reported:\n%s", got)
+	rep, out = runSteps(t, dir, build.Verify, nil, Lint)
+	if got := findingsOf(rep, "lint"); !strings.Contains(got, "errcheck") || !strings.Contains(out, "golangci-lint is pinned in hack/tools/go.mod, a module go.work uses") {
+		t.Errorf("a pin in the build list:\n%s", out)
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"go/token"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/golangci/misspell"
+	"gopkg.in/yaml.v3"
 
 	"github.com/hackless/hackless/build"
 )
@@ -25,10 +27,19 @@ const SpellingExceptions = "hack/spelling-exceptions.txt"
 // github.com/golangci/misspell (the maintained fork of client9/misspell).
 // Words in hack/spelling-exceptions.txt are accepted. Update corrects the
 // files.
+//
+// Left out by default: generated files ("Code generated … DO NOT EDIT":
+// the fix belongs in the generator) and release notes, which record what
+// was written then (CHANGELOG*, CHANGES*, any CHANGELOG/ or
+// release-notes/ directory). spelling.exclude in hackless.yaml adds path
+// globs, spelling.ignore words, and spelling.locale (US or UK) also
+// corrects the other variety's spellings. Where the repository's golangci
+// configuration sets misspell's locale, ignore-rules (v2) or ignore-words
+// (v1), those apply too.
 var Spelling = &build.Step{
 	Name:   "spelling",
 	Doc:    "no common misspellings in comments, strings and Markdown",
-	Inputs: build.Inputs{Files: []string{"**/*.go", "**/*.md", SpellingExceptions}, Env: []string{"HACKLESS_SPELLING_EXCEPTIONS"}},
+	Inputs: build.Inputs{Files: []string{"**/*.go", "**/*.md", SpellingExceptions, ".golangci.*", "hack/.golangci.*", "hack/golangci.*", "tools/.golangci.*", "internal/tools/.golangci.*", "build/.golangci.*", ".github/.golangci.*"}, Env: []string{"HACKLESS_SPELLING_EXCEPTIONS"}},
 	Writes: []string{"*.go", "*.md"},
 	Scope:  build.ScopeModule,
 	Run:    runSpelling,
@@ -40,10 +51,24 @@ func runSpelling(pass *build.Pass) error {
 	if err != nil {
 		return err
 	}
+	cfg := pass.Config().Spelling
+	locale, ignore := golangciMisspell(pass)
+	if cfg.Locale != "" {
+		locale = cfg.Locale
+	}
+	switch strings.ToUpper(locale) {
+	case "US":
+		r.AddRuleList(misspell.DictAmerican)
+	case "UK":
+		r.AddRuleList(misspell.DictBritish)
+	}
+	exceptions = append(append(exceptions, ignore...), cfg.Ignore...)
 	if len(exceptions) > 0 {
 		r.RemoveRule(exceptions)
 	}
 	r.Compile()
+	excluded := append(slices.Clone(defaultSpellingExclude), cfg.Exclude...)
+	generated := 0
 	files, err := pass.Workspace.Files(pass.Context())
 	if err != nil {
 		return err
@@ -66,12 +91,19 @@ func runSpelling(pass *build.Pass) error {
 		if !isGo && (strings.ToLower(path.Ext(f)) != ".md" || !inModules(f)) {
 			continue
 		}
+		if slices.ContainsFunc(excluded, func(g string) bool { return build.MatchGlob(g, f) }) {
+			continue
+		}
 		if err := pass.Context().Err(); err != nil {
 			return err
 		}
 		data, err := pass.ReadFile(f)
 		if err != nil {
 			return err
+		}
+		if isGo && generatedMarker.Match(data) {
+			generated++
+			continue
 		}
 		checked++
 		var fixed []byte
@@ -95,8 +127,56 @@ func runSpelling(pass *build.Pass) error {
 			return err
 		}
 	}
-	pass.Notef("%d files checked", checked)
+	if generated > 0 {
+		pass.Notef("%d files checked, %d generated files left out", checked, generated)
+	} else {
+		pass.Notef("%d files checked", checked)
+	}
 	return nil
+}
+
+// defaultSpellingExclude are the release notes spelling leaves out: they
+// record what was written at the time.
+var defaultSpellingExclude = []string{"**/CHANGELOG*", "**/CHANGES*", "**/CHANGELOG/**", "**/release-notes/**"}
+
+// golangciMisspell reads misspell's settings from the repository's
+// golangci configuration (v2: linters.settings.misspell, v1:
+// linters-settings.misspell): its locale and the words it ignores.
+func golangciMisspell(pass *build.Pass) (locale string, ignore []string) {
+	config, ok := golangciConfig(pass)
+	if !ok || config == "" || strings.HasSuffix(config, ".toml") {
+		return "", nil
+	}
+	data, err := pass.ReadFile(config)
+	if err != nil {
+		return "", nil
+	}
+	var doc struct {
+		Linters struct {
+			Settings struct {
+				Misspell misspellSettings `yaml:"misspell"`
+			} `yaml:"settings"`
+		} `yaml:"linters"`
+		LintersSettings struct {
+			Misspell misspellSettings `yaml:"misspell"`
+		} `yaml:"linters-settings"`
+	}
+	if yaml.Unmarshal(data, &doc) != nil {
+		return "", nil
+	}
+	for _, m := range []misspellSettings{doc.Linters.Settings.Misspell, doc.LintersSettings.Misspell} {
+		if m.Locale != "" {
+			locale = m.Locale
+		}
+		ignore = append(append(ignore, m.IgnoreRules...), m.IgnoreWords...)
+	}
+	return locale, ignore
+}
+
+type misspellSettings struct {
+	Locale      string   `yaml:"locale"`
+	IgnoreRules []string `yaml:"ignore-rules"`
+	IgnoreWords []string `yaml:"ignore-words"`
 }
 
 // spellGo corrects the comments and string literals of a Go file, leaving
