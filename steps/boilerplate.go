@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/config"
 )
 
 // BoilerplateDir is where Boilerplate finds its templates unless
@@ -61,9 +62,13 @@ func runBoilerplate(pass *build.Pass) error {
 	if !explicit {
 		dir = BoilerplateDir
 	}
+	cfg := pass.Config().Boilerplate
 	refs, err := loadTemplates(pass, dir)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
-		pass.Notef("no templates in %s (boilerplate.<ext>.txt): nothing to check", dir)
+		if len(cfg.Rules) > 0 {
+			return checkHeaderRules(pass, cfg)
+		}
+		pass.Notef("no templates in %s (boilerplate.<ext>.txt) and no boilerplate.rules in hackless.yaml: nothing to check", dir)
 		return nil
 	}
 	if err != nil {
@@ -87,7 +92,7 @@ func runBoilerplate(pass *build.Pass) error {
 	}
 	checked := 0
 	for _, f := range files {
-		if strings.HasPrefix(f, "third_party/") || strings.Contains(f, "/third_party/") || strings.HasPrefix(f, dir+"/") {
+		if strings.HasPrefix(f, "third_party/") || strings.Contains(f, "/third_party/") || strings.HasPrefix(f, dir+"/") || boilerplateExcluded(cfg, f) {
 			continue
 		}
 		key := path.Ext(f)
@@ -115,6 +120,87 @@ func runBoilerplate(pass *build.Pass) error {
 		}
 	}
 	pass.Notef("%d files have a template (%s)", checked, strings.Join(slices.Sorted(maps.Keys(refs)), ", "))
+	if len(cfg.Rules) > 0 {
+		return checkHeaderRules(pass, cfg)
+	}
+	return nil
+}
+
+func boilerplateExcluded(cfg config.Boilerplate, f string) bool {
+	return slices.ContainsFunc(cfg.Exclude, func(g string) bool { return build.MatchGlob(g, f) })
+}
+
+// checkHeaderRules checks the simple rules of hackless.yaml: the first
+// lines of each file (after its build constraints or shebang) contain a
+// text or match a pattern. Generated files
+// are left out. Update inserts the rule's header (or its text as a //
+// comment) into a file that has none, after its build constraints.
+func checkHeaderRules(pass *build.Pass, cfg config.Boilerplate) error {
+	files, err := pass.Workspace.Files(pass.Context())
+	if err != nil {
+		return err
+	}
+	checked := 0
+	for i, rule := range cfg.Rules {
+		globs := rule.Files
+		if len(globs) == 0 {
+			globs = []string{"**/*.go"}
+		}
+		lines := rule.Lines
+		if lines <= 0 {
+			lines = 5
+		}
+		var re *regexp.Regexp
+		want := fmt.Sprintf("%q", rule.Text)
+		if rule.Pattern != "" {
+			if re, err = regexp.Compile(rule.Pattern); err != nil {
+				pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: 1}, Message: fmt.Sprintf("boilerplate rule %d: pattern: %v", i+1, err)})
+				return nil
+			}
+			want = "/" + rule.Pattern + "/"
+		}
+		for _, f := range files {
+			if !slices.ContainsFunc(globs, func(g string) bool { return build.MatchGlob(g, f) }) || boilerplateExcluded(cfg, f) ||
+				strings.HasPrefix(f, "third_party/") || strings.Contains(f, "/third_party/") {
+				continue
+			}
+			data, err := pass.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			if strings.HasSuffix(f, ".go") && generatedMarker.Match(data) {
+				continue
+			}
+			checked++
+			// Counted after build constraints and a shebang, where the
+			// header goes.
+			key := strings.TrimPrefix(path.Ext(f), ".")
+			n := prefixLen(key, data)
+			all := strings.SplitN(strings.TrimLeft(string(data[n:]), "\n"), "\n", lines+1)
+			head := strings.Join(all[:min(lines, len(all))], "\n")
+			if (re != nil && re.MatchString(head)) || (re == nil && strings.Contains(head, rule.Text)) {
+				continue
+			}
+			finding := build.Finding{Pos: build.Position{File: f, Line: 1}, Message: fmt.Sprintf("the first %d lines do not contain %s (boilerplate rule %d of hackless.yaml)", lines, want, i+1)}
+			header := rule.Header
+			if header == "" && rule.Text != "" {
+				header = "// " + rule.Text + "\n"
+			}
+			if header == "" {
+				pass.Report(finding) // a pattern alone says nothing to insert
+				continue
+			}
+			pass.ReportFixable(finding)
+			if !strings.HasSuffix(header, "\n") {
+				header += "\n"
+			}
+			fixed := append(append(append([]byte{}, data[:n]...), header+"\n"...), data[n:]...)
+			if err := pass.Propose(f, fixed, "missing header"); err != nil {
+				return err
+			}
+		}
+	}
+	pass.Notef("%d files checked against %d header rules of hackless.yaml", checked, len(cfg.Rules))
 	return nil
 }
 
