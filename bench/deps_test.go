@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package bench holds hackless's benchmarks. They download real modules
 // and generate large workspaces, so they run only when asked:
 //

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package build is the hackless engine: it validates a graph of steps, runs
 // them in parallel under a limit in a hermetic environment, collects their
 // findings and proposed file changes, and reports.

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package e2e tests hackless the way an adopter uses it: a generated
 // Kubernetes-style workspace with a magefile of a few lines that imports
 // hackless from this checkout, driven by real `go tool mage` commands.

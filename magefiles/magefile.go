@@ -1,5 +1,8 @@
 //go:build mage
 
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // This repository's own targets: hackless, used exactly as an adopter uses it.
 package main
 

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package steps defines hackless's verify and update steps as build.Step
 // values. Each step is written once: its Run reports problems and proposes
 // file contents, and the engine decides whether a run only reports them

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package targets holds hackless's top-level Mage targets. Import it into a
 // magefile without an alias:
 //

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package update holds hackless's update steps as Mage targets. An update
 // target applies what the verify target of the same name reports: files are
 // written atomically, and only when their content changes. Import it into a

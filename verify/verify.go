@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package verify holds hackless's verify steps as Mage targets. A verify
 // target reports what is wrong, and what its update target would change, and
 // writes nothing. Import it into a magefile with an alias:

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package cache stores the results of steps that passed, keyed by a hash
 // of everything they read, in a directory shared by every workspace of a
 // user (os.UserCacheDir()/hackless). Entries carry a checksum: a corrupt or

@@ -1,5 +1,8 @@
 //go:build darwin || freebsd || netbsd || openbsd || dragonfly
 
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 package cache
 
 import "syscall"

@@ -1,5 +1,8 @@
 //go:build linux
 
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 package cache
 
 import "syscall"

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package config reads hackless.yaml, the one place where a repository
 // sets what its steps check: the paths a step leaves out, the analyzers
 // vet runs, where the golangci configuration lives, which modules ship,

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package hermetic builds the environment in which hackless runs the go
 // command and every other tool, so that results do not depend on the
 // caller's shell.

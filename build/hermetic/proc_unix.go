@@ -1,5 +1,8 @@
 //go:build unix
 
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 package hermetic
 
 import (

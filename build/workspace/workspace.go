@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package workspace models a Go workspace: the go.work file at its root,
 // the modules it uses, and the go.mod files found in the tree. It is loaded
 // once per run and shared by every step; what costs a subprocess (the file

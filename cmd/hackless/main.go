@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Command hackless runs a repository's magefile: `go tool hackless verify`
 // is `go tool mage verify` with the guarantees a CI job needs.
 //

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package atomicfile replaces files so that a reader, or a process killed
 // half way, sees either the old content or the new, never a mix.
 package atomicfile

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Command gensteps writes everything that enumerates hackless's built-in
 // steps from the one registry, steps.All, and each step's own doc comment:
 // the verify:X Mage targets (verify/steps_gen.go), the update:X targets of

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package importrules reads import-boss's .import-restrictions files (YAML
 // or JSON) and evaluates their rules exactly as import-boss does.
 package importrules

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package jsonfile decodes configuration files strictly, with errors that
 // name the file and line.
 package jsonfile

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package launch starts a repository's magefile the way `go tool hackless`
 // does: it compiles the magefile once per change of what it is built
 // from, under a lock and without writing to the tree (go.work.sum

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package licenses finds, identifies and records the licenses of Go
 // modules, in the layout of Kubernetes's LICENSES/ database.
 package licenses

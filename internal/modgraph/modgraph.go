@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package modgraph reads the module graph that `go mod graph` prints and
 // answers the questions dependency checks ask of it: which versions the
 // main modules select, who references a module, how deep the graph is.

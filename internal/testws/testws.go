@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package testws writes Go workspaces for tests: a Kubernetes-style layout
 // with a root module and staging modules that require each other through
 // replace directives.

@@ -1,3 +1,6 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
 // Package unwanted reads and writes Kubernetes's
 // hack/unwanted-dependencies.json and compares its status section, a
 // ratchet, with the status the module graph has now.
