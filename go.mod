@@ -3,7 +3,7 @@ module github.com/hackless/hackless
 // hackless is a library that joins every adopter's build list: its go line
 // is the oldest supported Go release and each requirement is the lowest
 // version hackless needs (see "What adoption adds" in the README).
-go 1.25.0
+go 1.25
 
 tool (
 	github.com/hackless/hackless/cmd/hackless

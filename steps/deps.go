@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"maps"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -129,7 +128,13 @@ func (d *depsPass) oneVersion() error {
 		r *modfile.Require
 	}
 	uses := make(map[string][]use)
+	own := d.Config().Deps.OwnVersions
 	for _, m := range d.ws.Modules {
+		// Tools modules and the libraries configured to keep their own
+		// minimums are out of the one-version rule.
+		if d.ws.IsTools(m.Rel) || slices.Contains(own, m.Path) {
+			continue
+		}
 		for _, r := range m.File.Require {
 			if d.ws.ModuleByPath(r.Mod.Path) == nil {
 				uses[r.Mod.Path] = append(uses[r.Mod.Path], use{m, r})
@@ -199,7 +204,7 @@ func (d *depsPass) localReplaces() error {
 					Pos:     build.Position{File: m.GoModRel(), Line: lineOf(r.Syntax)},
 					Message: fmt.Sprintf("requires workspace module %s without `replace %s => %s`, so it does not build with GOWORK=off and go mod tidy cannot resolve it", r.Mod.Path, r.Mod.Path, want),
 				})
-			case have.New.Version != "" || path.Clean(have.New.Path) != path.Clean(want):
+			case have.New.Version != "" || !sameDir(m.Dir, have.New.Path, dep.Dir):
 				d.ReportFixable(build.Finding{
 					Pos:     build.Position{File: m.GoModRel(), Line: lineOf(have.Syntax)},
 					Message: fmt.Sprintf("replaces workspace module %s with %s, not its directory %s", r.Mod.Path, have.New, want),
@@ -402,4 +407,17 @@ func (d *depsPass) vendoredModules() (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// sameDir reports whether the replacement directory repl, written in the
+// go.mod in base, is dir: replaces are compared as directories, not as
+// strings (../../metric from metric/x is ./..).
+func sameDir(base, repl, dir string) bool {
+	if !modfile.IsDirectoryPath(repl) {
+		return false
+	}
+	if !filepath.IsAbs(repl) {
+		repl = filepath.Join(base, filepath.FromSlash(repl))
+	}
+	return filepath.Clean(repl) == filepath.Clean(dir)
 }

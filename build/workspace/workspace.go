@@ -38,8 +38,8 @@ type Workspace struct {
 	// Synthetic says that the repository has no go.work, and WorkFile is
 	// the one hackless wrote outside the tree (see Load).
 	Synthetic bool
-	Work     *modfile.WorkFile
-	WorkData []byte // go.work as read
+	Work      *modfile.WorkFile
+	WorkData  []byte // go.work as read
 
 	// Modules are the modules that go.work uses, in go.work order.
 	Modules []*Module
@@ -57,7 +57,7 @@ type Workspace struct {
 	// Env is the hermetic environment for every command of the run.
 	Env *hermetic.Env
 
-	excludes   map[string]bool // hackless:exclude comments of go.work
+	excludes map[string]bool // hackless:exclude comments of go.work
 
 	files      once[[]string]
 	allFiles   once[[]string]

@@ -56,8 +56,8 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name:  "unknown setting in hackless.yaml",
-			files: testws.Files{"go.work": "go 1.25.0\n\nuse .\n", "go.mod": "module example.com/m\n", "hackless.yaml": "spelling:\n  exclude: [a]\n  exlcude: [b]\n"},
-			want:  []string{`hackless.yaml:3: unknown setting "exlcude" in spelling`},
+			files: testws.Files{"go.work": "go 1.25.0\n\nuse .\n", "go.mod": "module example.com/m\n", "hackless.yaml": "spelling:\n  exclude: [a]\n  excludes: [b]\n"},
+			want:  []string{`hackless.yaml:3: unknown setting "excludes" in spelling`},
 		},
 		{
 			name:  "malformed go.work",

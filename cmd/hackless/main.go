@@ -25,9 +25,16 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/hackless/hackless/internal/adopt"
 
 	"github.com/hackless/hackless/internal/launch"
 )
@@ -39,6 +46,9 @@ func main() {
 func run() int {
 	env := os.Environ()
 	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "init" {
+		return adoptRepo(args[1:])
+	}
 	force := false
 	if len(args) > 0 && args[0] == "-f" {
 		force, args = true, args[1:]
@@ -66,4 +76,30 @@ func run() int {
 		return 1
 	}
 	return launch.Run(bin, args, env)
+}
+
+// adoptRepo runs `hackless init`: adoption of hackless by the repository
+// around the working directory (see package adopt).
+func adoptRepo(args []string) int {
+	fs := flag.NewFlagSet("hackless init", flag.ContinueOnError)
+	replace := fs.String("replace", "", "require hackless from this local checkout (a replace directive) instead of a released version")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: go run github.com/hackless/hackless/cmd/hackless@<version> init [-replace=<checkout>]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	v := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v = bi.Main.Version
+	}
+	fmt.Println("hackless init: adopting hackless")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := adopt.Run(ctx, adopt.Options{Version: v, Replace: *replace, Out: os.Stdout}); err != nil {
+		fmt.Fprintln(os.Stderr, "hackless init:", err)
+		return 1
+	}
+	return 0
 }

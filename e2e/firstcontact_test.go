@@ -1,0 +1,297 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// oldX is a module of three modules' worth of older golang.org/x
+// requirements, used by code so that go mod tidy keeps them.
+func oldX(module, goLine string) testws.Files {
+	return testws.Files{
+		"go.mod": "module " + module + "\n\ngo " + goLine + "\n\nrequire (\n\tgolang.org/x/mod v0.21.0\n\tgolang.org/x/sync v0.8.0\n\tgolang.org/x/sys v0.25.0\n)\n",
+		"x.go": "// Copyright The Example Authors.\n\n// Package x uses older golang.org/x modules.\npackage x\n\nimport (\n\t\"golang.org/x/mod/semver\"\n\t\"golang.org/x/sync/errgroup\"\n\t\"golang.org/x/sys/cpu\"\n)\n\n" +
+			"// OK says whether v is valid.\nfunc OK(v string) bool {\n\tvar g errgroup.Group\n\tg.Go(func() error { return nil })\n\t_ = cpu.X86.HasAVX2\n\treturn semver.IsValid(v) && g.Wait() == nil\n}\n",
+	}
+}
+
+// shape is one kind of repository hackless meets first.
+type shape struct {
+	name  string
+	files testws.Files
+	// tidy lists the module directories to tidy on their own.
+	tidy []string
+	// defects seeds one defect per step; wants are what verify must say.
+	defects testws.Files
+	wants   []string
+}
+
+func under(dir string, files testws.Files) testws.Files {
+	out := testws.Files{}
+	for f, c := range files {
+		out[filepath.ToSlash(filepath.Join(dir, f))] = c
+	}
+	return out
+}
+
+func merge(all ...testws.Files) testws.Files {
+	out := testws.Files{}
+	for _, fs := range all {
+		for f, c := range fs {
+			out[f] = c
+		}
+	}
+	return out
+}
+
+const header = "// Copyright The Example Authors.\n\n"
+
+var shapes = []shape{
+	{
+		// A: a checked-in go.work (go 1.25, no patch), a tools module
+		// inside it with newer pins, release notes with typos, a vet
+		// finding silenced with //nolint:govet.
+		name: "etcd-like",
+		files: merge(
+			oldX("example.com/a", "1.25"),
+			under("server", oldX("example.com/a/server", "1.25")),
+			under("tools", testws.Files{
+				"go.mod":   "module example.com/a/tools\n\ngo 1.25\n\nrequire golang.org/x/sys v0.30.0\n",
+				"tools.go": header + "// Package tools pins tools.\npackage tools\n\nimport _ \"golang.org/x/sys/cpu\"\n",
+			}),
+			testws.Files{
+				"go.work":                    "go 1.25\n\nuse (\n\t.\n\t./server\n\t./tools\n)\n",
+				"CHANGELOG/CHANGELOG-3.5.md": "# v3.5.0\n\nWe definately fixed the leak that occured.\n",
+				"server/locks_test.go":       header + "package x\n\nimport (\n\t\"sync\"\n\t\"testing\"\n)\n\ntype guarded struct{ mu sync.Mutex }\n\nfunc TestCopy(t *testing.T) {\n\tg := guarded{}\n\th := g //nolint:govet // a copy on purpose\n\t_ = &h\n}\n",
+				".gitignore":                 "/bin/\n",
+			},
+		),
+		tidy:    []string{".", "server", "tools"},
+		defects: testws.Files{"server/bad.go": header + "package x\n\nimport \"fmt\"\n\n// Bad misuses Printf.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n"},
+		wants:   []string{"server/bad.go:8:", "(printf)"},
+	},
+	{
+		// B: Kubernetes style, no go.work (git ignores it), an unpinned
+		// tools module in hack/tools, modules reaching each other by
+		// replace.
+		name: "kubernetes-like",
+		files: merge(
+			oldX("example.com/b", "1.25.0"),
+			under("staging/src/example.com/api", oldX("example.com/api", "1.25.0")),
+			under("hack/tools", testws.Files{
+				"go.mod":   "module example.com/b/hack/tools\n\ngo 1.25.0\n\nrequire golang.org/x/sys v0.31.0\n",
+				"tools.go": header + "// Package tools pins nothing hackless knows.\npackage tools\n\nimport _ \"golang.org/x/sys/cpu\"\n",
+			}),
+			testws.Files{".gitignore": "go.work\ngo.work.sum\n"},
+		),
+		tidy:    []string{".", "staging/src/example.com/api", "hack/tools"},
+		defects: testws.Files{"staging/src/example.com/api/ugly.go": header + "package x\n\nfunc   Ugly() {}\n"},
+		wants:   []string{"staging/src/example.com/api/ugly.go:5: not formatted with gofmt -s"},
+	},
+	{
+		// C: go 1.25.0, go.work generated on demand and ignored, a header
+		// rule that is not a Kubernetes template, generated files with
+		// typos, a replace spelled ../../x from a nested module.
+		name: "opentelemetry-like",
+		files: merge(
+			oldX("example.com/c", "1.25.0"),
+			under("metric", oldX("example.com/c/metric", "1.25.0")),
+			under("metric/x", testws.Files{
+				"go.mod": "module example.com/c/metric/x\n\ngo 1.25.0\n\nrequire example.com/c/metric v0.0.0\n\nreplace example.com/c/metric => ../../metric\n",
+				"x.go":   header + "// Package x is experimental.\npackage x\n\nimport m \"example.com/c/metric\"\n\n// OK is metric's.\nvar OK = m.OK\n",
+			}),
+			testws.Files{
+				".gitignore":         "go.work\ngo.work.sum\n",
+				"hackless.yaml":      "boilerplate:\n  rules:\n    - text: Copyright The Example Authors\n",
+				"metric/zz_names.go": "// Code generated by stringer; DO NOT EDIT.\n\npackage x\n\n// Recieve is a name the generator spelled.\nconst Recieve = 1\n",
+			},
+		),
+		tidy:    []string{".", "metric", "metric/x"},
+		defects: testws.Files{"metric/noheader.go": "package x\n\n// Seperate is misspelled.\nconst Seperate = 2\n"},
+		wants:   []string{"metric/noheader.go:1: the first 5 lines do not contain \"Copyright The Example Authors\"", `metric/noheader.go:3:4: "Seperate" is a misspelling`},
+	},
+}
+
+var hacklessBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// hacklessCommand builds this checkout's cmd/hackless once.
+func hacklessCommand(t *testing.T) string {
+	hacklessBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "hackless-bin-")
+		if err != nil {
+			hacklessBin.err = err
+			return
+		}
+		hacklessBin.path = filepath.Join(dir, "hackless")
+		cmd := exec.Command("go", "build", "-o", hacklessBin.path, "./cmd/hackless")
+		cmd.Dir = testws.Checkout()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			hacklessBin.err = &buildError{string(out)}
+		}
+	})
+	if hacklessBin.err != nil {
+		t.Fatal(hacklessBin.err)
+	}
+	return hacklessBin.path
+}
+
+type buildError struct{ out string }
+
+func (e *buildError) Error() string { return "build cmd/hackless: " + e.out }
+
+// modLines records what adoption must not change in a go.mod or go.work:
+// its go and toolchain lines and each requirement's version.
+func modLines(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	files := strings.Fields(testws.Run(t, dir, "git", "ls-files", "--", "go.mod", "**/go.mod", "go.work"))
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f, "go.work") {
+			wf, err := modfile.ParseWork(f, data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wf.Go != nil {
+				out[f+" go"] = wf.Go.Version
+			}
+			if wf.Toolchain != nil {
+				out[f+" toolchain"] = wf.Toolchain.Name
+			}
+			continue
+		}
+		mf, err := modfile.Parse(f, data, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mf.Go != nil {
+			out[f+" go"] = mf.Go.Version
+		}
+		if mf.Toolchain != nil {
+			out[f+" toolchain"] = mf.Toolchain.Name
+		}
+		for _, r := range mf.Require {
+			out[f+" "+r.Mod.Path] = r.Mod.Version
+		}
+	}
+	return out
+}
+
+// buildList is `go list -m all` of each module on its own.
+func buildList(t *testing.T, dir string, modules []string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, m := range modules {
+		cmd := exec.Command("go", "list", "-m", "all")
+		cmd.Dir = filepath.Join(dir, m)
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -m all in %s: %v", m, err)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if f := strings.Fields(l); len(f) == 2 {
+				out[m+" "+f[0]] = f[1]
+			}
+		}
+	}
+	return out
+}
+
+func TestFirstContact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: adopts hackless into generated repositories")
+	}
+	bin := hacklessCommand(t)
+	checkout, err := filepath.Abs(testws.Checkout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range shapes {
+		t.Run(sh.name, func(t *testing.T) {
+			t.Parallel()
+			dir := testws.New(t, sh.files)
+			testws.Tidy(t, dir, sh.tidy...)
+			testws.Git(t, dir)
+			before, beforeList := modLines(t, dir), buildList(t, dir, sh.tidy)
+
+			adopt := func() string {
+				cmd := exec.Command(bin, "init", "-replace="+checkout)
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "GOFLAGS=")
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("hackless init: %v\n%s", err, out)
+				}
+				return string(out)
+			}
+			out := adopt()
+			t.Logf("adoption:\n%s", out)
+
+			// Adoption changes nothing the repository did not ask for: no
+			// go, toolchain or requirement line of any module moves, and
+			// no module of any build list changes version.
+			after := modLines(t, dir)
+			for k, v := range before {
+				if after[k] != v {
+					t.Errorf("adoption changed %s: %s -> %s", k, v, after[k])
+				}
+			}
+			afterList := buildList(t, dir, sh.tidy)
+			for k, v := range beforeList {
+				if afterList[k] != v {
+					t.Errorf("adoption moved %s: %s -> %s", k, v, afterList[k])
+				}
+			}
+			var added []string
+			for k, v := range afterList {
+				if _, ok := beforeList[k]; !ok && strings.HasPrefix(k, ". ") {
+					added = append(added, strings.TrimPrefix(k, ". ")+"@"+v)
+				}
+			}
+			slices.Sort(added)
+			t.Logf("adoption added to the root build list: %s", strings.Join(added, ", "))
+
+			// Running it twice changes nothing.
+			status := testws.Run(t, dir, "git", "status", "--porcelain")
+			if again := adopt(); !strings.Contains(again, "nothing to change") || testws.Run(t, dir, "git", "status", "--porcelain") != status {
+				t.Errorf("a second adoption changed something:\n%s", again)
+			}
+			testws.Run(t, dir, "git", "add", "-A")
+			testws.Run(t, dir, "git", "commit", "-qm", "adopt hackless")
+
+			// The first verify on the clean repository passes and leaves
+			// the tree as it was.
+			out, code := mage(t, dir, nil, "verify")
+			wantCode(t, out, code, 0)
+			if s := testws.Run(t, dir, "git", "status", "--porcelain"); s != "" {
+				t.Errorf("verify left the tree changed:\n%s", s)
+			}
+
+			// A seeded defect is still caught, at its file and line.
+			testws.Write(t, dir, sh.defects)
+			out, code = mage(t, dir, nil, "verify")
+			wantCode(t, out, code, 1)
+			wantOutput(t, out, sh.wants...)
+		})
+	}
+}

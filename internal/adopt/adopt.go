@@ -1,0 +1,501 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+// Package adopt makes a repository use hackless, once, changing only what
+// that needs: the magefile, the root module's requirement of hackless and
+// its tool directives (with the requirements that building them needs,
+// at the versions hackless asks for), go.work where the repository keeps
+// one, and an ignore rule for _output/. Every change is printed; running
+// it again changes nothing.
+package adopt
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"go/version"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/internal/atomicfile"
+)
+
+// Module is hackless's module path.
+const Module = "github.com/hackless/hackless"
+
+// tools are the tool directives adoption adds: Mage, and hackless's
+// launcher.
+var tools = []string{"github.com/magefile/mage", Module + "/cmd/hackless"}
+
+// Options says how to adopt.
+type Options struct {
+	Dir     string    // a directory of the repository
+	Version string    // the version of hackless to require
+	Replace string    // a local checkout of hackless to use instead (Version is then v0.0.0)
+	Out     io.Writer // where the changes are listed
+}
+
+// magefile is what adoption writes, after the repository's header.
+const magefile = `//go:build mage
+
+// The repository's build targets: hackless's verify and update steps (go
+// tool mage -l lists them). See https://pkg.go.dev/github.com/hackless/hackless.
+package main
+
+import (
+	//mage:import
+	_ "github.com/hackless/hackless/targets"
+	//mage:import verify
+	_ "github.com/hackless/hackless/verify"
+	//mage:import update
+	_ "github.com/hackless/hackless/update"
+)
+`
+
+// Run adopts hackless into the repository around opts.Dir.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Replace != "" {
+		abs, err := filepath.Abs(opts.Replace)
+		if err != nil {
+			return err
+		}
+		opts.Replace, opts.Version = abs, "v0.0.0"
+	}
+	if opts.Version == "" || opts.Version == "(devel)" {
+		return errors.New("no hackless version to require: run it as go run github.com/hackless/hackless/cmd/hackless@<version> init (or pass -replace=<checkout>)")
+	}
+	root, err := repoRoot(ctx, opts.Dir)
+	if err != nil {
+		return err
+	}
+	a := &adopter{ctx: ctx, root: root, out: opts.Out}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return fmt.Errorf("no go.mod at the repository's root %s: hackless is adopted by the root module, which holds the magefile's requirements", root)
+	}
+	// A root module that is tidy before adoption stays tidy: go mod tidy
+	// after the edit changes only what hackless needs (checksums for its
+	// tests' dependencies among them). One that is not tidy is left so.
+	a.wasTidy = a.goCmd(true, "mod", "tidy", "-diff") == nil
+	steps := []func() error{
+		a.ignoreOutput,
+		a.goWork,
+		func() error { return a.writeMagefile() },
+		func() error { return a.require(opts.Version, opts.Replace) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	if a.changes == 0 {
+		fmt.Fprintln(a.out, "hackless is already adopted: nothing to change")
+		return nil
+	}
+	fmt.Fprintln(a.out, "\nnext: go tool mage verify   (go tool mage -l lists every target)")
+	return nil
+}
+
+type adopter struct {
+	ctx     context.Context
+	root    string
+	out     io.Writer
+	changes int
+	wasTidy bool
+}
+
+func (a *adopter) changed(format string, args ...any) {
+	a.changes++
+	fmt.Fprintf(a.out, "  "+format+"\n", args...)
+}
+
+// repoRoot is the git work tree's top, else the directory itself.
+func repoRoot(ctx context.Context, dir string) (string, error) {
+	if dir == "" {
+		var err error
+		if dir, err = os.Getwd(); err != nil {
+			return "", err
+		}
+	}
+	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel")
+	cmd.Dir = dir
+	if out, err := cmd.Output(); err == nil {
+		return strings.TrimSpace(string(out)), nil
+	}
+	return filepath.Abs(dir)
+}
+
+// git runs git in the root; ok is false when it exits non-zero.
+func (a *adopter) git(args ...string) (string, bool) {
+	cmd := exec.CommandContext(a.ctx, "git", args...)
+	cmd.Dir = a.root
+	out, err := cmd.Output()
+	return string(out), err == nil
+}
+
+func (a *adopter) isGit() bool {
+	_, ok := a.git("rev-parse", "--git-dir")
+	return ok
+}
+
+// ignoreOutput makes git ignore _output/, where hackless keeps its reports.
+func (a *adopter) ignoreOutput() error {
+	if !a.isGit() {
+		return nil
+	}
+	if _, ignored := a.git("check-ignore", "-q", "--no-index", "_output/hackless"); ignored {
+		return nil
+	}
+	name := filepath.Join(a.root, ".gitignore")
+	data, err := os.ReadFile(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
+		data = append(data, '\n')
+	}
+	data = append(data, "# hackless's reports and temporary files\n/_output/\n"...)
+	if _, err := atomicfile.Write(name, data, 0o644); err != nil {
+		return err
+	}
+	a.changed(".gitignore: added /_output/")
+	return nil
+}
+
+// goWork creates go.work where the repository has none and does not keep
+// it out of git; a repository that ignores go.work gets hackless's own
+// view of its workspace at every run instead, and its module-mode builds
+// stay as they are.
+func (a *adopter) goWork() error {
+	if _, err := os.Stat(filepath.Join(a.root, "go.work")); err == nil {
+		return nil
+	}
+	if _, ignored := a.git("check-ignore", "-q", "--no-index", "go.work"); ignored {
+		fmt.Fprintln(a.out, "  go.work: ignored by git here, so none is written; hackless builds its own view of the workspace at each run")
+		return nil
+	}
+	cfg, err := workspace.LoadConfig(a.root)
+	if err != nil {
+		return err
+	}
+	dirs, err := a.moduleDirs()
+	if err != nil {
+		return err
+	}
+	goLine := ""
+	var uses, excluded []string
+	for _, d := range dirs {
+		if cfg.Excluded(d) {
+			excluded = append(excluded, d)
+			continue
+		}
+		m, err := workspace.LoadModule(a.root, d)
+		if err != nil {
+			return err
+		}
+		if m.File.Go != nil && (goLine == "" || version.Compare("go"+m.File.Go.Version, "go"+goLine) > 0) {
+			goLine = m.File.Go.Version
+		}
+		uses = append(uses, d)
+	}
+	if goLine == "" {
+		goLine = "1.25.0"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "go %s\n\n", goLine)
+	if len(excluded) > 0 {
+		b.WriteString("// Tools modules stay out of the workspace, so that their requirements\n// never raise the versions the product builds with.\n")
+		for _, d := range excluded {
+			fmt.Fprintf(&b, "// hackless:exclude ./%s\n", d)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("use (\n")
+	for _, d := range uses {
+		if d == "." {
+			b.WriteString("\t.\n")
+		} else {
+			fmt.Fprintf(&b, "\t./%s\n", d)
+		}
+	}
+	b.WriteString(")\n")
+	if _, err := modfile.ParseWork("go.work", []byte(b.String()), nil); err != nil {
+		return fmt.Errorf("writing go.work: %w", err)
+	}
+	if _, err := atomicfile.Write(filepath.Join(a.root, "go.work"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	a.changed("go.work: created with go %s (the highest go line of the modules), using %d modules; tools modules left out and marked: %s", goLine, len(uses), strings.Join(orNone(excluded), ", "))
+	return nil
+}
+
+func orNone(s []string) []string {
+	if len(s) == 0 {
+		return []string{"none"}
+	}
+	return s
+}
+
+// moduleDirs lists the root-relative directories of the tree's go.mod
+// files, as the workspace model finds them.
+func (a *adopter) moduleDirs() ([]string, error) {
+	var files []string
+	if out, ok := a.git("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "go.mod", "**/go.mod"); ok {
+		for _, f := range strings.Split(out, "\x00") {
+			if f != "" {
+				files = append(files, f)
+			}
+		}
+	} else {
+		err := filepath.WalkDir(a.root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && p != a.root && workspace.Skipped(d.Name()) {
+				return filepath.SkipDir
+			}
+			if d.Name() == "go.mod" {
+				rel, _ := filepath.Rel(a.root, p)
+				files = append(files, filepath.ToSlash(rel))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var dirs []string
+	for _, f := range files {
+		d := path.Dir(f)
+		if slices.ContainsFunc(strings.Split(d, "/"), workspace.Skipped) && d != "." {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(a.root, f)); err == nil {
+			dirs = append(dirs, d)
+		}
+	}
+	slices.Sort(dirs)
+	return slices.Compact(dirs), nil
+}
+
+// writeMagefile writes magefiles/magefile.go (magefiles/hackless.go when
+// the repository already has Mage targets), with the repository's header.
+func (a *adopter) writeMagefile() error {
+	dir := filepath.Join(a.root, "magefiles")
+	name := filepath.Join(dir, "magefile.go")
+	entries, err := os.ReadDir(dir)
+	if err == nil {
+		for _, e := range entries {
+			data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			if bytes.Contains(data, []byte(`"github.com/hackless/hackless/verify"`)) {
+				return nil // already adopted
+			}
+		}
+		if len(entries) > 0 {
+			name = filepath.Join(dir, "hackless.go")
+		}
+	}
+	header := a.header()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if _, err := atomicfile.Write(name, []byte(header+magefile), 0o644); err != nil {
+		return err
+	}
+	rel, _ := filepath.Rel(a.root, name)
+	how := "without a header (no common license header found in the root module's Go files)"
+	if header != "" {
+		how = "with the repository's header"
+	}
+	a.changed("%s: written %s", filepath.ToSlash(rel), how)
+	return nil
+}
+
+var yearRE = regexp.MustCompile(`\b(19|20)\d\d\b`)
+
+// header finds the license header most of the root module's Go files
+// start with (years aside), and returns it with this year; "" when there
+// is none.
+func (a *adopter) header() string {
+	out, ok := a.git("ls-files", "-z", "--", "*.go")
+	var files []string
+	if ok {
+		files = strings.Split(out, "\x00")
+	}
+	counts := map[string]int{}
+	total := 0
+	for _, f := range files {
+		if f == "" || strings.Contains(f, "vendor/") || strings.Contains(f, "testdata/") || strings.Contains(f, "third_party/") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(a.root, f))
+		if err != nil || bytes.Contains(data, []byte("DO NOT EDIT")) {
+			continue
+		}
+		total++
+		if h := leadingComment(data); h != "" {
+			lower := strings.ToLower(h)
+			if strings.Contains(lower, "copyright") || strings.Contains(lower, "license") || strings.Contains(lower, "spdx") {
+				counts[yearRE.ReplaceAllString(h, "YEAR")]++
+			}
+		}
+		if total >= 200 {
+			break
+		}
+	}
+	best, n := "", 0
+	for h, c := range counts {
+		if c > n || (c == n && h < best) {
+			best, n = h, c
+		}
+	}
+	if n == 0 || n*2 < total {
+		return ""
+	}
+	return strings.ReplaceAll(best, "YEAR", strconv.Itoa(time.Now().Year())) + "\n"
+}
+
+// leadingComment returns the comment block a Go file starts with, before
+// any build constraint, up to the first blank line.
+func leadingComment(data []byte) string {
+	var lines []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	inBlock := false
+	for sc.Scan() {
+		line := sc.Text()
+		trim := strings.TrimSpace(line)
+		switch {
+		case inBlock:
+			lines = append(lines, line)
+			if strings.Contains(trim, "*/") {
+				return strings.Join(lines, "\n") + "\n"
+			}
+		case strings.HasPrefix(trim, "//go:build") || strings.HasPrefix(trim, "// +build"):
+			return strings.Join(lines, "\n")
+		case strings.HasPrefix(trim, "/*"):
+			inBlock = true
+			lines = append(lines, line)
+			if strings.Contains(trim[2:], "*/") {
+				return strings.Join(lines, "\n") + "\n"
+			}
+		case strings.HasPrefix(trim, "//"):
+			lines = append(lines, line)
+		default:
+			if len(lines) == 0 {
+				return ""
+			}
+			return strings.Join(lines, "\n") + "\n"
+		}
+	}
+	return ""
+}
+
+// require adds hackless's requirement and tool directives to the root
+// go.mod, then the requirements that building the magefile and the tools
+// needs, as hackless asks for them (go list -mod=mod adds exactly those;
+// no other requirement moves), with GOWORK=off so that go.work is not
+// consulted; and, where there is a go.work, the checksums the workspace
+// needs in go.work.sum, so that the first run writes nothing.
+func (a *adopter) require(v, replace string) error {
+	gomod := filepath.Join(a.root, "go.mod")
+	before, err := os.ReadFile(gomod)
+	if err != nil {
+		return err
+	}
+	f, err := modfile.Parse("go.mod", before, nil)
+	if err != nil {
+		return err
+	}
+	var edits []string
+	if !slices.ContainsFunc(f.Require, func(r *modfile.Require) bool { return r.Mod.Path == Module }) {
+		edits = append(edits, "-require="+Module+"@"+v)
+	}
+	if replace != "" && !slices.ContainsFunc(f.Replace, func(r *modfile.Replace) bool { return r.Old.Path == Module }) {
+		edits = append(edits, "-replace="+Module+"="+replace)
+	}
+	for _, t := range tools {
+		if !slices.ContainsFunc(f.Tool, func(x *modfile.Tool) bool { return x.Path == t }) {
+			edits = append(edits, "-tool="+t)
+		}
+	}
+	if len(edits) > 0 {
+		if err := a.goCmd(true, append([]string{"mod", "edit"}, edits...)...); err != nil {
+			return err
+		}
+	}
+	pkgs := append([]string{"-tags", "mage", "./magefiles"}, tools...)
+	if err := a.goCmd(true, append([]string{"list", "-mod=mod", "-deps", "-e=false", "-f", "{{.ImportPath}}"}, pkgs...)...); err != nil {
+		return err
+	}
+	if a.wasTidy {
+		if err := a.goCmd(true, "mod", "tidy"); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(a.out, "  go.mod: the root module was not tidy before adoption, so it was not tidied (verify:tidy will say what go mod tidy would change)")
+	}
+	after, err := os.ReadFile(gomod)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(before, after) {
+		a.changed("go.mod: %s", describeEdits(before, after))
+	}
+	if _, err := os.Stat(filepath.Join(a.root, "go.work")); err == nil {
+		sum := filepath.Join(a.root, "go.work.sum")
+		old, _ := os.ReadFile(sum)
+		if err := a.goCmd(false, append([]string{"list", "-deps", "-f", "{{.ImportPath}}"}, pkgs...)...); err != nil {
+			return err
+		}
+		if now, _ := os.ReadFile(sum); !bytes.Equal(old, now) {
+			a.changed("go.work.sum: checksums the workspace needs for hackless added")
+		}
+	}
+	return nil
+}
+
+// describeEdits lists the go.mod lines adoption added.
+func describeEdits(before, after []byte) string {
+	had := map[string]bool{}
+	for _, l := range strings.Split(string(before), "\n") {
+		had[strings.TrimSpace(l)] = true
+	}
+	var added []string
+	for _, l := range strings.Split(string(after), "\n") {
+		if l = strings.TrimSpace(l); l != "" && l != ")" && !had[l] && !strings.HasSuffix(l, "(") {
+			added = append(added, l)
+		}
+	}
+	return "added " + strings.Join(added, "; ")
+}
+
+// goCmd runs the go command in the root, with GOWORK=off when alone;
+// GOFLAGS is cleared so the caller's settings change nothing.
+func (a *adopter) goCmd(alone bool, args ...string) error {
+	cmd := exec.CommandContext(a.ctx, "go", args...)
+	cmd.Dir = a.root
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	if alone {
+		cmd.Env = append(cmd.Env, "GOWORK=off")
+	}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return nil
+}
+
