@@ -81,6 +81,11 @@ func Deps(ctx context.Context,
 // as `gofmt -s` formats it. Files under vendor, testdata, _output and hidden
 // directories are left out. Update rewrites the files. A file that does not
 // parse is reported at the syntax error, which only a person can fix.
+//
+// A generated file ("Code generated … DO NOT EDIT") that gofmt would
+// change is reported naming its generator, and never edited: the fix
+// belongs in the generator. gofmt.generated: skip in hackless.yaml leaves
+// generated files out instead.
 func Gofmt(ctx context.Context,
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
@@ -121,7 +126,10 @@ func Vendor(ctx context.Context,
 // Licenses checks the licenses of the dependencies the workspace ships:
 // the modules of every package its non-test packages import, directly or
 // not (go list -deps), not the whole module graph, where tool-only modules
-// would count. Each module's license file is found as Kubernetes finds it
+// would count. Tools modules ship nothing, so their dependencies are out
+// of scope: those marked "// hackless:exclude" in go.work, those under a
+// directory named tools (tools/, hack/tools/, internal/tools/), and those
+// listed in licenses.exclude or workspace.exclude of hackless.yaml. Each module's license file is found as Kubernetes finds it
 // and identified with github.com/google/licensecheck (at least 75% of the
 // file must be known license text, as on pkg.go.dev); a license that is not
 // allowed, or not identified, fails with the module, what was found, and
@@ -199,6 +207,15 @@ func Codegen(ctx context.Context,
 // github.com/golangci/misspell (the maintained fork of client9/misspell).
 // Words in hack/spelling-exceptions.txt are accepted. Update corrects the
 // files.
+//
+// Left out by default: generated files ("Code generated … DO NOT EDIT":
+// the fix belongs in the generator) and release notes, which record what
+// was written then (CHANGELOG*, CHANGES*, any CHANGELOG/ or
+// release-notes/ directory). spelling.exclude in hackless.yaml adds path
+// globs, spelling.ignore words, and spelling.locale (US or UK) also
+// corrects the other variety's spellings. Where the repository's golangci
+// configuration sets misspell's locale, ignore-rules (v2) or ignore-words
+// (v1), those apply too.
 func Spelling(ctx context.Context,
 	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
@@ -209,10 +226,19 @@ func Spelling(ctx context.Context,
 // Lint fixes what verify:lint reports: golangci-lint finds no problems. Files are written atomically, and only while they are still what the step started from.
 //
 // Lint runs golangci-lint, where the repository has a golangci
-// configuration at its root, in one invocation over all workspace modules,
-// and reports its findings with file and line. golangci-lint must be
-// pinned by a tool directive in a tools module that go.work does not use
-// (so its many requirements stay out of the product's build list), as
+// configuration, in one invocation over all workspace modules, and reports
+// its findings with file and line. The configuration is lint.config of
+// hackless.yaml, or the first .golangci.{yml,yaml,toml,json} found at the
+// root, in hack/ (also golangci.yaml, Kubernetes's), tools/,
+// internal/tools/, build/ or .github/.
+//
+// golangci-lint is the version a module of the tree pins: a tool directive
+// (go get -tool …), or a requirement of a tools module (the tools.go
+// pattern). Without a pin, lint runs the version hackless pins
+// (DefaultGolangciLint, or lint.version), installed outside every build
+// list with the go command's own caching. Best kept in a tools module
+// that go.work does not use, so that golangci-lint's many requirements
+// stay out of the product's build list:
 //
 //	mkdir -p hack/tools && cd hack/tools && go mod init example.com/hack/tools
 //	go get -tool github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.6.2

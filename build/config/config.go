@@ -35,9 +35,7 @@ type Config struct {
 	Licenses    Licenses    `yaml:"licenses"`
 	Gofmt       Gofmt       `yaml:"gofmt"`
 	Boilerplate Boilerplate `yaml:"boilerplate"`
-	Codegen     Codegen     `yaml:"codegen"`
 	Deps        Deps        `yaml:"deps"`
-	Typecheck   Typecheck   `yaml:"typecheck"`
 }
 
 // Workspace says which modules make the workspace when hackless builds
@@ -129,25 +127,12 @@ type HeaderRule struct {
 	Header string `yaml:"header"`
 }
 
-// Codegen configures verify:codegen.
-type Codegen struct {
-	// Path lists generator names that may be taken from PATH, for
-	// repositories that build their generators into a directory of their
-	// own; every other name must be pinned in a go.mod.
-	Path []string `yaml:"path"`
-}
-
 // Deps configures verify:deps.
 type Deps struct {
 	// OwnVersions lists module paths of the workspace left out of the
 	// one-version rule: libraries that keep the minimum versions their
 	// consumers need.
 	OwnVersions []string `yaml:"ownVersions"`
-}
-
-// Typecheck configures the platforms type-aware steps check.
-type Typecheck struct {
-	Platforms []string `yaml:"platforms"` // GOOS/GOARCH
 }
 
 // Error is a problem at a line of the file.
@@ -267,11 +252,6 @@ func (c *Config) validate(top *yaml.Node) error {
 	for _, r := range c.Boilerplate.Rules {
 		if (r.Text == "") == (r.Pattern == "") {
 			return &Error{Line: line("boilerplate", "rules"), Msg: "a boilerplate rule needs exactly one of text and pattern"}
-		}
-	}
-	for _, p := range c.Typecheck.Platforms {
-		if goos, goarch, ok := strings.Cut(p, "/"); !ok || goos == "" || goarch == "" {
-			return &Error{Line: line("typecheck", "platforms"), Msg: fmt.Sprintf("platform %q is not GOOS/GOARCH", p)}
 		}
 	}
 	return nil

@@ -498,4 +498,3 @@ func (a *adopter) goCmd(alone bool, args ...string) error {
 	}
 	return nil
 }
-
