@@ -42,8 +42,8 @@ func goFailure(output string, rel func(string) string, fallback build.Position) 
 	lines := strings.Split(strings.TrimRight(output, "\n"), "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
-		if line == "" || strings.HasPrefix(line, "# ") {
-			continue
+		if line == "" || strings.HasPrefix(line, "# ") || strings.HasPrefix(line, "go: warning:") {
+			continue // a warning (a pattern that matched no packages) is no failure
 		}
 		var cont []string
 		for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t") {

@@ -45,10 +45,10 @@ func TestNothingToCheck(t *testing.T) {
 		step *build.Step
 		note string
 	}{
-		{Boilerplate, "no templates in hack/boilerplate (boilerplate.<ext>.txt): nothing to check"},
+		{Boilerplate, "no templates in hack/boilerplate (boilerplate.<ext>.txt) and no boilerplate.rules in hackless.yaml: nothing to check"},
 		{Imports, "no .import-restrictions files: nothing to check"},
 		{Codegen, "no //go:generate directives and no hack/codegen.json: nothing to generate"},
-		{Lint, "no golangci-lint configuration (.golangci.yml, .golangci.yaml, .golangci.toml, .golangci.json): nothing to lint"},
+		{Lint, "no golangci-lint configuration (.golangci.{yml,yaml,toml,json} at the root, in hack/, tools/, internal/tools/, build/ or .github/, or lint.config in hackless.yaml): nothing to lint"},
 		{Vendor, "vendoring is not used: there is no vendor/ directory"},
 		{Deps, "no hack/unwanted-dependencies.json: no modules are unwanted"},
 		{Licenses, "no LICENSES/ directory, so no database is kept"},
