@@ -59,8 +59,7 @@ func cutText(s string) string {
 	return s[:cut] + fmt.Sprintf("... cut: %d more bytes (%d lines); run the step to see all of it\n", len(s)-cut, strings.Count(s[cut:], "\n"))
 }
 
-func writeReports(rep *Report, opts Options) error {
-	dir := ReportDir(rep.Root)
+func writeReports(rep *Report, opts Options, dir string) error {
 	data, err := json.MarshalIndent(boundedReport(rep), "", "  ")
 	if err != nil {
 		return err

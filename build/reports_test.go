@@ -156,7 +156,7 @@ func TestReportBoundsDiffs(t *testing.T) {
 		{Pos: Position{File: "zz_big.go", Line: 1}, Message: "stale", Diff: big},
 		{Pos: Position{File: "a.go", Line: 2}, Message: "small", Diff: "-x\n+y\n"},
 	}}}}
-	if err := writeReports(rep, Options{Mode: Verify}); err != nil {
+	if err := writeReports(rep, Options{Mode: Verify}, ReportDir(rep.Root)); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(ReportDir(dir), "verify.json"))

@@ -121,7 +121,8 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	failed := false
 	// Start the longest steps first, by the durations of earlier runs, so
 	// that the slowest does not start last.
-	durations := LoadDurations(filepath.Join(ws.OutDir, "hackless"))
+	reportDir := filepath.Join(ws.OutDir, "hackless")
+	durations := LoadDurations(reportDir)
 	enqueue := func(ready []*Step, s *Step) []*Step {
 		i := len(ready)
 		for i > 0 && durations[ready[i-1].Name] < durations[s.Name] {
@@ -203,7 +204,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	if opts.GitHub {
 		writeAnnotations(out.w, rep)
 	}
-	if err := writeReports(rep, opts); err != nil {
+	if err := writeReports(rep, opts, reportDir); err != nil {
 		fmt.Fprintf(out.w, "hackless: %v\n", err)
 	}
 	return rep, nil

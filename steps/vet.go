@@ -11,6 +11,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -76,7 +77,7 @@ func runVet(pass *build.Pass) error {
 	}
 	cfg := pass.Config().Vet
 	var flags []string
-	for _, name := range slices.Sorted(mapKeys(cfg.Analyzers)) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Analyzers)) {
 		flags = append(flags, fmt.Sprintf("-%s=%t", name, cfg.Analyzers[name]))
 	}
 	out := runVetOnce(pass, nil, flags, modulePatterns(pass))
@@ -207,9 +208,9 @@ func addVetObject(data []byte, rel func(string) string, out *vetOutcome) error {
 	if err := json.Unmarshal(data, &obj); err != nil {
 		return fmt.Errorf("parse go vet -json output: %w", err)
 	}
-	for _, pkg := range slices.Sorted(mapKeys(obj)) {
+	for _, pkg := range slices.Sorted(maps.Keys(obj)) {
 		analyzers := obj[pkg]
-		for _, analyzer := range slices.Sorted(mapKeys(analyzers)) {
+		for _, analyzer := range slices.Sorted(maps.Keys(analyzers)) {
 			raw := analyzers[analyzer]
 			var diags []vetDiagnostic
 			if err := json.Unmarshal(raw, &diags); err != nil {
@@ -231,16 +232,6 @@ func addVetObject(data []byte, rel func(string) string, out *vetOutcome) error {
 		}
 	}
 	return nil
-}
-
-func mapKeys[M ~map[string]V, V any](m M) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // vetExcluded reports whether an exclusion of hackless.yaml drops f.

@@ -15,12 +15,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/version"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -187,32 +186,20 @@ func (a *adopter) goWork() error {
 		fmt.Fprintln(a.out, "  go.work: ignored by git here, so none is written; hackless builds its own view of the workspace at each run")
 		return nil
 	}
-	cfg, err := workspace.LoadConfig(a.root)
+	// The modules, tools modules and go line of hackless's own view of a
+	// repository without go.work are what go.work should hold.
+	ws, err := workspace.Load(a.ctx, a.root, nil)
 	if err != nil {
 		return err
 	}
-	dirs, err := a.moduleDirs()
-	if err != nil {
-		return err
+	if !ws.Synthetic {
+		return nil // a go.work above the repository encloses it
 	}
-	goLine := ""
-	var uses, excluded []string
-	for _, d := range dirs {
-		if cfg.Excluded(d) {
-			excluded = append(excluded, d)
-			continue
-		}
-		m, err := workspace.LoadModule(a.root, d)
-		if err != nil {
-			return err
-		}
-		if m.File.Go != nil && (goLine == "" || version.Compare("go"+m.File.Go.Version, "go"+goLine) > 0) {
-			goLine = m.File.Go.Version
-		}
-		uses = append(uses, d)
-	}
-	if goLine == "" {
-		goLine = "1.25.0"
+	goLine := ws.Work.Go.Version
+	excluded := slices.Sorted(maps.Keys(workspace.ExcludeComments(ws.WorkData)))
+	var uses []string
+	for _, m := range ws.Modules {
+		uses = append(uses, m.Rel)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "go %s\n\n", goLine)
@@ -247,48 +234,6 @@ func orNone(s []string) []string {
 		return []string{"none"}
 	}
 	return s
-}
-
-// moduleDirs lists the root-relative directories of the tree's go.mod
-// files, as the workspace model finds them.
-func (a *adopter) moduleDirs() ([]string, error) {
-	var files []string
-	if out, ok := a.git("ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "go.mod", "**/go.mod"); ok {
-		for _, f := range strings.Split(out, "\x00") {
-			if f != "" {
-				files = append(files, f)
-			}
-		}
-	} else {
-		err := filepath.WalkDir(a.root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && p != a.root && workspace.Skipped(d.Name()) {
-				return filepath.SkipDir
-			}
-			if d.Name() == "go.mod" {
-				rel, _ := filepath.Rel(a.root, p)
-				files = append(files, filepath.ToSlash(rel))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	var dirs []string
-	for _, f := range files {
-		d := path.Dir(f)
-		if slices.ContainsFunc(strings.Split(d, "/"), workspace.Skipped) && d != "." {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(a.root, f)); err == nil {
-			dirs = append(dirs, d)
-		}
-	}
-	slices.Sort(dirs)
-	return slices.Compact(dirs), nil
 }
 
 // writeMagefile writes magefiles/magefile.go (magefiles/hackless.go when
