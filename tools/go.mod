@@ -2,7 +2,7 @@
 // requirements never join the build list of hackless or its adopters.
 module github.com/hackless/hackless/tools
 
-go 1.26.0
+go 1.25.0
 
 tool github.com/rhysd/actionlint/cmd/actionlint
 
