@@ -5,6 +5,7 @@ package steps
 
 import (
 	"path"
+	"strings"
 
 	"github.com/hackless/hackless/build"
 )
@@ -26,10 +27,9 @@ var Download = &build.Step{
 
 func runDownload(pass *build.Pass) error {
 	if _, err := pass.Output(pass.Command(".", "go", "mod", "download")); err != nil {
-		if pass.Context().Err() != nil {
+		if err := reportGoError(pass, "go mod download", "", err, build.Position{File: "go.work", Line: 1}); err != nil {
 			return err
 		}
-		pass.Reportf(build.Position{File: "go.work", Line: 1}, "go mod download failed: %s", lastLines(err.Error(), 5))
 	}
 	dirs, err := pass.Workspace.ModuleDirs(pass.Context())
 	if err != nil {
@@ -40,10 +40,9 @@ func runDownload(pass *build.Pass) error {
 			cmd := pass.Command(d, "go", args...)
 			cmd.Env = append(cmd.Env, "GOWORK=off")
 			if _, err := pass.Output(cmd); err != nil {
-				if pass.Context().Err() != nil {
+				if err := reportGoError(pass, "go "+strings.Join(args, " "), d, err, build.Position{File: path.Join(d, "go.mod"), Line: 1}); err != nil {
 					return err
 				}
-				pass.Reportf(build.Position{File: path.Join(d, "go.mod")}, "go %s %s failed: %s", args[0], args[1], lastLines(err.Error(), 5))
 			}
 		}
 	}

@@ -4,6 +4,7 @@
 package steps
 
 import (
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -108,4 +109,50 @@ func goErrorPosition(msg string, fallback build.Position) build.Position {
 		return build.Position{File: m[1], Line: 1}
 	}
 	return fallback
+}
+
+// reportGoError reports a go command that failed (an error from
+// Pass.Output) as findings: each error at the file and line it names, with
+// a hint of the fix (goFailure), and, when nothing could be placed, one
+// finding at fallback that says what failed with the go command's last
+// lines, never a bare exit status. dir is the directory the command ran in
+// (root-relative; "" for the root), against which relative file names are
+// resolved. It returns the context's error when the run was interrupted,
+// for the step to return.
+func reportGoError(pass *build.Pass, what, dir string, err error, fallback build.Position) error {
+	if ctxErr := pass.Context().Err(); ctxErr != nil {
+		return ctxErr
+	}
+	base := pass.Workspace.Abs(dir)
+	rel := func(p string) string {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(base, p)
+		}
+		return pass.Workspace.Rel(p)
+	}
+	findings, unplaced := goFailure(goErrorText(err), rel, fallback)
+	for _, f := range findings {
+		f.Message = what + ": " + f.Message
+		pass.Report(f)
+	}
+	switch {
+	case len(findings) == 0 && len(unplaced) > 0:
+		pass.Reportf(fallback, "%s failed: %s", what, lastLines(strings.Join(unplaced, "\n"), 10))
+	case len(findings) == 0:
+		pass.Reportf(fallback, "%s failed: %v", what, err)
+	case len(unplaced) > 0:
+		pass.Logf("%s also printed:\n%s", what, strings.Join(unplaced, "\n"))
+	}
+	return nil
+}
+
+// goErrorText returns what a command printed on its standard error, from
+// an error of Pass.Output (its first line names the command and its exit
+// status) or of the workspace's go list.
+func goErrorText(err error) string {
+	_, text, ok := strings.Cut(err.Error(), "\n")
+	if !ok {
+		return ""
+	}
+	return text
 }

@@ -271,18 +271,19 @@ func reportDecision(pass *build.Pass, d importrules.Decision, importer listedPac
 	}
 	pos := rulePos
 	if isDirect {
-		if p, ok := importPosition(pass, importer, imported); ok {
+		if p, ok := importPosition(pass, importer.Dir, slices.Concat(importer.GoFiles, importer.TestGoFiles, importer.XTestGoFiles), imported); ok {
 			pos = p
 		}
 	}
 	pass.Report(build.Finding{Pos: pos, Message: msg})
 }
 
-// importPosition finds the line where a package imports another.
-func importPosition(pass *build.Pass, pkg listedPackage, imported string) (build.Position, bool) {
+// importPosition finds the line where one of the files of a package (in
+// dir) imports another package.
+func importPosition(pass *build.Pass, dir string, files []string, imported string) (build.Position, bool) {
 	fset := token.NewFileSet()
-	for _, name := range slices.Concat(pkg.GoFiles, pkg.TestGoFiles, pkg.XTestGoFiles) {
-		full := filepath.Join(pkg.Dir, name)
+	for _, name := range files {
+		full := filepath.Join(dir, name)
 		f, err := parser.ParseFile(fset, full, nil, parser.ImportsOnly)
 		if err != nil {
 			continue

@@ -65,6 +65,7 @@ var Licenses = &build.Step{
 type shipped struct {
 	path, version, dir string
 	chain              []*workspace.Package // from a workspace package to the first package of the module
+	loadErr            string               // the package at the chain's end could not be loaded
 }
 
 func runLicenses(pass *build.Pass) error {
@@ -73,9 +74,31 @@ func runLicenses(pass *build.Pass) error {
 	if err != nil || policy == nil && policyFile != "" {
 		return err
 	}
-	mods, err := shippedModules(pass)
+	mods, broken, err := shippedModules(pass)
 	if err != nil {
-		return err
+		return reportGoError(pass, "go list -deps", "", err, build.Position{File: "go.work", Line: 1})
+	}
+	for _, b := range broken {
+		// A package that does not load has no module the go command will
+		// name: whatever provides it goes unchecked, which must show.
+		pos := build.Position{File: "go.work", Line: 1}
+		if n := len(b.chain); n >= 2 {
+			importer := b.chain[n-2]
+			if p, ok := importPosition(pass, importer.Dir, importer.GoFiles, b.path); ok {
+				pos = p
+			}
+		}
+		f := build.Finding{
+			Pos:     pos,
+			Message: fmt.Sprintf("cannot load %s, so the license of the module that provides it is not checked: %s; pulled in by %s", b.path, b.loadErr, chainString(b.chain)),
+		}
+		for _, h := range goErrorHints {
+			if strings.Contains(b.loadErr, h.fragment) {
+				f.Detail = "hint: " + h.hint
+				break
+			}
+		}
+		pass.Report(f)
 	}
 	keep := dirExists(pass, "LICENSES")
 	var tree string
@@ -180,11 +203,11 @@ func loadPolicy(pass *build.Pass) (*licenses.Policy, string, error) {
 
 // shippedModules finds the dependency modules of the workspace's package
 // closure, each with the shortest import chain that reaches it.
-func shippedModules(pass *build.Pass) ([]*shipped, error) {
+func shippedModules(pass *build.Pass) (mods, broken []*shipped, err error) {
 	ws := pass.Workspace
 	pkgs, err := ws.Deps(pass.Context())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byPath := make(map[string]*workspace.Package, len(pkgs))
 	var queue []*workspace.Package
@@ -202,11 +225,21 @@ func shippedModules(pass *build.Pass) ([]*shipped, error) {
 			seen[p] = true
 		}
 	}
-	mods := make(map[string]*shipped)
+	byModule := make(map[string]*shipped)
+	chain := func(p *workspace.Package) (c []*workspace.Package) {
+		for q := p; q != nil; q = parent[q] {
+			c = append([]*workspace.Package{q}, c...)
+		}
+		return c
+	}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		if p.Module != nil && !p.Module.Main && mods[p.Module.Path] == nil {
+		if p.Error != nil && (p.Module == nil || !p.Module.Main) {
+			msg := strings.Join(strings.Fields(p.Error.Err), " ")
+			broken = append(broken, &shipped{path: p.ImportPath, chain: chain(p), loadErr: msg})
+		}
+		if p.Module != nil && !p.Module.Main && byModule[p.Module.Path] == nil {
 			s := &shipped{path: p.Module.Path, version: p.Module.Version, dir: p.Module.Dir}
 			if p.Module.Replace != nil {
 				s.version, s.dir = p.Module.Replace.Version, p.Module.Replace.Dir
@@ -214,10 +247,8 @@ func shippedModules(pass *build.Pass) ([]*shipped, error) {
 			if s.dir == "" && dirExists(pass, "vendor/"+s.path) {
 				s.dir = ws.Abs("vendor/" + s.path)
 			}
-			for q := p; q != nil; q = parent[q] {
-				s.chain = append([]*workspace.Package{q}, s.chain...)
-			}
-			mods[s.path] = s
+			s.chain = chain(p)
+			byModule[s.path] = s
 		}
 		for _, imp := range p.Imports {
 			if q := byPath[imp]; q != nil && !seen[q] {
@@ -226,11 +257,10 @@ func shippedModules(pass *build.Pass) ([]*shipped, error) {
 			}
 		}
 	}
-	var out []*shipped
-	for _, k := range slices.Sorted(maps.Keys(mods)) {
-		out = append(out, mods[k])
+	for _, k := range slices.Sorted(maps.Keys(byModule)) {
+		mods = append(mods, byModule[k])
 	}
-	return out, nil
+	return mods, broken, nil
 }
 
 func chainString(chain []*workspace.Package) string {

@@ -73,11 +73,9 @@ func tidyModule(pass *build.Pass, m *workspace.Module) error {
 	cmd := pass.Command(m.Rel, "go", "mod", "tidy", "-modfile="+tmpMod)
 	cmd.Env = append(cmd.Env, "GOWORK=off") // tidy is per module; -modfile wants it off
 	if _, err := pass.Output(cmd); err != nil {
-		if pass.Context().Err() != nil {
-			return err
-		}
-		pass.Reportf(build.Position{File: m.GoModRel()}, "go mod tidy failed: %s", strings.TrimSpace(lastLines(err.Error(), 10)))
-		return nil
+		// Errors name the private copy of go.mod: they are the module's.
+		err = errors.New(strings.ReplaceAll(err.Error(), tmpMod, m.GoModRel()))
+		return reportGoError(pass, "go mod tidy", m.Rel, err, build.Position{File: m.GoModRel(), Line: 1})
 	}
 	newMod, err := os.ReadFile(tmpMod)
 	if err != nil {

@@ -37,11 +37,7 @@ func runVendor(pass *build.Pass) error {
 	defer os.RemoveAll(tmp)
 	fresh := filepath.Join(tmp, "vendor")
 	if _, err := pass.Output(pass.Command(".", "go", "work", "vendor", "-o", fresh)); err != nil {
-		if pass.Context().Err() != nil {
-			return err
-		}
-		pass.Reportf(build.Position{File: "go.work", Line: 1}, "go work vendor failed: %s", lastLines(err.Error(), 10))
-		return nil
+		return reportGoError(pass, "go work vendor", "", err, build.Position{File: "go.work", Line: 1})
 	}
 	return pass.ProposeTree("vendor", fresh, "vendor/ is stale")
 }

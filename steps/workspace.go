@@ -4,6 +4,7 @@
 package steps
 
 import (
+	"errors"
 	"fmt"
 	"go/version"
 	"os"
@@ -71,11 +72,9 @@ func checkWorkSum(pass *build.Pass) error {
 	pass.Logf("$ GOWORK=%s go mod download", work)
 	cmd := pass.Env.With("GOWORK="+work).Command(pass.Context(), ws.Root, "go", "mod", "download")
 	if _, err := pass.Output(cmd); err != nil {
-		if pass.Context().Err() != nil {
-			return err
-		}
-		pass.Reportf(build.Position{File: "go.work.sum", Line: 1}, "go mod download failed, so go.work.sum cannot be checked: %s", lastLines(err.Error(), 5))
-		return nil
+		// Errors name the private copy of go.work: they are go.work's.
+		err = errors.New(strings.ReplaceAll(err.Error(), work, "go.work"))
+		return reportGoError(pass, "go mod download (so go.work.sum cannot be checked)", "", err, build.Position{File: "go.work.sum", Line: 1})
 	}
 	sum, err := os.ReadFile(filepath.Join(tmp, "go.work.sum"))
 	if err != nil {
