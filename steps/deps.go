@@ -73,8 +73,9 @@ var Deps = &build.Step{
 // depsPass carries the go.mod edits of one run.
 type depsPass struct {
 	*build.Pass
-	ws    *workspace.Workspace
-	edits map[*workspace.Module]*modfile.File
+	ws        *workspace.Workspace
+	edits     map[*workspace.Module]*modfile.File
+	committed map[*workspace.Module]*modfile.File // go.mod at HEAD, nil when unknown
 }
 
 // edit returns a private, editable parse of m's go.mod.
@@ -91,7 +92,7 @@ func (d *depsPass) edit(m *workspace.Module) (*modfile.File, error) {
 }
 
 func runDeps(pass *build.Pass) error {
-	d := &depsPass{Pass: pass, ws: pass.Workspace, edits: make(map[*workspace.Module]*modfile.File)}
+	d := &depsPass{Pass: pass, ws: pass.Workspace, edits: make(map[*workspace.Module]*modfile.File), committed: make(map[*workspace.Module]*modfile.File)}
 	if err := d.oneVersion(); err != nil {
 		return err
 	}
@@ -149,19 +150,32 @@ func (d *depsPass) oneVersion() error {
 				highest = u.r.Mod.Version
 			}
 		}
-		var at []string
+		var at, moved []string
 		for _, u := range us {
 			if u.r.Mod.Version == highest {
 				at = append(at, u.m.GoModRel())
+				if before, known := d.committedVersion(u.m, p); known && before != highest {
+					was := "not required at HEAD"
+					if before != "" {
+						was = before + " at HEAD"
+					}
+					moved = append(moved, fmt.Sprintf("%s:%d (%s)", u.m.GoModRel(), lineOf(u.r.Syntax), was))
+				}
 			}
 		}
 		for _, u := range us {
 			if u.r.Mod.Version == highest {
 				continue
 			}
+			msg := fmt.Sprintf("requires %s %s, but %s is required by %s: every module must use one version (update:deps raises it to %s)", p, u.r.Mod.Version, highest, strings.Join(at, ", "), highest)
+			if before, _ := d.committedVersion(u.m, p); len(moved) > 0 && before == u.r.Mod.Version {
+				// Name the change that split the versions, not the
+				// modules that stayed.
+				msg = fmt.Sprintf("%s was raised to %s by %s; this module and others still require %s: every module must use one version (update:deps raises them to %s; or revert the raise)", p, highest, strings.Join(moved, ", "), u.r.Mod.Version, highest)
+			}
 			d.ReportFixable(build.Finding{
 				Pos:     build.Position{File: u.m.GoModRel(), Line: lineOf(u.r.Syntax)},
-				Message: fmt.Sprintf("requires %s %s, but %s is required by %s: every module must use one version (update:deps raises it to %s)", p, u.r.Mod.Version, highest, strings.Join(at, ", "), highest),
+				Message: msg,
 			})
 			f, err := d.edit(u.m)
 			if err != nil {
@@ -173,6 +187,30 @@ func (d *depsPass) oneVersion() error {
 		}
 	}
 	return nil
+}
+
+// committedVersion returns the version of p that m's go.mod requires at
+// HEAD, "" when it requires none; known is false when there is no HEAD to
+// ask (outside git, no commit yet, a new module). It only words findings,
+// never decides them.
+func (d *depsPass) committedVersion(m *workspace.Module, p string) (version string, known bool) {
+	f, ok := d.committed[m]
+	if !ok {
+		cmd := d.Command(".", "git", "show", "HEAD:"+m.GoModRel())
+		if out, err := d.Output(cmd); err == nil {
+			f, _ = modfile.ParseLax(m.GoModRel(), out, nil)
+		}
+		d.committed[m] = f
+	}
+	if f == nil {
+		return "", false
+	}
+	for _, r := range f.Require {
+		if r.Mod.Path == p {
+			return r.Mod.Version, true
+		}
+	}
+	return "", true
 }
 
 // localReplaces makes every requirement of a workspace module come with a
@@ -244,10 +282,9 @@ func (d *depsPass) replaces() error {
 		cmd.Env = append(cmd.Env, "GOWORK=off")
 		out, err := d.Output(cmd)
 		if err != nil {
-			if d.Context().Err() != nil {
+			if err := reportGoError(d.Pass, "go list -m all (GOWORK=off)", m.Rel, err, build.Position{File: m.GoModRel(), Line: 1}); err != nil {
 				return err
 			}
-			d.Reportf(build.Position{File: m.GoModRel()}, "cannot list the build list: %s (is the module tidy? go tool mage update:tidy)", lastLines(err.Error(), 5))
 			continue
 		}
 		inBuild := make(map[string]listedModule)

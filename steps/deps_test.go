@@ -178,3 +178,21 @@ func TestDepsUnwanted(t *testing.T) {
 	rep, out = runSteps(t, dir, build.Verify, nil, Deps)
 	wantFindings(t, rep, "deps", out, UnwantedFile+":2: invalid character ','")
 }
+
+// TestDepsNamesTheModuleThatMoved: when an uncommitted edit raises a
+// dependency in one module, the findings name that module and its line,
+// not only the modules that stayed.
+func TestDepsNamesTheModuleThatMoved(t *testing.T) {
+	files := testws.WithQuote(testws.Staging())
+	const client = "staging/src/example.com/client/go.mod"
+	files[client] = strings.Replace(files[client], "rsc.io/quote v1.5.2", "rsc.io/quote v1.5.1", 1)
+	dir := testws.New(t, files)
+	testws.Tidy(t, dir, ".", "staging/src/example.com/api", "staging/src/example.com/client")
+	testws.Git(t, dir)
+	testws.Replace(t, dir, client, "rsc.io/quote v1.5.1", "rsc.io/quote v1.5.2")
+	testws.Tidy(t, dir, "staging/src/example.com/client")
+
+	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
+	wantFindings(t, rep, "deps", out,
+		"staging/src/example.com/api/go.mod:7: rsc.io/quote was raised to v1.5.2 by "+client+":7 (v1.5.1 at HEAD); this module and others still require v1.5.1")
+}
