@@ -45,6 +45,18 @@ const CodegenConfig = "hack/codegen.json"
 // a tool @latest is an error: pin generators with tool directives and run
 // them with go tool.
 //
+// Every program a directive (or a configured command) runs must be pinned,
+// so that every machine generates the same code: the go command itself; a
+// tool directive of any module of the tree; a blank import in a tools.go
+// file (//go:build tools) of a tools module, built from that module's
+// requirements; or codegen.tools of hackless.yaml (name: package@version).
+// codegen.path names directories of programs the repository builds
+// itself. Other programs (sh, protoc) come from PATH, without the
+// directories go install writes to (GOBIN, GOPATH/bin, ~/go/bin), whose
+// contents differ from machine to machine. A program found nowhere is a
+// finding at its directive that says how to pin it, and nothing is
+// generated.
+//
 // Update regenerates the same way and then writes the differences into the
 // tree, each file atomically, so a generator that fails half way leaves
 // the tree as it was.
@@ -108,36 +120,47 @@ func runCodegen(pass *build.Pass) error {
 			}
 		}
 	}
+	bin, err := os.MkdirTemp(pass.Env.TempDir(), "gentools-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bin)
+	programs, ok, err := generatorPath(pass, found, commands, bin)
+	if err != nil || !ok {
+		return err // a generator that cannot run proves nothing
+	}
 	scratch, err := scratchCopy(pass)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(scratch)
-	env := pass.Env.With("GOWORK=" + filepath.Join(scratch, "go.work"))
+	env := pass.Env.With("GOWORK="+filepath.Join(scratch, "go.work"), "PATH="+programs)
 	run := func(dir string, args ...string) error {
 		cmd := env.Command(pass.Context(), filepath.Join(scratch, filepath.FromSlash(dir)), args[0], args[1:]...)
 		pass.Logf("$ (cd %s && %s)", dir, strings.Join(args, " "))
-		_, err := pass.Output(cmd)
-		return err
+		if _, err := pass.Output(cmd); err != nil {
+			// Paths in the scratch copy are the tree's.
+			return errors.New(strings.ReplaceAll(err.Error(), scratch, ws.Root))
+		}
+		return nil
 	}
 	failed := false
 	if directives > 0 {
 		for _, m := range ws.Modules {
 			if err := run(m.Rel, "go", "generate", "./..."); err != nil {
-				if pass.Context().Err() != nil {
+				if err := reportGoError(pass, "go generate", m.Rel, err, build.Position{File: m.GoModRel(), Line: 1}); err != nil {
 					return err
 				}
-				pass.Reportf(build.Position{File: m.GoModRel()}, "go generate failed: %s", lastLines(err.Error(), 10))
 				failed = true
 			}
 		}
 	}
 	for i, c := range commands {
 		if err := run(c.Dir, c.Run...); err != nil {
-			if pass.Context().Err() != nil {
+			what := fmt.Sprintf("command %d (%s)", i+1, strings.Join(c.Run, " "))
+			if err := reportGoError(pass, what, c.Dir, err, commandPosition(pass, CodegenConfig, i)); err != nil {
 				return err
 			}
-			pass.Reportf(commandPosition(pass, CodegenConfig, i), "command %d (%s) failed: %s", i+1, strings.Join(c.Run, " "), lastLines(err.Error(), 10))
 			failed = true
 		}
 	}

@@ -190,6 +190,18 @@ func Boilerplate(ctx context.Context,
 // a tool @latest is an error: pin generators with tool directives and run
 // them with go tool.
 //
+// Every program a directive (or a configured command) runs must be pinned,
+// so that every machine generates the same code: the go command itself; a
+// tool directive of any module of the tree; a blank import in a tools.go
+// file (//go:build tools) of a tools module, built from that module's
+// requirements; or codegen.tools of hackless.yaml (name: package@version).
+// codegen.path names directories of programs the repository builds
+// itself. Other programs (sh, protoc) come from PATH, without the
+// directories go install writes to (GOBIN, GOPATH/bin, ~/go/bin), whose
+// contents differ from machine to machine. A program found nowhere is a
+// finding at its directive that says how to pin it, and nothing is
+// generated.
+//
 // Update regenerates the same way and then writes the differences into the
 // tree, each file atomically, so a generator that fails half way leaves
 // the tree as it was.

@@ -16,6 +16,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -36,6 +37,7 @@ type Config struct {
 	Gofmt       Gofmt       `yaml:"gofmt"`
 	Boilerplate Boilerplate `yaml:"boilerplate"`
 	Deps        Deps        `yaml:"deps"`
+	Codegen     Codegen     `yaml:"codegen"`
 }
 
 // Workspace says which modules make the workspace when hackless builds
@@ -133,6 +135,22 @@ type Deps struct {
 	// one-version rule: libraries that keep the minimum versions their
 	// consumers need.
 	OwnVersions []string `yaml:"ownVersions"`
+}
+
+// Codegen configures verify:codegen: where the programs that
+// //go:generate directives run come from, beyond the tools the
+// repository's modules pin (tool directives, tools.go imports).
+type Codegen struct {
+	// Tools maps a program name to the package and version it is built
+	// from, for programs no module pins:
+	// {stringer: golang.org/x/tools/cmd/stringer@v0.30.0}.
+	Tools map[string]string `yaml:"tools"`
+	// Path lists directories (root-relative, or absolute) whose programs
+	// generators may run, searched after the pinned tools: a directory
+	// the repository's own Makefile builds its tools into. The
+	// directories the go command installs into (GOBIN, GOPATH/bin,
+	// ~/go/bin) are never searched otherwise.
+	Path []string `yaml:"path"`
 }
 
 // Error is a problem at a line of the file.
@@ -248,6 +266,12 @@ func (c *Config) validate(top *yaml.Node) error {
 	}
 	if l := strings.ToUpper(c.Spelling.Locale); l != "" && l != "US" && l != "UK" {
 		return &Error{Line: line("spelling", "locale"), Msg: fmt.Sprintf("spelling.locale is %q; want US or UK", c.Spelling.Locale)}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Codegen.Tools)) {
+		pkg, version, ok := strings.Cut(c.Codegen.Tools[name], "@")
+		if !ok || pkg == "" || version == "" || version == "latest" || strings.ContainsAny(name, "/ ") {
+			return &Error{Line: line("codegen", "tools", name), Msg: fmt.Sprintf("codegen.tools.%s is %q; want a program name and package@version (a version, not latest)", name, c.Codegen.Tools[name])}
+		}
 	}
 	for _, r := range c.Boilerplate.Rules {
 		if (r.Text == "") == (r.Pattern == "") {

@@ -29,7 +29,12 @@ boilerplate:
   rules:
     - {files: ["**/*.go"], lines: 3, text: "Copyright The OpenTelemetry Authors"}
 deps: {ownVersions: [example.com/api]}
+codegen:
+  tools: {stringer: golang.org/x/tools/cmd/stringer@v0.39.0}
+  path: [.tools]
 `},
+		{name: "tool at latest", data: "codegen:\n  tools:\n    stringer: golang.org/x/tools/cmd/stringer@latest\n", wantErr: `hackless.yaml:3: codegen.tools.stringer is "golang.org/x/tools/cmd/stringer@latest"`},
+		{name: "tool without version", data: "codegen:\n  tools: {stringer: golang.org/x/tools/cmd/stringer}\n", wantErr: `hackless.yaml:2: codegen.tools.stringer`},
 		{name: "unknown top-level", data: "spelling: {}\nvett: {}\n", wantErr: `hackless.yaml:2: unknown setting "vett" in hackless.yaml`},
 		{name: "unknown nested", data: "vet:\n  exclude:\n    - path: a\n      analyser: b\n", wantErr: `hackless.yaml:4: unknown setting "analyser" in vet.exclude`},
 		{name: "wrong type", data: "spelling:\n  exclude: 3\n", wantErr: "hackless.yaml:2: cannot unmarshal"},

@@ -55,6 +55,7 @@ type Env struct {
 	vars   []string
 	goBin  string
 	tmpDir string
+	goBins []string
 }
 
 // Config says what the environment is built for.
@@ -104,8 +105,31 @@ func New(ctx context.Context, cfg Config) (*Env, error) {
 		"TZ=UTC",
 		"TMPDIR="+tmp,
 	)
-	return &Env{vars: vars, goBin: goBin, tmpDir: tmp}, nil
+	return &Env{vars: vars, goBin: goBin, tmpDir: tmp, goBins: installDirs(caller)}, nil
 }
+
+// installDirs are where the caller's go install puts programs: GOBIN,
+// the bin directory of each GOPATH entry, and ~/go/bin.
+func installDirs(caller []string) []string {
+	var dirs []string
+	if d := get(caller, "GOBIN"); d != "" {
+		dirs = append(dirs, filepath.Clean(d))
+	}
+	for _, p := range filepath.SplitList(get(caller, "GOPATH")) {
+		if p != "" {
+			dirs = append(dirs, filepath.Join(p, "bin"))
+		}
+	}
+	if home := get(caller, "HOME"); home != "" {
+		dirs = append(dirs, filepath.Join(home, "go", "bin"))
+	}
+	return dirs
+}
+
+// InstallDirs returns the directories the caller's go install puts
+// programs in (GOBIN, GOPATH/bin, ~/go/bin): what is there was installed
+// by hand and differs from machine to machine.
+func (e *Env) InstallDirs() []string { return slices.Clone(e.goBins) }
 
 // gitEnv makes a git command see the same tree on every machine: only the
 // repository's own configuration and .gitignore files (and
@@ -165,7 +189,7 @@ func (e *Env) With(kv ...string) *Env {
 		vars = slices.DeleteFunc(vars, func(v string) bool { return strings.HasPrefix(v, k+"=") })
 		vars = append(vars, p)
 	}
-	return &Env{vars: vars, goBin: e.goBin, tmpDir: e.tmpDir}
+	return &Env{vars: vars, goBin: e.goBin, tmpDir: e.tmpDir, goBins: e.goBins}
 }
 
 // clean drops every variable that could change a tool's result.

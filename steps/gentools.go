@@ -1,0 +1,358 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package steps
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"go/build/constraint"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/workspace"
+)
+
+// A genTool is a program generators run, pinned by the repository.
+type genTool struct {
+	name string
+	pkg  string // the package it is built from
+	dir  string // root-relative directory of the module that pins it
+	how  string // "tool directive", "tools.go import" or "codegen.tools"
+	pos  build.Position
+}
+
+// genTools are the programs the repository pins, by name: the tool
+// directives of every module of the tree, the blank imports of tools.go
+// files (a file named tools.go, or any file of a tools module, that
+// imports programs for a "tools" build tag), and codegen.tools of
+// hackless.yaml, which wins.
+func genTools(pass *build.Pass) (map[string]*genTool, error) {
+	ws := pass.Workspace
+	dirs, err := ws.ModuleDirs(pass.Context())
+	if err != nil {
+		return nil, err
+	}
+	tools := make(map[string]*genTool)
+	add := func(t *genTool) {
+		if _, ok := tools[t.name]; !ok {
+			tools[t.name] = t
+		}
+	}
+	for _, d := range dirs {
+		rel := path.Join(d, "go.mod")
+		data, err := pass.ReadFile(rel)
+		if err != nil {
+			return nil, err
+		}
+		f, err := modfile.ParseLax(rel, data, nil)
+		if err != nil {
+			continue // the workspace and tidy steps report it
+		}
+		for _, t := range f.Tool {
+			add(&genTool{name: programName(t.Path), pkg: t.Path, dir: d, how: "tool directive", pos: build.Position{File: rel, Line: lineOf(t.Syntax)}})
+		}
+	}
+	files, err := ws.Files(pass.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".go") || strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		mod := owningDir(dirs, f)
+		if path.Base(f) != "tools.go" && (mod == "" || !ws.IsTools(mod)) {
+			continue
+		}
+		data, err := pass.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, imp := range toolsImports(f, data) {
+			add(&genTool{name: programName(imp.path), pkg: imp.path, dir: mod, how: "tools.go import", pos: build.Position{File: f, Line: imp.line}})
+		}
+	}
+	for name, spec := range pass.Config().Codegen.Tools {
+		tools[name] = &genTool{name: name, pkg: spec, how: "codegen.tools", pos: build.Position{File: "hackless.yaml", Line: 1}}
+	}
+	return tools, nil
+}
+
+// owningDir returns the module directory, of dirs, that holds file: the
+// longest that is a prefix; "" when none does.
+func owningDir(dirs []string, file string) string {
+	best := ""
+	found := false
+	for _, d := range dirs {
+		if (d == "." || strings.HasPrefix(file, d+"/")) && (!found || len(d) > len(best)) {
+			best, found = d, true
+		}
+	}
+	if best == "." {
+		return "."
+	}
+	return best
+}
+
+type toolsImport struct {
+	path string
+	line int
+}
+
+// toolsImports returns the blank imports of a Go file built only with the
+// "tools" tag (//go:build tools), the tools.go pattern of pinning
+// programs by requiring their modules.
+func toolsImports(name string, data []byte) []toolsImport {
+	f, err := parser.ParseFile(token.NewFileSet(), name, data, parser.ImportsOnly|parser.ParseComments)
+	if err != nil {
+		return nil
+	}
+	tagged := false
+	for _, g := range f.Comments {
+		if g.Pos() > f.Package {
+			break
+		}
+		for _, c := range g.List {
+			if expr, err := constraint.Parse(c.Text); err == nil {
+				tagged = expr.Eval(func(tag string) bool { return tag == "tools" }) && !expr.Eval(func(string) bool { return false })
+			}
+		}
+	}
+	if !tagged {
+		return nil
+	}
+	fset := token.NewFileSet()
+	f, _ = parser.ParseFile(fset, name, data, parser.ImportsOnly)
+	var out []toolsImport
+	for _, spec := range f.Imports {
+		if spec.Name == nil || spec.Name.Name != "_" {
+			continue
+		}
+		if p, err := strconv.Unquote(spec.Path.Value); err == nil {
+			out = append(out, toolsImport{p, fset.Position(spec.Pos()).Line})
+		}
+	}
+	return out
+}
+
+// programName is the name go install and go tool give the program built
+// from a package: its last path element, or the one before a major
+// version suffix (example.com/cmd/foo/v2 is foo).
+func programName(pkg string) string {
+	base := path.Base(pkg)
+	if len(base) > 1 && base[0] == 'v' && strings.Trim(base[1:], "0123456789") == "" {
+		return path.Base(path.Dir(pkg))
+	}
+	return base
+}
+
+// generatorWords splits a //go:generate line into words as go generate
+// does: spaces separate words, and a double-quoted Go string is one word.
+func generatorWords(text string) []string {
+	line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "//go:generate"))
+	var words []string
+	for line != "" {
+		if line[0] == '"' {
+			end := 1
+			for end < len(line) && line[end] != '"' {
+				if line[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if end < len(line) {
+				if w, err := strconv.Unquote(line[:end+1]); err == nil {
+					words = append(words, w)
+					line = strings.TrimSpace(line[end+1:])
+					continue
+				}
+			}
+		}
+		i := strings.IndexAny(line, " \t")
+		if i < 0 {
+			i = len(line)
+		}
+		words = append(words, line[:i])
+		line = strings.TrimSpace(line[i:])
+	}
+	return words
+}
+
+// generatorPath prepares what the generators of a run may execute: every
+// program a directive or a configured command names is a pinned tool,
+// built into a private directory; a program of codegen.path; or a program
+// found on PATH outside the directories the go command installs into. A
+// program that is none of these is a finding at its directive, saying how
+// to pin it. Pinned tools are linked into bin. It returns the PATH for the
+// generators and whether every program resolved.
+func generatorPath(pass *build.Pass, found []directive, commands []codegenCommand, bin string) (string, bool, error) {
+	tools, err := genTools(pass)
+	if err != nil {
+		return "", false, err
+	}
+	type use struct {
+		name string
+		pos  build.Position
+	}
+	var uses []use
+	aliases := make(map[string]map[string]bool) // file -> -command names
+	for _, d := range found {
+		words := generatorWords(d.text)
+		pos := build.Position{File: d.file, Line: d.line}
+		if len(words) >= 3 && words[0] == "-command" {
+			if aliases[d.file] == nil {
+				aliases[d.file] = make(map[string]bool)
+			}
+			aliases[d.file][words[1]] = true
+			words = words[2:]
+		}
+		if len(words) > 0 && !aliases[d.file][words[0]] {
+			uses = append(uses, use{words[0], pos})
+		}
+	}
+	for i, c := range commands {
+		uses = append(uses, use{c.Run[0], commandPosition(pass, CodegenConfig, i)})
+	}
+	ws := pass.Workspace
+	var extra []string
+	for _, d := range pass.Config().Codegen.Path {
+		extra = append(extra, ws.Abs(d))
+	}
+	var system []string
+	ok := true
+	built := make(map[string]bool)
+	for _, u := range uses {
+		name := u.name
+		if name == "go" || strings.ContainsAny(name, `/\$`) {
+			continue // the go command itself, a script of the tree, or a variable
+		}
+		if t := tools[name]; t != nil {
+			if !built[name] {
+				built[name] = true
+				if err := buildGenTool(pass, t, bin); err != nil {
+					if err := reportGoError(pass, fmt.Sprintf("build %s (%s, %s)", name, t.pkg, t.how), t.dir, err, u.pos); err != nil {
+						return "", false, err
+					}
+					ok = false
+				}
+			}
+			continue
+		}
+		if system == nil {
+			system = systemPath(pass)
+		}
+		if p := lookProgram(pass, name, slices.Concat(extra, system)); p != "" {
+			if _, err := pass.ReadFile(p); err != nil { // the program's content keys the result
+				return "", false, err
+			}
+			continue
+		}
+		msg := fmt.Sprintf("//go:generate runs %s, which no module pins and no directory of codegen.path holds", name)
+		for _, d := range pass.Env.InstallDirs() {
+			if _, err := os.Stat(filepath.Join(d, name)); err == nil {
+				msg += fmt.Sprintf(" (it is installed by hand in %s, which differs between machines, so hackless leaves that directory off the generators' PATH)", d)
+				break
+			}
+		}
+		if strings.HasSuffix(u.pos.File, ".json") {
+			msg = strings.Replace(msg, "//go:generate", "the command", 1)
+		}
+		pass.Report(build.Finding{Pos: u.pos, Message: msg, Detail: fmt.Sprintf("hint: pin it as a tool of a module (a tools module outside go.work keeps its requirements out of the build list): go get -tool <package of %s>@<version>, then run it as go tool %s; or name it in hackless.yaml, codegen.tools: {%s: <package>@<version>}; a directory the repository builds its own tools into goes in codegen.path", name, name, name)})
+		ok = false
+	}
+	return strings.Join(slices.Concat([]string{bin}, extra, system), string(os.PathListSeparator)), ok, nil
+}
+
+// buildGenTool builds a pinned program into bin: a tool directive's with
+// go tool -n (the go command caches the executable), a tools.go import's
+// with go build from the build list of its module (kept under the output
+// directory by what it is built from), a configured one with go install
+// outside every build list.
+func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
+	ws := pass.Workspace
+	// A module go.work does not use builds with its own build list.
+	alone := t.dir == "" || !slices.ContainsFunc(ws.Modules, func(m *workspace.Module) bool { return m.Rel == t.dir })
+	run := func(cmd *exec.Cmd) ([]byte, error) {
+		if alone {
+			cmd.Env = append(cmd.Env, "GOWORK=off")
+		}
+		return pass.Output(cmd)
+	}
+	link := filepath.Join(bin, t.name)
+	switch t.how {
+	case "tool directive":
+		out, err := run(pass.Command(t.dir, "go", "tool", "-n", t.pkg))
+		if err != nil {
+			return err
+		}
+		return os.Symlink(strings.TrimSpace(string(out)), link)
+	case "tools.go import":
+		sum := sha256.New()
+		for _, f := range []string{"go.mod", "go.sum"} {
+			data, _ := pass.ReadFile(path.Join(t.dir, f))
+			sum.Write(data)
+		}
+		fmt.Fprint(sum, t.pkg, alone)
+		exe := filepath.Join(ws.OutDir, "tools", t.name+"-"+hex.EncodeToString(sum.Sum(nil))[:16])
+		if _, err := os.Stat(exe); err != nil {
+			if _, err := run(pass.Command(t.dir, "go", "build", "-o", exe, t.pkg)); err != nil {
+				return err
+			}
+		}
+		return os.Symlink(exe, link)
+	default: // codegen.tools
+		cmd := pass.Command(".", "go", "install", t.pkg)
+		cmd.Dir = pass.Env.TempDir()
+		cmd.Env = append(cmd.Env, "GOBIN="+bin)
+		if _, err := run(cmd); err != nil {
+			return err
+		}
+		pkg, _, _ := strings.Cut(t.pkg, "@")
+		if installed := programName(pkg); installed != t.name {
+			return os.Symlink(filepath.Join(bin, installed), link)
+		}
+		return nil
+	}
+}
+
+// systemPath is the caller's PATH without the directories the go command
+// installs programs into, whose contents differ from machine to machine.
+// Reading it makes the PATH part of the result's key.
+func systemPath(pass *build.Pass) []string {
+	drop := pass.Env.InstallDirs()
+	var out []string
+	for _, d := range filepath.SplitList(pass.Getenv("PATH")) {
+		if d != "" && filepath.IsAbs(d) && !slices.Contains(drop, filepath.Clean(d)) {
+			out = append(out, d)
+		}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// lookProgram finds an executable name in dirs; each place it looks is
+// recorded, so that a program appearing earlier on the path changes the
+// key.
+func lookProgram(pass *build.Pass, name string, dirs []string) string {
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if fi, err := pass.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
