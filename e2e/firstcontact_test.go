@@ -33,6 +33,9 @@ type shape struct {
 	files testws.Files
 	// tidy lists the module directories to tidy on their own.
 	tidy []string
+	// generate lists module directories where go generate runs before the
+	// first commit, with the programs the tools modules pin on PATH.
+	generate []string
 	// defects seeds one defect per step; wants are what verify must say.
 	defects testws.Files
 	wants   []string
@@ -57,6 +60,36 @@ func merge(all ...testws.Files) testws.Files {
 }
 
 const header = "// Copyright The Example Authors.\n\n"
+
+// mit is the MIT license, which a dependency module of a generated
+// repository ships.
+const mit = `MIT License
+
+Copyright (c) 2020 The Example Authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+`
+
+// status is a package that two modules provide: an old monolithic module
+// and the module split out of it, as google.golang.org/genproto and
+// google.golang.org/genproto/googleapis/rpc do.
+const status = "// Package status holds status codes.\npackage status\n\n// Code is a status code.\nconst Code = 1\n"
 
 var shapes = []shape{
 	{
@@ -103,24 +136,59 @@ var shapes = []shape{
 	{
 		// C: go 1.25.0, go.work generated on demand and ignored, a header
 		// rule that is not a Kubernetes template, generated files with
-		// typos, a replace spelled ../../x from a nested module.
+		// typos, a replace spelled ../../x from a nested module, stringer
+		// pinned the tools.go way in a tools module that also requires an
+		// unlicensed module, and an ambiguous import in the joined build
+		// list (metric requires the split status module, bridge the old
+		// monolith that still holds the package), which no module has on
+		// its own.
 		name: "opentelemetry-like",
 		files: merge(
 			oldX("example.com/c", "1.25.0"),
 			under("metric", oldX("example.com/c/metric", "1.25.0")),
 			under("metric/x", testws.Files{
-				"go.mod": "module example.com/c/metric/x\n\ngo 1.25.0\n\nrequire example.com/c/metric v0.0.0\n\nreplace example.com/c/metric => ../../metric\n",
+				"go.mod": "module example.com/c/metric/x\n\ngo 1.25.0\n\nrequire example.com/c/metric v0.0.0\n\nreplace (\n\texample.com/c/metric => ../../metric\n\texample.com/genproto/googleapis/rpc => ../../testdata/genproto-rpc\n)\n",
 				"x.go":   header + "// Package x is experimental.\npackage x\n\nimport m \"example.com/c/metric\"\n\n// OK is metric's.\nvar OK = m.OK\n",
+			}),
+			under("bridge", testws.Files{
+				"go.mod":    "module example.com/c/bridge\n\ngo 1.25.0\n\nrequire example.com/genproto v0.0.0\n\nreplace example.com/genproto => ../testdata/genproto\n",
+				"bridge.go": header + "// Package bridge still uses the old monolith.\npackage bridge\n\nimport \"example.com/genproto/googleapis/rpc/status\"\n\n// Code is the status code.\nconst Code = status.Code\n",
+			}),
+			under("testdata/genproto", testws.Files{
+				"go.mod":                          "module example.com/genproto\n\ngo 1.25.0\n",
+				"LICENSE":                         mit,
+				"googleapis/rpc/status/status.go": status,
+			}),
+			under("testdata/genproto-rpc", testws.Files{
+				"go.mod":           "module example.com/genproto/googleapis/rpc\n\ngo 1.25.0\n",
+				"LICENSE":          mit,
+				"status/status.go": status,
+			}),
+			under("testdata/unlicensed", testws.Files{
+				"go.mod":  "module example.com/unlicensed\n\ngo 1.25.0\n",
+				"font.go": "// Package font has no license file.\npackage font\n",
+			}),
+			under("internal/tools", testws.Files{
+				"go.mod":   "module example.com/c/internal/tools\n\ngo 1.25.0\n\nrequire (\n\texample.com/unlicensed v0.0.0\n\tgolang.org/x/tools v0.39.0\n)\n\nreplace example.com/unlicensed => ../../testdata/unlicensed\n",
+				"tools.go": header + "//go:build tools\n\n// Package tools pins the programs the Makefile builds.\npackage tools\n\nimport (\n\t_ \"example.com/unlicensed\"\n\t_ \"golang.org/x/tools/cmd/stringer\"\n)\n",
 			}),
 			testws.Files{
 				".gitignore":         "go.work\ngo.work.sum\n",
 				"hackless.yaml":      "boilerplate:\n  rules:\n    - text: Copyright The Example Authors\n",
+				"metric/go.mod":      "module example.com/c/metric\n\ngo 1.25.0\n\nrequire (\n\texample.com/genproto/googleapis/rpc v0.0.0\n\tgolang.org/x/mod v0.21.0\n\tgolang.org/x/sync v0.8.0\n\tgolang.org/x/sys v0.25.0\n)\n\nreplace example.com/genproto/googleapis/rpc => ../testdata/genproto-rpc\n",
+				"metric/status.go":   header + "package x\n\nimport \"example.com/genproto/googleapis/rpc/status\"\n\n// Code is the status code.\nconst Code = status.Code\n",
 				"metric/zz_names.go": "// Code generated by stringer; DO NOT EDIT.\n\npackage x\n\n// Recieve is a name the generator spelled.\nconst Recieve = 1\n",
+				"kind.go":            header + "package x\n\n//go:generate stringer -type=Kind\n\n// Kind is a kind.\ntype Kind int\n\n// The kinds.\nconst (\n\tGauge Kind = iota\n\tCounter\n)\n",
 			},
 		),
-		tidy:    []string{".", "metric", "metric/x"},
-		defects: testws.Files{"metric/noheader.go": "package x\n\n// Seperate is misspelled.\nconst Seperate = 2\n"},
-		wants:   []string{"metric/noheader.go:1: the first 5 lines do not contain \"Copyright The Example Authors\"", `metric/noheader.go:3:4: "Seperate" is a misspelling`},
+		tidy:     []string{".", "metric", "metric/x", "bridge", "internal/tools"},
+		generate: []string{"."},
+		defects: testws.Files{
+			"metric/noheader.go": "package x\n\n// Seperate is misspelled.\nconst Seperate = 2\n",
+			"metric/bad.go":      header + "package x\n\nimport \"fmt\"\n\n// Bad misuses Printf.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n",
+			"kind.go":            header + "package x\n\n//go:generate stringer -type=Kind\n\n// Kind is a kind.\ntype Kind int\n\n// The kinds.\nconst (\n\tGauge Kind = iota\n\tCounter\n\tHistogram\n)\n",
+		},
+		wants: []string{"kind_string.go:", "generated code: stale", "metric/noheader.go:1: the first 5 lines do not contain \"Copyright The Example Authors\"", `metric/noheader.go:3:4: "Seperate" is a misspelling`, "metric/bad.go:8:", "(printf)"},
 	},
 }
 
@@ -231,6 +299,9 @@ func TestFirstContact(t *testing.T) {
 			t.Parallel()
 			dir := testws.New(t, sh.files)
 			testws.Tidy(t, dir, sh.tidy...)
+			if len(sh.generate) > 0 {
+				generate(t, dir, sh.generate)
+			}
 			testws.Git(t, dir)
 			before, beforeList := modLines(t, dir), buildList(t, dir, sh.tidy)
 
@@ -293,5 +364,26 @@ func TestFirstContact(t *testing.T) {
 			wantCode(t, out, code, 1)
 			wantOutput(t, out, sh.wants...)
 		})
+	}
+}
+
+// generate runs go generate in modules of dir, with stringer, built from
+// internal/tools, on PATH: what the repository's Makefile would do.
+func generate(t *testing.T, dir string, modules []string) {
+	t.Helper()
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-o", bin, "golang.org/x/tools/cmd/stringer")
+	build.Dir = filepath.Join(dir, "internal", "tools")
+	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build stringer: %v\n%s", err, out)
+	}
+	for _, m := range modules {
+		cmd := exec.Command("go", "generate", "./...")
+		cmd.Dir = filepath.Join(dir, m)
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go generate in %s: %v\n%s", m, err, out)
+		}
 	}
 }

@@ -134,7 +134,11 @@ func runCodegen(pass *build.Pass) error {
 		return err
 	}
 	defer os.RemoveAll(scratch)
-	env := pass.Env.With("GOWORK="+filepath.Join(scratch, "go.work"), "PATH="+programs)
+	work, err := scratchWork(pass, scratch)
+	if err != nil {
+		return err
+	}
+	env := pass.Env.With("GOWORK="+work, "PATH="+programs)
 	run := func(dir string, args ...string) error {
 		cmd := env.Command(pass.Context(), filepath.Join(scratch, filepath.FromSlash(dir)), args[0], args[1:]...)
 		pass.Logf("$ (cd %s && %s)", dir, strings.Join(args, " "))

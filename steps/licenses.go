@@ -4,8 +4,11 @@
 package steps
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -257,10 +260,95 @@ func shippedModules(pass *build.Pass) (mods, broken []*shipped, err error) {
 			}
 		}
 	}
+	if ws.Synthetic && len(broken) > 0 {
+		// The repository has no go.work: hackless's view of the workspace
+		// joins build lists that are never built together, and a package
+		// may not load in it (an ambiguous import) while it does in its
+		// own module. What ships is what each module builds.
+		importers := make(map[string][]*workspace.Package)
+		for _, p := range pkgs {
+			for _, imp := range p.Imports {
+				importers[imp] = append(importers[imp], p)
+			}
+		}
+		resolved := 0
+		broken = slices.DeleteFunc(broken, func(b *shipped) bool {
+			ok := true
+			for _, dir := range reachingModules(b.path, importers, ships) {
+				ok = resolveAlone(pass, b, dir, byModule) && ok
+			}
+			if ok {
+				resolved++
+			}
+			return ok
+		})
+		if resolved > 0 {
+			pass.Notef("%d packages that do not load in hackless's view of the workspace (the repository has no go.work) were followed with the build list of the module that imports them", resolved)
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(byModule)) {
 		mods = append(mods, byModule[k])
 	}
 	return mods, broken, nil
+}
+
+// reachingModules returns the directories of the shipping workspace
+// modules whose packages import pkg, directly or not.
+func reachingModules(pkg string, importers map[string][]*workspace.Package, ships func(*workspace.PackageModule) bool) []string {
+	seen := map[string]bool{pkg: true}
+	queue := []string{pkg}
+	dirs := make(map[string]bool)
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, q := range importers[p] {
+			if q.Module != nil && q.Module.Main && ships(q.Module) {
+				dirs[q.Module.Dir] = true
+			}
+			if !seen[q.ImportPath] {
+				seen[q.ImportPath] = true
+				queue = append(queue, q.ImportPath)
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(dirs))
+}
+
+// resolveAlone lists a package that did not load in the workspace, with
+// its dependencies, in a workspace module (dir, absolute) that imports it,
+// with that module's own build list (GOWORK=off), and adds the dependency
+// modules found to mods. It reports whether every package then loaded.
+func resolveAlone(pass *build.Pass, b *shipped, dir string, mods map[string]*shipped) bool {
+	cmd := pass.Command(dir, "go", "list", "-e", "-deps", "-json=ImportPath,Module,Error,Standard", b.path)
+	cmd.Env = append(cmd.Env, "GOWORK=off")
+	out, err := pass.Output(cmd)
+	if err != nil {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	var found []*shipped
+	for {
+		var p workspace.Package
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil || p.Error != nil {
+			return false
+		}
+		if p.Standard || p.Module == nil || p.Module.Main {
+			continue
+		}
+		s := &shipped{path: p.Module.Path, version: p.Module.Version, dir: p.Module.Dir, chain: append(slices.Clone(b.chain[:len(b.chain)-1]), &p)}
+		if p.Module.Replace != nil {
+			s.version, s.dir = p.Module.Replace.Version, p.Module.Replace.Dir
+		}
+		found = append(found, s)
+	}
+	for _, s := range found {
+		if mods[s.path] == nil {
+			mods[s.path] = s
+		}
+	}
+	return true
 }
 
 func chainString(chain []*workspace.Package) string {

@@ -117,7 +117,11 @@ func runLint(pass *build.Pass) error {
 			return err
 		}
 		defer os.RemoveAll(scratch)
-		dir, env = scratch, pass.Env.With("GOWORK="+filepath.Join(scratch, "go.work"))
+		work, err := scratchWork(pass, scratch)
+		if err != nil {
+			return err
+		}
+		dir, env = scratch, pass.Env.With("GOWORK="+work)
 	}
 	args := []string{"run", "--config=" + ws.Abs(config), "--output.json.path=stdout", "--output.text.path=stderr", "--path-mode=abs", "--show-stats=false"}
 	if scratch != "" {

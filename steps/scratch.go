@@ -11,8 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build"
 )
@@ -173,4 +176,35 @@ func proposeScratch(pass *build.Pass, scratch, why string, removeStale func(rel 
 		}
 	}
 	return nil
+}
+
+// scratchWork returns the go.work that makes a scratch copy the
+// workspace: the copy's own go.work, or, for a repository without one,
+// hackless's view of the workspace with its modules moved into the copy,
+// written into the copy's .git directory, where no proposal looks (nor
+// at the go.work.sum the go command may write beside it).
+func scratchWork(pass *build.Pass, scratch string) (string, error) {
+	ws := pass.Workspace
+	if !ws.Synthetic {
+		return filepath.Join(scratch, "go.work"), nil
+	}
+	wf, err := modfile.ParseWork(ws.WorkFile, ws.WorkData, nil)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range slices.Clone(wf.Use) {
+		rel, err := filepath.Rel(ws.Root, u.Path)
+		if err != nil || !filepath.IsAbs(u.Path) {
+			return "", fmt.Errorf("hackless's go.work uses %s, outside %s", u.Path, ws.Root)
+		}
+		if err := wf.DropUse(u.Path); err != nil {
+			return "", err
+		}
+		if err := wf.AddUse(filepath.Join(scratch, rel), u.ModulePath); err != nil {
+			return "", err
+		}
+	}
+	wf.Cleanup()
+	p := filepath.Join(scratch, ".git", "hackless.go.work")
+	return p, os.WriteFile(p, modfile.Format(wf.Syntax), 0o644)
 }

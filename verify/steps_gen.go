@@ -108,7 +108,10 @@ func Gofmt(ctx context.Context,
 // by module, so that every module that loads is still analysed, and a
 // module that does not load in the workspace is also tried with its own
 // build list (GOWORK=off). Each load error is a finding at the file and
-// line the go command names, with a hint of the fix.
+// line the go command names, with a hint of the fix. In a repository
+// without go.work, where the workspace is hackless's own view and never
+// built as one, a load error that the module's own build list does not
+// have is a note instead.
 //
 // Findings are suppressed as golangci-lint suppresses them: a //nolint,
 // //nolint:govet or //nolint:all comment on the line, on the line before a
