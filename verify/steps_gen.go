@@ -127,6 +127,25 @@ func Vet(ctx context.Context,
 	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Vet)
 }
 
+// Typecheck checks that every package of every workspace module, tests
+// included, type-checks on each platform of a list, as Kubernetes's
+// verify-typecheck does: a file that only builds under //go:build windows
+// is checked too. The platforms are typecheck.platforms of hackless.yaml,
+// by default linux/amd64, linux/arm64, darwin/arm64 and windows/amd64.
+// Each platform is one go vet run (GOOS and GOARCH set, cgo off, one cheap
+// analyzer) that loads and type-checks every package, compiling only the
+// dependencies' export data, never linking; its type and load errors are
+// the findings, each naming the platforms it breaks. A package whose
+// dependency does not type-check is checked once the dependency is fixed.
+// There is no update form: a type error needs a person.
+func Typecheck(ctx context.Context,
+	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Typecheck)
+}
+
 // Tidy checks that `go mod tidy` would change no module's go.mod or go.sum.
 // `go mod tidy` works on one module and ignores go.work, so each module
 // must reach its sibling modules through replace directives. Update tidies

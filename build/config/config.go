@@ -38,6 +38,7 @@ type Config struct {
 	Boilerplate Boilerplate `yaml:"boilerplate"`
 	Deps        Deps        `yaml:"deps"`
 	Codegen     Codegen     `yaml:"codegen"`
+	Typecheck   Typecheck   `yaml:"typecheck"`
 }
 
 // Workspace says which modules make the workspace when hackless builds
@@ -151,6 +152,14 @@ type Codegen struct {
 	// directories the go command installs into (GOBIN, GOPATH/bin,
 	// ~/go/bin) are never searched otherwise.
 	Path []string `yaml:"path"`
+}
+
+// Typecheck configures verify:typecheck.
+type Typecheck struct {
+	// Platforms lists the GOOS/GOARCH pairs every package must
+	// type-check on; the default is linux/amd64, linux/arm64,
+	// darwin/arm64 and windows/amd64.
+	Platforms []string `yaml:"platforms"`
 }
 
 // Error is a problem at a line of the file.
@@ -271,6 +280,12 @@ func (c *Config) validate(top *yaml.Node) error {
 		pkg, version, ok := strings.Cut(c.Codegen.Tools[name], "@")
 		if !ok || pkg == "" || version == "" || version == "latest" || strings.ContainsAny(name, "/ ") {
 			return &Error{Line: line("codegen", "tools", name), Msg: fmt.Sprintf("codegen.tools.%s is %q; want a program name and package@version (a version, not latest)", name, c.Codegen.Tools[name])}
+		}
+	}
+	for _, p := range c.Typecheck.Platforms {
+		goos, goarch, ok := strings.Cut(p, "/")
+		if !ok || goos == "" || goarch == "" || strings.ContainsAny(goarch, "/ ") {
+			return &Error{Line: line("typecheck", "platforms"), Msg: fmt.Sprintf("typecheck.platforms has %q; want GOOS/GOARCH, as linux/amd64", p)}
 		}
 	}
 	for _, r := range c.Boilerplate.Rules {

@@ -32,7 +32,9 @@ deps: {ownVersions: [example.com/api]}
 codegen:
   tools: {stringer: golang.org/x/tools/cmd/stringer@v0.39.0}
   path: [.tools]
+typecheck: {platforms: [linux/amd64, windows/arm64]}
 `},
+		{name: "bad platform", data: "typecheck:\n  platforms: [linux]\n", wantErr: `hackless.yaml:2: typecheck.platforms has "linux"`},
 		{name: "tool at latest", data: "codegen:\n  tools:\n    stringer: golang.org/x/tools/cmd/stringer@latest\n", wantErr: `hackless.yaml:3: codegen.tools.stringer is "golang.org/x/tools/cmd/stringer@latest"`},
 		{name: "tool without version", data: "codegen:\n  tools: {stringer: golang.org/x/tools/cmd/stringer}\n", wantErr: `hackless.yaml:2: codegen.tools.stringer`},
 		{name: "unknown top-level", data: "spelling: {}\nvett: {}\n", wantErr: `hackless.yaml:2: unknown setting "vett" in hackless.yaml`},

@@ -1,0 +1,91 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package steps
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hackless/hackless/build"
+)
+
+// DefaultPlatforms are the platforms typecheck checks unless
+// typecheck.platforms in hackless.yaml names others.
+var DefaultPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/arm64", "windows/amd64"}
+
+// Typecheck checks that every package of every workspace module, tests
+// included, type-checks on each platform of a list, as Kubernetes's
+// verify-typecheck does: a file that only builds under //go:build windows
+// is checked too. The platforms are typecheck.platforms of hackless.yaml,
+// by default linux/amd64, linux/arm64, darwin/arm64 and windows/amd64.
+// Each platform is one go vet run (GOOS and GOARCH set, cgo off, one cheap
+// analyzer) that loads and type-checks every package, compiling only the
+// dependencies' export data, never linking; its type and load errors are
+// the findings, each naming the platforms it breaks. A package whose
+// dependency does not type-check is checked once the dependency is fixed.
+// There is no update form: a type error needs a person.
+var Typecheck = &build.Step{
+	Name:   "typecheck",
+	Doc:    "every package type-checks on every platform",
+	Inputs: build.Inputs{Tools: []string{"go"}, Go: true},
+	Scope:  build.ScopeModuleDeps,
+	Run:    runTypecheck,
+}
+
+func runTypecheck(pass *build.Pass) error {
+	if len(pass.Modules()) == 0 {
+		pass.Logf("no modules")
+		return nil
+	}
+	platforms := pass.Config().Typecheck.Platforms
+	if len(platforms) == 0 {
+		platforms = DefaultPlatforms
+	}
+	type problem struct {
+		f         build.Finding
+		platforms []string
+	}
+	var problems []*problem
+	byKey := make(map[string]*problem)
+	for _, platform := range platforms {
+		goos, goarch, _ := strings.Cut(platform, "/")
+		env := []string{"GOOS=" + goos, "GOARCH=" + goarch, "CGO_ENABLED=0"}
+		// Naming one analyzer turns the others off: what remains is
+		// loading and type-checking.
+		out := runVetOnce(pass, env, []string{"-unusedresult"}, modulePatterns(pass))
+		if err := pass.Context().Err(); err != nil {
+			return err
+		}
+		if out.err != nil && len(out.failures) == 0 {
+			return fmt.Errorf("go vet for %s: %w\n%s", platform, out.err, strings.Join(out.unplaced, "\n"))
+		}
+		for _, f := range out.failures {
+			key := f.String()
+			p := byKey[key]
+			if p == nil {
+				p = &problem{f: f}
+				byKey[key] = p
+				problems = append(problems, p)
+			}
+			if !slices.Contains(p.platforms, platform) { // a package and its test variant
+				p.platforms = append(p.platforms, platform)
+			}
+		}
+	}
+	slices.SortStableFunc(problems, func(a, b *problem) int {
+		return cmp.Or(strings.Compare(a.f.Pos.File, b.f.Pos.File), cmp.Compare(a.f.Pos.Line, b.f.Pos.Line))
+	})
+	for _, p := range problems {
+		where := strings.Join(p.platforms, ", ")
+		if len(p.platforms) == len(platforms) && len(platforms) > 1 {
+			where = "every platform"
+		}
+		p.f.Message = fmt.Sprintf("%s (on %s)", p.f.Message, where)
+		pass.Report(p.f)
+	}
+	pass.Notef("%d platforms: %s", len(platforms), strings.Join(platforms, ", "))
+	return nil
+}
