@@ -68,12 +68,17 @@ func (k *keyer) lookup(ctx context.Context, s *Step, mod *workspace.Module) (*sh
 	if errors.Is(err, cache.ErrCorrupt) {
 		return sh, nil, "the cache entry was corrupt and is ignored", nil
 	}
+	if err != nil {
+		k.warn("cache: cannot read entries: " + err.Error())
+		return sh, nil, "the cache could not be read", nil
+	}
 	return sh, nil, cache.Explain(k.cache.Last(sh.id), m), nil
 }
 
 func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
 	sh, e, why, err := keys.lookup(ctx, s, nil)
 	if err != nil {
+		keys.warn(fmt.Sprintf("cache: no key for %s, so it ran uncached: %v", s.Name, err))
 		res := runStep(ctx, s, opts, ws, nil)
 		res.CacheNote = "not cached: " + err.Error()
 		return res
@@ -97,6 +102,7 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	for _, mod := range ws.Modules {
 		sh, e, why, err := keys.lookup(ctx, s, mod)
 		if err != nil {
+			keys.warn(fmt.Sprintf("cache: no key for %s in %s, so it ran uncached: %v", s.Name, mod.Rel, err))
 			res := runStep(ctx, s, opts, ws, nil)
 			res.CacheNote = "not cached: " + err.Error()
 			return res
@@ -208,13 +214,17 @@ func (k *keyer) commit(ctx context.Context) string {
 			continue
 		}
 		if err := k.cache.Put(p.sh.key, p.e); err != nil {
-			return "cache: " + err.Error()
+			return "cache: nothing more stored: " + err.Error()
 		}
-		k.cache.SetLast(p.sh.id, p.sh.m)
+		if err := k.cache.SetLast(p.sh.id, p.sh.m); err != nil {
+			k.warn("cache: the explanation of later misses was not stored: " + err.Error())
+		}
 		stored++
 	}
 	if stored > 0 {
-		k.cache.Trim()
+		if _, err := k.cache.MaybeTrim(time.Now()); err != nil {
+			k.warn("cache: trim: " + err.Error())
+		}
 	}
 	if len(changed) > 0 {
 		slices.Sort(changed)

@@ -4,6 +4,8 @@
 package build
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,4 +157,88 @@ func TestCacheModuleScope(t *testing.T) {
 	if got := runOnce(mod); got != "example.com/api" {
 		t.Errorf("after a failure in api, the step saw %q", got)
 	}
+}
+
+// TestCacheFailuresAreWarnings: a cache that cannot be read or written
+// makes the run say so, once, and the steps still run.
+func TestCacheFailuresAreWarnings(t *testing.T) {
+	dir := tinyWorkspace(t)
+	cacheDir := t.TempDir()
+	step := &Step{Name: "ok", Inputs: Inputs{Files: []string{"**/*.txt"}}, Run: func(p *Pass) error { return nil }}
+	opts := Options{CacheDir: cacheDir}
+	if rep, out := run(t, dir, opts, step); len(rep.Warnings) > 0 {
+		t.Fatalf("a working cache warned:\n%s", out)
+	}
+	// Every directory of entries becomes a file: nothing can be read or
+	// stored there.
+	entries := filepath.Join(cacheDir, "entries")
+	if err := os.RemoveAll(entries); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(entries, 0o755)
+	for i := 0; i < 256; i++ {
+		if err := os.WriteFile(filepath.Join(entries, fmt.Sprintf("%02x", i)), []byte("not a directory\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, out := run(t, dir, opts, step)
+	if r := rep.Results[0]; r.Cached || r.Status != Passed {
+		t.Fatalf("the step did not run: %+v\n%s", r, out)
+	}
+	warnings := strings.Join(rep.Warnings, "\n")
+	for _, want := range []string{"cache: cannot read entries:", "cache: nothing more stored:"} {
+		if !strings.Contains(warnings, want) || !strings.Contains(out, want) {
+			t.Errorf("no warning %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestCacheSharedByConcurrentRuns: clones of one repository, run at once
+// against one cache directory, each get their own verdict every time:
+// what one stores never answers for another's different content.
+func TestCacheSharedByConcurrentRuns(t *testing.T) {
+	cacheDir := t.TempDir()
+	step := &Step{Name: "nobad", Inputs: Inputs{Files: []string{"**/*.txt"}}, Run: func(p *Pass) error {
+		b, err := p.ReadFile("a.txt")
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(b), "bad") {
+			p.Reportf(Position{File: "a.txt", Line: 1}, "bad")
+		}
+		return nil
+	}}
+	const clones, rounds = 4, 12
+	var wg sync.WaitGroup
+	for c := 0; c < clones; c++ {
+		dir := tinyWorkspace(t)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := 0; r < rounds; r++ {
+				// Clones alternate between the same two contents, out of
+				// step with each other.
+				bad := (r+c)%3 == 0
+				content := map[bool]string{false: "good\n", true: "bad\n"}[bad]
+				if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte(content), 0o644); err != nil {
+					t.Error(err)
+					return
+				}
+				age(t, dir, "a.txt")
+				var out strings.Builder
+				rep, err := Run(context.Background(), Options{Dir: dir, Out: &out, CacheDir: cacheDir}, step)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got := rep.Results[0].Status == Failed; got != bad {
+					t.Errorf("clone %d round %d: failed=%v for content %q\n%s", c, r, got, content, out.String())
+				}
+				for _, w := range rep.Warnings {
+					t.Errorf("clone %d round %d: warning %s", c, r, w)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

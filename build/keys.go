@@ -50,6 +50,7 @@ type keyer struct {
 	headers  map[string]string // per Go file header, once per run
 	versions map[string]*versionOnce
 	pending  []pendingStore
+	warnings []string // problems of the cache itself, shown once per run
 
 	goOnce sync.Once
 	goIn   goInputs
@@ -190,6 +191,15 @@ func selfID() (string, error) {
 }
 
 // save records file stats for the next run, forgetting deleted files.
+// warn records a problem of the cache for the run's warnings, once.
+func (k *keyer) warn(msg string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !slices.Contains(k.warnings, msg) {
+		k.warnings = append(k.warnings, msg)
+	}
+}
+
 func (k *keyer) save() error {
 	keep := make(map[string]bool, len(k.files))
 	for _, f := range k.files {

@@ -195,6 +195,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		if err := keys.save(); err != nil {
 			rep.Warnings = append(rep.Warnings, "cache: "+err.Error())
 		}
+		rep.Warnings = append(rep.Warnings, keys.warnings...)
 	}
 	rep.Duration = time.Since(start)
 	for _, s := range g.order {

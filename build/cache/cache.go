@@ -84,9 +84,18 @@ func (c *Cache) entryPath(k Key) string {
 	return filepath.Join(c.dir, "entries", s[:2], s)
 }
 
+// touchInterval is how stale an entry's time may get before a hit
+// refreshes it for eviction; trimInterval is how often the cache is
+// trimmed. As the go command's build cache does, a hit writes nothing most
+// of the time, and the directory is walked at most once a day.
+const (
+	touchInterval = time.Hour
+	trimInterval  = 24 * time.Hour
+)
+
 // Get returns the entry for k, or nil on a miss. A corrupt entry is removed
 // and reported as ErrCorrupt, and is never a hit. A hit refreshes the
-// entry's time for eviction.
+// entry's time for eviction when it is more than an hour old.
 func (c *Cache) Get(k Key) (*Entry, error) {
 	p := c.entryPath(k)
 	var e Entry
@@ -97,8 +106,10 @@ func (c *Cache) Get(k Key) (*Entry, error) {
 		os.Remove(p)
 		return nil, err
 	}
-	now := time.Now()
-	os.Chtimes(p, now, now)
+	if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > touchInterval {
+		now := time.Now()
+		os.Chtimes(p, now, now) // best effort: a lost touch only ages the entry
+	}
 	return &e, nil
 }
 
@@ -213,6 +224,24 @@ func readChecked(path string, v any) error {
 	return nil
 }
 
+// MaybeTrim trims the cache when it was last trimmed a day ago or more,
+// recording the time in the file trim.txt; it reports whether it trimmed.
+// Processes that share the directory may race on it: at worst two trim at
+// once, and each removal is one file.
+func (c *Cache) MaybeTrim(now time.Time) (bool, error) {
+	stamp := filepath.Join(c.dir, "trim.txt")
+	if data, err := os.ReadFile(stamp); err == nil {
+		var last int64
+		if _, err := fmt.Sscan(string(data), &last); err == nil && now.Sub(time.Unix(last, 0)) < trimInterval {
+			return false, nil
+		}
+	}
+	if _, err := atomicfile.Write(stamp, []byte(fmt.Sprintf("%d\n", now.Unix())), 0o644); err != nil {
+		return false, err
+	}
+	return true, c.Trim()
+}
+
 // Trim removes the least recently used entries until the cache directory
 // is within its bound.
 func (c *Cache) Trim() error {
@@ -243,8 +272,8 @@ func (c *Cache) Trim() error {
 		if total <= c.maxBytes*9/10 {
 			break
 		}
-		if os.Remove(f.path) == nil {
-			total -= f.size
+		if err := os.Remove(f.path); err == nil || errors.Is(err, fs.ErrNotExist) {
+			total -= f.size // another process may have removed it first
 		}
 	}
 	return nil

@@ -222,3 +222,41 @@ func TestGoInfo(t *testing.T) {
 		t.Errorf("GoInfo = %q, %v, %v", imports, embeds, err)
 	}
 }
+
+// TestMaintenanceIsThrottled: a hit refreshes an entry's time only when
+// it is an hour old, and the directory is trimmed at most once a day.
+func TestMaintenanceIsThrottled(t *testing.T) {
+	c, err := Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k Key
+	if err := c.Put(k, &Entry{Step: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	p := c.entryPath(k)
+	for _, tc := range []struct {
+		age     time.Duration
+		touched bool
+	}{{30 * time.Minute, false}, {2 * time.Hour, true}} {
+		old := time.Now().Add(-tc.age)
+		os.Chtimes(p, old, old)
+		if e, err := c.Get(k); e == nil || err != nil {
+			t.Fatalf("Get: %v, %v", e, err)
+		}
+		fi, _ := os.Stat(p)
+		if touched := fi.ModTime().After(old.Add(time.Second)); touched != tc.touched {
+			t.Errorf("entry %v old: touched %v, want %v", tc.age, touched, tc.touched)
+		}
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		at   time.Duration
+		trim bool
+	}{{0, true}, {time.Hour, false}, {23 * time.Hour, false}, {25 * time.Hour, true}, {26 * time.Hour, false}} {
+		trimmed, err := c.MaybeTrim(now.Add(tc.at))
+		if err != nil || trimmed != tc.trim {
+			t.Errorf("MaybeTrim at +%v: %v, %v; want %v", tc.at, trimmed, err, tc.trim)
+		}
+	}
+}
