@@ -282,7 +282,7 @@ func KeyFiles(ctx context.Context, dir string, env []string, s *Step) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	k, err := newKeyer(ctx, ws, c)
+	k, err := newKeyer(ctx, ws, c, []*Step{s})
 	if err != nil {
 		return nil, err
 	}

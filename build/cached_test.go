@@ -242,3 +242,55 @@ func TestCacheSharedByConcurrentRuns(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestToolsKeyedByDeclaration: a step of an adopter's own that runs a
+// program of its own re-runs when that program changes: by the version it
+// reports, or, declared without a version command, by its executable.
+func TestToolsKeyedByDeclaration(t *testing.T) {
+	dir := tinyWorkspace(t)
+	bin := t.TempDir()
+	env := append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	write := func(name, script string) {
+		p := filepath.Join(bin, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-time.Minute)
+		os.Chtimes(p, old, old)
+	}
+	write("mytool", "echo mytool 1.0\n")
+	write("other", "exit 0\n")
+	var runs atomic.Int32
+	step := &Step{Name: "mine", Inputs: Inputs{Tools: []Tool{{Name: "mytool", Version: []string{"--version"}}, {Name: "other"}}}, Run: func(p *Pass) error {
+		runs.Add(1)
+		return nil
+	}}
+	opts := Options{CacheDir: t.TempDir(), Env: env, Verbose: true}
+	for i, tc := range []struct {
+		change func()
+		runs   int32
+		note   string
+	}{
+		{func() {}, 1, ""},
+		{func() {}, 1, ""},
+		{func() { write("mytool", "echo mytool 2.0\n") }, 2, "tool:mytool changed"},
+		{func() { write("mytool", "echo mytool 2.0 # same version\n") }, 2, ""},
+		{func() { write("other", "exit 0 # new build\n") }, 3, "tool:other changed"},
+	} {
+		tc.change()
+		rep, out := run(t, dir, opts, step)
+		if runs.Load() != tc.runs || !strings.Contains(rep.Results[0].CacheNote, tc.note) {
+			t.Errorf("run %d: %d runs (want %d), note %q (want %q)\n%s", i, runs.Load(), tc.runs, rep.Results[0].CacheNote, tc.note, out)
+		}
+	}
+	// A tool that cannot be asked leaves the step without a key: it runs
+	// every time, and the run says why.
+	step.Inputs.Tools = append(step.Inputs.Tools, Tool{Name: "absent-tool", Version: []string{"--version"}})
+	for i := range 2 {
+		before := runs.Load()
+		rep, out := run(t, dir, opts, step)
+		if runs.Load() != before+1 || !strings.Contains(strings.Join(rep.Warnings, "\n"), `cache: no key for mine, so it ran uncached: the version of absent-tool: exec: "absent-tool"`) {
+			t.Errorf("absent tool, run %d:\n%s", i, out)
+		}
+	}
+}

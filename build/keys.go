@@ -73,7 +73,7 @@ var goBuildGlobs = []string{"*.go", "*.c", "*.h", "*.s", "*.S", "*.cc", "*.cpp",
 // goBuildGlobs, in one pass over the files.
 const goOtherBuildFiles = "**/*.{c,h,s,S,cc,cpp,cxx,hh,hpp,hxx,m,syso,f,F,for,f90,swig,swigcxx}"
 
-func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*keyer, error) {
+func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache, steps []*Step) (*keyer, error) {
 	k := &keyer{ws: ws, cache: c, hasher: c.Hasher(ws.Root), matches: map[string]map[string]*group{}, hashes: map[string]string{}, headers: map[string]string{}, versions: map[string]*versionOnce{}}
 	// hackless itself: the running executable (the magefile, with its own
 	// steps, compiled with hackless).
@@ -82,8 +82,10 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache) (*ke
 		return nil, err
 	}
 	// Ask for the tools' versions while the files are listed and stat'ed.
-	for _, t := range []string{"go", "git"} {
-		go k.version(ctx, t)
+	for _, s := range steps {
+		for _, t := range s.Inputs.Tools {
+			go k.version(ctx, t)
+		}
 	}
 	if k.files, err = k.list(ctx); err != nil {
 		return nil, err
@@ -292,16 +294,15 @@ func (k *keyer) hash(rel string, header bool) (string, error) {
 	return h, nil
 }
 
-// version returns a tool's version, asked once per run.
-func (k *keyer) version(ctx context.Context, tool string) string {
-	if tool == "gofmt" {
-		tool = "go"
-	}
+// version returns a tool's version as the tool declares it is known,
+// asked once per run.
+func (k *keyer) version(ctx context.Context, tool Tool) string {
+	id := tool.Name + "\x00" + strings.Join(tool.Version, "\x00")
 	k.mu.Lock()
-	once, ok := k.versions[tool]
+	once, ok := k.versions[id]
 	if !ok {
 		once = &versionOnce{}
-		k.versions[tool] = once
+		k.versions[id] = once
 	}
 	k.mu.Unlock()
 	once.Do(func() { once.v = k.askVersion(ctx, tool) })
@@ -313,17 +314,22 @@ type versionOnce struct {
 	v string
 }
 
-func (k *keyer) askVersion(ctx context.Context, tool string) string {
-	var args []string
-	switch tool {
-	case "go":
-		args = []string{"env", "GOVERSION"}
-	case "git":
-		args = []string{"--version"}
-	default:
-		return "" // pinned by a go.mod the step reads
+// askVersion runs the tool's version command, or hashes its executable.
+// A tool that cannot be asked keys as "unknown: <why>", which differs
+// from every version it may report later.
+func (k *keyer) askVersion(ctx context.Context, tool Tool) string {
+	if tool.Version == nil {
+		exe, err := k.ws.Env.LookPath(tool.Name)
+		if err != nil {
+			return "unknown: " + err.Error()
+		}
+		sum, err := k.hasher.Hash(exe)
+		if err != nil {
+			return "unknown: " + err.Error()
+		}
+		return "sha256:" + hex.EncodeToString(sum[:])
 	}
-	cmd := k.ws.Env.Command(ctx, k.ws.Root, tool, args...)
+	cmd := k.ws.Env.Command(ctx, k.ws.Root, tool.Name, tool.Version...)
 	cmd.Env = append(cmd.Env, "GOWORK=off")
 	out, err := cmd.Output()
 	v := strings.TrimSpace(string(out))
@@ -388,9 +394,11 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 		}
 	}
 	for _, t := range s.Inputs.Tools {
-		if v := k.version(ctx, t); v != "" {
-			m["tool:"+t] = v
+		v := k.version(ctx, t)
+		if strings.HasPrefix(v, "unknown: ") {
+			return nil, nil, fmt.Errorf("the version of %s: %s", t.Name, strings.TrimPrefix(v, "unknown: "))
 		}
+		m["tool:"+t.Name] = v
 	}
 	all := append([]string{""}, k.modDirs...)
 	owners := all

@@ -94,7 +94,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	var warnings []string
 	if opts.Mode == Verify && opts.CacheDir != "" {
 		var err error
-		if keys, err = openKeys(ctx, ws, opts.CacheDir); err != nil {
+		if keys, err = openKeys(ctx, ws, opts.CacheDir, g.order); err != nil {
 			warnings = append(warnings, fmt.Sprintf("cache: %v; running without the cache", err))
 		}
 	}
@@ -214,7 +214,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 // openKeys opens the cache at dir, which must be outside the workspace
 // (its own files would otherwise become inputs of the steps that read
 // every file), and lists and stats the workspace's files for the keys.
-func openKeys(ctx context.Context, ws *workspace.Workspace, dir string) (*keyer, error) {
+func openKeys(ctx context.Context, ws *workspace.Workspace, dir string, steps []*Step) (*keyer, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ func openKeys(ctx context.Context, ws *workspace.Workspace, dir string) (*keyer,
 	if err != nil {
 		return nil, err
 	}
-	return newKeyer(ctx, ws, c)
+	return newKeyer(ctx, ws, c, steps)
 }
 
 func runName(opts Options) string {

@@ -99,8 +99,9 @@ type Inputs struct {
 	Headers []string
 	// Env names environment variables the step reads.
 	Env []string
-	// Tools names the tools the step runs ("go", "git").
-	Tools []string
+	// Tools are the programs the step runs; each one's version, as the
+	// Tool says how to learn it, is part of the key.
+	Tools []Tool
 	// Go says that the step runs the go command on the workspace's
 	// packages. The engine then keys it on everything the go command
 	// reads there: go.work, go.work.sum, every go.mod and go.sum, every
@@ -110,6 +111,26 @@ type Inputs struct {
 	// modules it requires or imports.
 	Go bool
 }
+
+// A Tool is a program a step runs, found on the PATH of the hermetic
+// environment, and how the cache learns which version it is: a tool
+// whose output changes with its version must key the step's result.
+// A program built from a version a go.mod pins (a tool directive) needs
+// no Tool: the go.mod is an input already.
+type Tool struct {
+	// Name is the program's name ("go" is the go command the run uses).
+	Name string
+	// Version are the arguments that make it print its version
+	// ("--version"); its output is the key. Without them the key is the
+	// SHA-256 of the executable.
+	Version []string
+}
+
+// GoCommand is the go command, keyed by the Go version it reports.
+var GoCommand = Tool{Name: "go", Version: []string{"env", "GOVERSION"}}
+
+// Git is git, keyed by the version it reports.
+var Git = Tool{Name: "git", Version: []string{"--version"}}
 
 // Fixable reports whether the step has an update form.
 func (s *Step) Fixable() bool { return len(s.Writes) > 0 }

@@ -63,7 +63,7 @@ var Deps = &build.Step{
 		Files:   []string{UnwantedFile, "vendor/modules.txt"},
 		Headers: []string{"**/*.go"},
 		Env:     []string{"HACKLESS_UNWANTED_DEPENDENCIES"},
-		Tools:   []string{"go"},
+		Tools:   []build.Tool{build.GoCommand},
 		Go:      true,
 	},
 	Writes: []string{"go.mod", "*.json"},

@@ -19,7 +19,7 @@ import (
 var Download = &build.Step{
 	Name:   "download",
 	Doc:    "every needed module is in the module cache, verified against go.sum",
-	Inputs: build.Inputs{Files: goModFiles, Tools: []string{"go"}},
+	Inputs: build.Inputs{Files: goModFiles, Tools: []build.Tool{build.GoCommand}},
 	// Its work is filling the module cache, which no key describes.
 	Uncached: true,
 	Run:      runDownload,

@@ -66,7 +66,7 @@ func GoBuild(cfg BuildConfig) []*build.Step {
 		out = append(out, &build.Step{
 			Name:   "build:" + p,
 			Doc:    "build the main packages for " + p,
-			Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Env: []string{"SOURCE_DATE_EPOCH"}, Tools: []string{"go", "git"}},
+			Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Env: []string{"SOURCE_DATE_EPOCH"}, Tools: []build.Tool{build.GoCommand, build.Git}},
 			// Its result is the binaries, stamped from git's HEAD and tags:
 			// never cached (go build caches the compiled packages).
 			Uncached: true,

@@ -24,7 +24,7 @@ import (
 var Gofmt = &build.Step{
 	Name:   "gofmt",
 	Doc:    "Go files are formatted with gofmt -s",
-	Inputs: build.Inputs{Files: []string{"**/*.go", "go.work", "**/go.mod"}, Tools: []string{"gofmt"}},
+	Inputs: build.Inputs{Files: []string{"**/*.go", "go.work", "**/go.mod"}, Tools: []build.Tool{build.GoCommand}},
 	Writes: []string{"*.go"},
 	Scope:  build.ScopeModule,
 	Run:    runGofmt,

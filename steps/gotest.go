@@ -35,7 +35,7 @@ func GoTest(cfg TestConfig) *build.Step {
 	return &build.Step{
 		Name:   "test",
 		Doc:    "the tests of every workspace module pass",
-		Inputs: build.Inputs{Files: append([]string{"**/*.go", "**/testdata/**"}, goModFiles...), Tools: []string{"go"}},
+		Inputs: build.Inputs{Files: append([]string{"**/*.go", "**/testdata/**"}, goModFiles...), Tools: []build.Tool{build.GoCommand}},
 		// go test caches each package's result itself, keyed on the files
 		// and variables the test opened, which hackless cannot see.
 		Uncached: true,

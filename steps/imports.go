@@ -32,7 +32,7 @@ import (
 var Imports = &build.Step{
 	Name:   "imports",
 	Doc:    "imports follow the .import-restrictions rules",
-	Inputs: build.Inputs{Files: []string{"**/" + importrules.FileName}, Headers: []string{"**/*.go"}, Tools: []string{"go"}, Go: true},
+	Inputs: build.Inputs{Files: []string{"**/" + importrules.FileName}, Headers: []string{"**/*.go"}, Tools: []build.Tool{build.GoCommand}, Go: true},
 	Run:    runImports,
 }
 

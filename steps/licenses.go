@@ -57,7 +57,7 @@ var Licenses = &build.Step{
 		Files:   []string{"LICENSE", "LICENSES/**", "vendor/**", LicensePolicyFile},
 		Headers: []string{"**/*.go"},
 		Env:     []string{"HACKLESS_LICENSE_POLICY"},
-		Tools:   []string{"go"},
+		Tools:   []build.Tool{build.GoCommand},
 		Go:      true,
 	},
 	Writes: []string{"LICENSES/vendor/", "LICENSE"},

@@ -86,7 +86,7 @@ func golangciConfig(pass *build.Pass) (string, bool) {
 var Lint = &build.Step{
 	Name:   "lint",
 	Doc:    "golangci-lint finds no problems",
-	Inputs: build.Inputs{Files: []string{".golangci.*", "hack/.golangci.*", "hack/golangci.*", "tools/.golangci.*", "internal/tools/.golangci.*", "build/.golangci.*", ".github/.golangci.*"}, Env: []string{"GOPROXY", "GOPRIVATE", "GONOSUMDB"}, Tools: []string{"go", "golangci-lint"}, Go: true},
+	Inputs: build.Inputs{Files: []string{".golangci.*", "hack/.golangci.*", "hack/golangci.*", "tools/.golangci.*", "internal/tools/.golangci.*", "build/.golangci.*", ".github/.golangci.*"}, Env: []string{"GOPROXY", "GOPRIVATE", "GONOSUMDB"}, Tools: []build.Tool{build.GoCommand}, Go: true},
 	Writes: []string{"*.go"},
 	Run:    runLint,
 }

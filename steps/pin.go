@@ -43,7 +43,7 @@ func Pin(spec PinSpec) *build.Step {
 	return &build.Step{
 		Name:   "pin",
 		Doc:    "pin " + spec.Module + " at " + spec.Ref,
-		Inputs: build.Inputs{Files: goModFiles, Tools: []string{"go"}},
+		Inputs: build.Inputs{Files: goModFiles, Tools: []build.Tool{build.GoCommand}},
 		Writes: []string{"go.mod", "go.sum"},
 		Run:    func(pass *build.Pass) error { return runPin(pass, spec) },
 	}

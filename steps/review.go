@@ -95,7 +95,7 @@ func Review(cfg ReviewConfig) *build.Step {
 	return &build.Step{
 		Name:   "review",
 		Doc:    "review the dependency changes since a base ref",
-		Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []string{"go", "git"}},
+		Inputs: build.Inputs{Files: append([]string{"**/*.go"}, goModFiles...), Tools: []build.Tool{build.GoCommand, build.Git}},
 		// It compares with a git ref and prints to stdout: never cached.
 		Uncached: true,
 		Run:      func(pass *build.Pass) error { return runReview(pass, cfg) },

@@ -24,7 +24,7 @@ import (
 var Tidy = &build.Step{
 	Name:      "tidy",
 	Doc:       "every module's go.mod and go.sum are tidy",
-	Inputs:    build.Inputs{Tools: []string{"go"}, Go: true},
+	Inputs:    build.Inputs{Tools: []build.Tool{build.GoCommand}, Go: true},
 	Writes:    []string{"go.mod", "go.sum"},
 	Scope:     build.ScopeModuleDeps,
 	PerModule: true,

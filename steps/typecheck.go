@@ -30,7 +30,7 @@ var DefaultPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/arm64", "w
 var Typecheck = &build.Step{
 	Name:   "typecheck",
 	Doc:    "every package type-checks on every platform",
-	Inputs: build.Inputs{Tools: []string{"go"}, Go: true},
+	Inputs: build.Inputs{Tools: []build.Tool{build.GoCommand}, Go: true},
 	Scope:  build.ScopeModuleDeps,
 	Run:    runTypecheck,
 }

@@ -20,7 +20,7 @@ import (
 var Vendor = &build.Step{
 	Name:   "vendor",
 	Doc:    "vendor/ matches go work vendor",
-	Inputs: build.Inputs{Files: append([]string{"**/*.go", "vendor/**"}, goModFiles...), Tools: []string{"go"}, Go: true},
+	Inputs: build.Inputs{Files: append([]string{"**/*.go", "vendor/**"}, goModFiles...), Tools: []build.Tool{build.GoCommand}, Go: true},
 	Writes: []string{"vendor/"},
 	Run:    runVendor,
 }

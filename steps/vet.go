@@ -48,7 +48,7 @@ import (
 var Vet = &build.Step{
 	Name:   "vet",
 	Doc:    "go vet finds no problems in any workspace module",
-	Inputs: build.Inputs{Tools: []string{"go"}, Go: true},
+	Inputs: build.Inputs{Tools: []build.Tool{build.GoCommand}, Go: true},
 	Scope:  build.ScopeModuleDeps,
 	Run:    runVet,
 }

@@ -45,7 +45,7 @@ import (
 var Workspace = &build.Step{
 	Name:   "workspace",
 	Doc:    "go.work uses exactly the repository's modules, with consistent go and toolchain lines",
-	Inputs: build.Inputs{Files: goModFiles, Tools: []string{"go"}},
+	Inputs: build.Inputs{Files: goModFiles, Tools: []build.Tool{build.GoCommand}},
 	Writes: []string{"go.work", "go.mod", "go.work.sum"},
 	Run:    runWorkspace,
 }

@@ -26,7 +26,6 @@ package hermetic
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -169,6 +168,11 @@ func (e *Env) TempDir() string { return e.tmpDir }
 func (e *Env) Command(ctx context.Context, dir, name string, args ...string) *exec.Cmd {
 	if name == "go" {
 		name = e.goBin
+	} else if !strings.ContainsRune(name, filepath.Separator) {
+		// Found on this environment's PATH, not on the process's.
+		if p, err := lookPath(name, e.vars); err == nil {
+			name = p
+		}
 	}
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
@@ -179,6 +183,15 @@ func (e *Env) Command(ctx context.Context, dir, name string, args ...string) *ex
 	cmd.WaitDelay = 5 * time.Second
 	setProcessGroup(cmd)
 	return cmd
+}
+
+// LookPath finds a program on the environment's PATH; "go" is the go
+// command the environment runs.
+func (e *Env) LookPath(name string) (string, error) {
+	if name == "go" {
+		return e.goBin, nil
+	}
+	return lookPath(name, e.vars)
 }
 
 // With returns a copy of the environment with the given KEY=value pairs set.
@@ -265,5 +278,5 @@ func lookPath(file string, env []string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", errors.New(`"go" not found in PATH`)
+	return "", fmt.Errorf("%q not found in PATH", file)
 }
