@@ -26,13 +26,16 @@ import (
 // every step passed, and otherwise an error whose ExitStatus is the exit
 // code (see the Exit constants).
 //
-// Environment: HACKLESS_JOBS (how many steps at once), HACKLESS_FAIL_FAST
-// (stop starting steps after a failure), NO_COLOR (no colors), Mage's -v
-// (show every step's log), ARTIFACTS (write junit_<mode>.xml there, for
-// Prow), GITHUB_ACTIONS=true (annotations, ::group:: folds, and a summary
-// appended to $GITHUB_STEP_SUMMARY), HACKLESS_CACHE_DIR (the step cache;
-// default os.UserCacheDir()/hackless) and HACKLESS_NO_CACHE=1 (run every
-// step).
+// Environment, each variable named as its flag: HACKLESS_JOBS (how many
+// steps and tools at once), HACKLESS_FAILFAST (stop starting steps after a
+// failure), HACKLESS_SKIP (steps not to run), HACKLESS_NOCACHE=1 (run every
+// step; HACKLESS_FAIL_FAST and HACKLESS_NO_CACHE, the older spellings,
+// still count), NO_COLOR (no colors), Mage's -v (show every step's log),
+// ARTIFACTS (write junit_<mode>.xml there, for Prow), GITHUB_ACTIONS=true
+// (annotations, ::group:: folds, and a summary appended to
+// $GITHUB_STEP_SUMMARY), HACKLESS_CACHE_DIR (the step cache; default
+// os.UserCacheDir()/hackless) and HACKLESS_CPUPROFILE (write a CPU profile
+// of the run to that file).
 func Main(ctx context.Context, opts Options, steps ...*Step) error {
 	ctx, stop := Interruptible(ctx)
 	defer stop()
@@ -60,10 +63,13 @@ func Main(ctx context.Context, opts Options, steps ...*Step) error {
 		}
 	}
 	if !opts.FailFast {
-		opts.FailFast = truthy(os.Getenv("HACKLESS_FAIL_FAST"))
+		opts.FailFast = truthy(os.Getenv("HACKLESS_FAILFAST")) || truthy(os.Getenv("HACKLESS_FAIL_FAST"))
+	}
+	if opts.Skip == nil {
+		opts.Skip = SplitNames(os.Getenv("HACKLESS_SKIP"))
 	}
 	opts.Verbose = opts.Verbose || mg.Verbose()
-	if opts.NoCache || truthy(os.Getenv("HACKLESS_NO_CACHE")) {
+	if opts.NoCache || truthy(os.Getenv("HACKLESS_NOCACHE")) || truthy(os.Getenv("HACKLESS_NO_CACHE")) {
 		opts.CacheDir = ""
 	} else if opts.CacheDir == "" {
 		opts.CacheDir = os.Getenv("HACKLESS_CACHE_DIR")
@@ -127,4 +133,10 @@ func isTerminal(f *os.File) bool {
 func truthy(s string) bool {
 	b, err := strconv.ParseBool(strings.TrimSpace(s))
 	return err == nil && b
+}
+
+// SplitNames splits a list of step names separated by spaces or commas,
+// as WHAT, -what and -skip take them.
+func SplitNames(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
 }

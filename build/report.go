@@ -4,6 +4,7 @@
 package build
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -115,3 +116,41 @@ type ExitError struct {
 func (e *ExitError) Error() string   { return e.Err.Error() }
 func (e *ExitError) Unwrap() error   { return e.Err }
 func (e *ExitError) ExitStatus() int { return e.Code }
+
+// ReportSchema is the version of the JSON report's format (Schema in
+// _output/hackless/<run>.json). Version 2 gives durations in seconds.
+const ReportSchema = 2
+
+// MarshalJSON writes the report with its schema version and its duration
+// in seconds, as the durations file and JUnit give them.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return json.Marshal(struct {
+		Schema int
+		*plain
+		Duration float64
+	}{ReportSchema, (*plain)(r), r.Duration.Seconds()})
+}
+
+// MarshalJSON writes the result with its duration in seconds.
+func (r *Result) MarshalJSON() ([]byte, error) {
+	type plain Result
+	return json.Marshal(struct {
+		*plain
+		Duration float64
+	}{(*plain)(r), r.Duration.Seconds()})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Result) UnmarshalJSON(data []byte) error {
+	type plain Result
+	v := struct {
+		*plain
+		Duration float64
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	r.Duration = time.Duration(v.Duration * float64(time.Second))
+	return nil
+}

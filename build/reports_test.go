@@ -107,11 +107,17 @@ func TestReportsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back struct {
-		Mode    string
-		Results []Result
+		Schema   int
+		Mode     string
+		Duration float64
+		Results  []Result
 	}
-	if err := json.Unmarshal(data, &back); err != nil || back.Mode != "verify" || len(back.Results) != 3 || len(back.Results[0].Findings) != 2 {
+	if err := json.Unmarshal(data, &back); err != nil || back.Schema != ReportSchema || back.Mode != "verify" || len(back.Results) != 3 || len(back.Results[0].Findings) != 2 {
 		t.Errorf("JSON report: %v\n%s", err, data)
+	}
+	// Durations in seconds, as in durations.json and JUnit.
+	if back.Duration <= 0 || back.Duration > 600 || !strings.Contains(string(data), `"Duration": 0.`) {
+		t.Errorf("durations not in seconds:\n%s", data)
 	}
 	if d := LoadDurations(ReportDir(dir)); len(d) != 2 || d["after"] != 0 {
 		t.Errorf("durations = %v, want bad and good only", d)

@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -36,6 +37,15 @@ type Options struct {
 	// FailFast starts no new step after the first failure. By default
 	// every step runs that can, and every failure is reported.
 	FailFast bool
+	// Skip names steps not to run: each is reported as skipped, and so is
+	// every step that requires it. A name that is not a step of the run
+	// is a usage error.
+	Skip []string
+	// HasTargets reports whether a step has verify:<name> and
+	// update:<name> targets of its own, for fix hints and CI matrices;
+	// a step without them is named as update -what=<name>. nil means
+	// every step has them.
+	HasTargets func(step string) bool
 	// Out receives the progress and the summary; nil discards them.
 	Out io.Writer
 	// Terminal draws a live status line; Color colors the output.
@@ -63,6 +73,32 @@ type Options struct {
 	// one named later starts after every one named earlier that is in the
 	// run. It orders only; it pulls no step into the run and skips none.
 	Order []string
+
+	slots *slots // the run's Jobs, shared by steps and their modules
+}
+
+// slots bound how many steps, and modules of a PerModule step, run at
+// once: Jobs in all, as go build -p bounds its actions.
+type slots struct {
+	mu        sync.Mutex
+	used, max int
+}
+
+// tryAcquire takes a slot if one is free.
+func (s *slots) tryAcquire() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.used >= s.max {
+		return false
+	}
+	s.used++
+	return true
+}
+
+func (s *slots) release() {
+	s.mu.Lock()
+	s.used--
+	s.mu.Unlock()
 }
 
 // Run validates the graph of steps and everything they require, loads the
@@ -76,6 +112,11 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	g, err := newGraph(steps, opts.Order...)
 	if err != nil {
 		return nil, err
+	}
+	for _, name := range opts.Skip {
+		if !slices.ContainsFunc(g.order, func(s *Step) bool { return s.Name == name }) {
+			return nil, &UsageError{Err: fmt.Errorf("-skip=%s: no such step in this run", name)}
+		}
 	}
 	dir := opts.Dir
 	if dir == "" {
@@ -111,8 +152,8 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	for _, s := range g.order {
 		pending[s] = len(preds[s])
 	}
+	opts.slots = &slots{max: jobs}
 	var eg errgroup.Group
-	eg.SetLimit(jobs)
 	type outcome struct {
 		step *Step
 		res  *Result
@@ -141,21 +182,31 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		// Start or skip what is ready while a slot is free, then wait for
 		// one step to end; so fail-fast sees every failure before it starts
 		// another step.
-		for len(ready) > 0 && running < jobs {
+		for len(ready) > 0 {
 			s := ready[0]
-			ready = ready[1:]
-			if reason := skipReason(ctx, s, results, failed && opts.FailFast); reason != "" {
+			reason := skipReason(ctx, s, results, failed && opts.FailFast)
+			if slices.Contains(opts.Skip, s.Name) {
+				reason = "skipped as asked (-skip)"
+			}
+			if reason != "" {
+				ready = ready[1:]
 				res := &Result{Step: s.Name, Status: Skipped, Reason: reason}
 				out.finished(res)
 				done <- outcome{s, res}
 				running++
 				continue
 			}
+			if !opts.slots.tryAcquire() {
+				break // every slot is taken: wait for a step to end
+			}
+			ready = ready[1:]
 			out.started(s.Name)
 			running++
 			stepWS := ws
 			eg.Go(func() error {
-				done <- outcome{s, cachedRun(ctx, s, opts, stepWS, keys)}
+				res := cachedRun(ctx, s, opts, stepWS, keys)
+				opts.slots.release()
+				done <- outcome{s, res}
 				return nil
 			})
 		}
@@ -291,7 +342,7 @@ func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Work
 		res.Status = Failed
 	}
 	if opts.Mode == Verify && s.Fixable() && pass.proposed {
-		res.Fix = FixCommand(opts.FixCommand, s)
+		res.Fix = fixCommand(opts, s)
 	}
 	return res, nil
 }
@@ -311,26 +362,28 @@ func runPass(s *Step, pass *Pass, opts Options) error {
 	return safeRun(s, pass)
 }
 
-// runPerModule runs a PerModule step once per module, in parallel under
-// the job limit, each with a pass of its own, and gathers what they
-// reported into pass.
+// runPerModule runs a PerModule step once per module, each with a pass
+// of its own, and gathers what they reported into pass. A module runs on
+// the step's own slot, or beside it on a slot of the run that is free, so
+// that the run never starts more than Jobs tools at once.
 func runPerModule(pass *Pass, mods []*workspace.Module, opts Options) error {
-	jobs := opts.Jobs
-	if jobs <= 0 {
-		jobs = runtime.NumCPU()
-	}
 	subs := make([]*Pass, len(mods))
 	errs := make([]error, len(mods))
-	var eg errgroup.Group
-	eg.SetLimit(jobs)
+	var wg sync.WaitGroup
 	for i, m := range mods {
 		subs[i] = &Pass{Step: pass.Step, Mode: pass.Mode, Workspace: pass.Workspace, Env: pass.Env, ctx: pass.ctx, modules: []*workspace.Module{m}}
-		eg.Go(func() error {
-			errs[i] = safeRun(pass.Step, subs[i])
-			return nil
-		})
+		if opts.slots != nil && opts.slots.tryAcquire() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer opts.slots.release()
+				errs[i] = safeRun(pass.Step, subs[i])
+			}()
+			continue
+		}
+		errs[i] = safeRun(pass.Step, subs[i])
 	}
-	eg.Wait()
+	wg.Wait()
 	for _, sub := range subs {
 		for file, i := range sub.fixable {
 			pass.addFixable(len(pass.findings)+i, file)
@@ -360,10 +413,15 @@ func safeRun(s *Step, pass *Pass) (err error) {
 	return s.Run(pass)
 }
 
-// FixCommand returns the command that runs the update form of s.
-func FixCommand(prefix string, s *Step) string {
+// fixCommand returns the command that runs the update form of s: its own
+// target, or update -what=<name> for a step without one.
+func fixCommand(opts Options, s *Step) string {
+	prefix := opts.FixCommand
 	if prefix == "" {
 		prefix = "go tool mage"
+	}
+	if opts.HasTargets != nil && !opts.HasTargets(s.Name) {
+		return prefix + " update -what=" + s.Name
 	}
 	return prefix + " update:" + s.Name
 }

@@ -439,3 +439,58 @@ func TestRunStepUsageError(t *testing.T) {
 		t.Errorf("AsExitError = %v", e)
 	}
 }
+
+// TestJobsBoundEveryTool: -j bounds what runs at once across steps and
+// the modules of a PerModule step, as go build -p bounds its actions.
+func TestJobsBoundEveryTool(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	var mu sync.Mutex
+	now, peak := 0, 0
+	work := func(p *Pass) error {
+		mu.Lock()
+		now++
+		peak = max(peak, now)
+		mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+		mu.Lock()
+		now--
+		mu.Unlock()
+		return nil
+	}
+	steps := []*Step{
+		{Name: "permodule1", PerModule: true, Run: work},
+		{Name: "permodule2", PerModule: true, Run: work},
+		{Name: "plain", Run: work},
+	}
+	for _, jobs := range []int{1, 2, 3} {
+		peak = 0
+		run(t, dir, Options{Jobs: jobs}, steps...)
+		if peak > jobs {
+			t.Errorf("-j=%d: %d ran at once", jobs, peak)
+		}
+		if jobs > 1 && peak < 2 {
+			t.Errorf("-j=%d: nothing ran in parallel", jobs)
+		}
+	}
+}
+
+// TestSkipAndFixHints: -skip leaves a step out, with the steps that
+// require it; a step without targets of its own gets a fix hint that
+// works, update -what=<name>.
+func TestSkipAndFixHints(t *testing.T) {
+	dir := tinyWorkspace(t)
+	base := &Step{Name: "base", Run: func(p *Pass) error { return nil }}
+	dependent := &Step{Name: "dependent", Requires: []*Step{base}, Run: func(p *Pass) error { return nil }}
+	fixable := &Step{Name: "owners", Writes: []string{"a.txt"}, Run: func(p *Pass) error { return p.Propose("a.txt", []byte("new\n"), "stale") }}
+	rep, out := run(t, dir, Options{Skip: []string{"base"}, HasTargets: func(s string) bool { return s != "owners" }}, base, dependent, fixable)
+	if got := statuses(rep); !strings.Contains(got, "base=skipped") || !strings.Contains(got, "dependent=skipped") {
+		t.Errorf("statuses %s\n%s", got, out)
+	}
+	if r := rep.Results[2]; r.Fix != "go tool mage update -what=owners" {
+		t.Errorf("fix hint %q", r.Fix)
+	}
+	var usage *UsageError
+	if _, err := Run(context.Background(), Options{Dir: dir, Skip: []string{"nope"}}, base); !errors.As(err, &usage) {
+		t.Errorf("-skip of an unknown step: %v", err)
+	}
+}

@@ -95,9 +95,14 @@ func TestParseShard(t *testing.T) {
 }
 
 func TestMatrix(t *testing.T) {
-	m := Matrix(Shard(stepsNamed("gofmt", "vet", "tidy"), 2, nil), "")
+	m := Matrix(Shard(stepsNamed("gofmt", "vet", "tidy"), 2, nil), "", nil)
 	if len(m) != 2 || m[0].Shard != "1/2" || m[0].Targets != "verify:gofmt verify:vet" || m[0].What != "gofmt vet" ||
 		m[0].Command != `go tool mage verify -what="gofmt vet"` || m[1].Targets != "verify:tidy" {
 		t.Errorf("Matrix = %+v", m)
+	}
+	// A step without targets of its own is run by -what alone.
+	m = Matrix(Shard(stepsNamed("gofmt", "owners"), 1, nil), "", func(s string) bool { return s != "owners" })
+	if m[0].Targets != "verify:gofmt" || m[0].Command != `go tool mage verify -what="gofmt owners"` {
+		t.Errorf("Matrix with a registered step = %+v", m)
 	}
 }

@@ -89,9 +89,9 @@ func TestMatrixShardsRunExactlyVerify(t *testing.T) {
 	out, code := mage(t, dir, nil, "ci:matrix", "-n=0")
 	wantCode(t, out, code, 2)
 
-	// verify:shard runs the same split.
-	out, code = mage(t, dir, nil, "verify:shard", "2/2")
+	// ci:shard runs the same split.
+	out, code = mage(t, dir, nil, "ci:shard", "2/2")
 	wantCode(t, out, code, 0)
-	out, code = mage(t, dir, nil, "verify:shard", "3/2")
+	out, code = mage(t, dir, nil, "ci:shard", "3/2")
 	wantCode(t, out, code, 2)
 }

@@ -233,7 +233,7 @@ func (s *soak) environ() []string {
 // HACKLESS_SOAK_ROUNDS and HACKLESS_SOAK_SEED make a longer or another
 // soak; each round applies one to three mutations.
 func TestCacheSoak(t *testing.T) {
-	rounds := 150
+	rounds := 40
 	if testing.Short() {
 		rounds = 15
 	}

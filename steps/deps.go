@@ -102,7 +102,13 @@ func runDeps(pass *build.Pass) error {
 	if err := d.replaces(); err != nil {
 		return err
 	}
-	for m, f := range d.edits {
+	// In go.work order, so that findings and writes come out the same on
+	// every run.
+	for _, m := range d.ws.Modules {
+		f, ok := d.edits[m]
+		if !ok {
+			continue
+		}
 		f.Cleanup()
 		out, err := f.Format()
 		if err != nil {

@@ -24,7 +24,10 @@ var DefaultPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/arm64", "w
 // Each platform is one go vet run (GOOS and GOARCH set, cgo off, one cheap
 // analyzer) that loads and type-checks every package, compiling only the
 // dependencies' export data, never linking; its type and load errors are
-// the findings, each naming the platforms it breaks. A package whose
+// the findings, each naming the platforms it breaks. When part of the
+// workspace does not load, it goes module by module as vet does, and a
+// load error that only hackless's own view of a workspace without go.work
+// has is a note. A package whose
 // dependency does not type-check is checked once the dependency is fixed.
 // There is no update form: a type error needs a person.
 var Typecheck = &build.Step{
@@ -49,15 +52,21 @@ func runTypecheck(pass *build.Pass) error {
 		platforms []string
 	}
 	var problems []*problem
+	var allNotes []string
 	byKey := make(map[string]*problem)
 	for _, platform := range platforms {
 		goos, goarch, _ := strings.Cut(platform, "/")
 		env := []string{"GOOS=" + goos, "GOARCH=" + goarch, "CGO_ENABLED=0"}
 		// Naming one analyzer turns the others off: what remains is
 		// loading and type-checking.
-		out := runVetOnce(pass, env, []string{"-unusedresult"}, modulePatterns(pass))
-		if err := pass.Context().Err(); err != nil {
+		out, notes, err := vetModules(pass, env, []string{"-unusedresult"}, "type-checked")
+		if err != nil {
 			return err
+		}
+		for _, n := range notes {
+			if !slices.Contains(allNotes, n) {
+				allNotes = append(allNotes, n)
+			}
 		}
 		if out.err != nil && len(out.failures) == 0 {
 			return fmt.Errorf("go vet for %s: %w\n%s", platform, out.err, strings.Join(out.unplaced, "\n"))
@@ -85,6 +94,9 @@ func runTypecheck(pass *build.Pass) error {
 		}
 		p.f.Message = fmt.Sprintf("%s (on %s)", p.f.Message, where)
 		pass.Report(p.f)
+	}
+	for _, n := range allNotes {
+		pass.Notef("%s", n)
 	}
 	pass.Notef("%d platforms: %s", len(platforms), strings.Join(platforms, ", "))
 	return nil

@@ -83,47 +83,12 @@ func runVet(pass *build.Pass) error {
 	for _, name := range slices.Sorted(maps.Keys(cfg.Analyzers)) {
 		flags = append(flags, fmt.Sprintf("-%s=%t", name, cfg.Analyzers[name]))
 	}
-	out := runVetOnce(pass, nil, flags, modulePatterns(pass))
-	if err := pass.Context().Err(); err != nil {
+	out, notes, err := vetModules(pass, nil, flags, "vetted")
+	if err != nil {
 		return err
 	}
-	if out.err != nil && len(out.findings) == 0 && len(mods) > 1 {
-		// A load error stops go vet before any analysis: go module by
-		// module, so that the others are still analysed.
-		pass.Logf("go vet stopped at a load error; running it module by module")
-		out = vetOutcome{}
-		for _, m := range mods {
-			one := runVetOnce(pass, nil, flags, []string{"./" + path.Join(m.Rel, "...")})
-			if one.err != nil && len(one.findings) == 0 && len(one.failures) > 0 {
-				// The workspace's build list may be what is incoherent:
-				// try the module's own.
-				alone := runVetOnce(pass, []string{"GOWORK=off"}, flags, []string{"./..."}, m)
-				if alone.err == nil || len(alone.findings) > 0 {
-					for i := range one.failures {
-						one.failures[i].Message = "in the workspace: " + one.failures[i].Message + fmt.Sprintf(" (the module %s loads on its own, with GOWORK=off, and was vetted so)", m.Path)
-					}
-					if pass.Workspace.Synthetic {
-						// Without a go.work, the joined build list is
-						// hackless's own view, which the repository never
-						// builds: its incoherence is no defect.
-						for _, f := range one.failures {
-							pass.Notef("%s: %s", f.Pos, f.Message)
-						}
-						one.failures = nil
-					}
-					one.findings, one.err, one.unplaced = alone.findings, nil, nil
-				}
-			}
-			out.findings = append(out.findings, one.findings...)
-			out.failures = append(out.failures, one.failures...)
-			out.unplaced = append(out.unplaced, one.unplaced...)
-			if one.err != nil && len(one.failures) == 0 {
-				out.err = one.err
-			}
-			if err := pass.Context().Err(); err != nil {
-				return err
-			}
-		}
+	for _, n := range notes {
+		pass.Notef("%s", n)
 	}
 	for _, f := range out.failures {
 		pass.Report(f)
@@ -144,6 +109,56 @@ func runVet(pass *build.Pass) error {
 		return fmt.Errorf("go vet: %w\n%s", out.err, strings.Join(out.unplaced, "\n"))
 	}
 	return nil
+}
+
+// vetModules runs go vet -json with flags (and env) over the pass's
+// modules in one invocation. When a load error stops it before any
+// analysis, it goes module by module, so that the others are still
+// analysed, and tries a module that does not load in the workspace with
+// its own build list (GOWORK=off): the workspace's build list may be what
+// is incoherent. A load error that only the workspace has is a failure
+// "in the workspace", or, where the workspace is hackless's own view (no
+// go.work), which the repository never builds, a note: done says what
+// happened to the module instead ("vetted").
+func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutcome, notes []string, err error) {
+	mods := pass.Modules()
+	out = runVetOnce(pass, env, flags, modulePatterns(pass))
+	if err := pass.Context().Err(); err != nil {
+		return out, nil, err
+	}
+	if out.err == nil || len(out.findings) > 0 || len(mods) < 2 {
+		return out, nil, nil
+	}
+	pass.Logf("go vet stopped at a load error; running it module by module")
+	out = vetOutcome{}
+	for _, m := range mods {
+		one := runVetOnce(pass, env, flags, []string{"./" + path.Join(m.Rel, "...")})
+		if one.err != nil && len(one.findings) == 0 && len(one.failures) > 0 {
+			alone := runVetOnce(pass, append(slices.Clone(env), "GOWORK=off"), flags, []string{"./..."}, m)
+			if alone.err == nil || len(alone.findings) > 0 {
+				for i := range one.failures {
+					one.failures[i].Message = "in the workspace: " + one.failures[i].Message + fmt.Sprintf(" (the module %s loads on its own, with GOWORK=off, and was %s so)", m.Path, done)
+				}
+				if pass.Workspace.Synthetic {
+					for _, f := range one.failures {
+						notes = append(notes, fmt.Sprintf("%s: %s", f.Pos, f.Message))
+					}
+					one.failures = nil
+				}
+				one.findings, one.err, one.unplaced = alone.findings, nil, nil
+			}
+		}
+		out.findings = append(out.findings, one.findings...)
+		out.failures = append(out.failures, one.failures...)
+		out.unplaced = append(out.unplaced, one.unplaced...)
+		if one.err != nil && len(one.failures) == 0 {
+			out.err = one.err
+		}
+		if err := pass.Context().Err(); err != nil {
+			return out, nil, err
+		}
+	}
+	return out, notes, nil
 }
 
 // runVetOnce runs go vet -json on patterns (in module m's directory when

@@ -14,7 +14,7 @@ package targets
 import (
 	"context"
 	"os"
-	"strings"
+	"slices"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/steps"
@@ -28,10 +28,19 @@ var registered []*build.Step
 func Register(steps ...*build.Step) { registered = append(registered, steps...) }
 
 // Run runs steps with the settings of a Mage target (see build.Main) and
-// the update order of the built-in steps (steps.UpdateOrder).
+// the update order of the built-in steps (steps.UpdateOrder). Fix hints
+// and CI matrices name a built-in step's own targets, and a registered
+// step as update -what=<name>.
 func Run(ctx context.Context, opts build.Options, run ...*build.Step) error {
 	opts.Order = steps.UpdateOrder()
+	opts.HasTargets = hasTargets
 	return build.Main(ctx, opts, run...)
+}
+
+// hasTargets reports whether a step has verify:X and update:X targets:
+// the built-in ones do.
+func hasTargets(step string) bool {
+	return slices.ContainsFunc(steps.All(), func(s *build.Step) bool { return s.Name == step })
 }
 
 // Steps returns the steps the top-level target of a mode runs: the
@@ -47,56 +56,71 @@ func Steps(mode build.Mode) []*build.Step {
 	return out
 }
 
+// Flags are the flags of the verify and update targets and of each
+// verify:X and update:X target; nil means not given, and the variable of
+// the same name decides (see build.Main).
+type Flags struct {
+	Jobs     *int    // -jobs, HACKLESS_JOBS
+	FailFast *bool   // -failfast, HACKLESS_FAILFAST
+	NoCache  *bool   // -nocache, HACKLESS_NOCACHE
+	Skip     *string // -skip, HACKLESS_SKIP
+}
+
 // Verify runs every verify step in parallel. It reports every failure with
 // the command that fixes it. A step whose inputs have not changed since it
 // last passed is not run again but reported as cached (mage -v says why a
 // step was not). Select steps with -what="gofmt vet" or, as in
-// Kubernetes, WHAT="gofmt vet" (the steps they require run too). Exit codes:
-// 0 all passed, 1 a step failed, 2 usage or configuration error, 130
-// interrupted.
+// Kubernetes, WHAT="gofmt vet" (the steps they require run too); leave
+// some out with -skip="lint". Exit codes: 0 all passed, 1 a step failed,
+// 2 usage or configuration error, 130 interrupted.
 func Verify(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run every step, ignoring cached passes (default: $HACKLESS_NO_CACHE)
+	skip *string, // steps not to run (default: $HACKLESS_SKIP)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run every step, ignoring cached passes (default: $HACKLESS_NOCACHE)
 ) error {
-	return run(ctx, build.Verify, Steps(build.Verify), what, j, failfast, nocache)
+	return run(ctx, build.Verify, Steps(build.Verify), what, Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache, Skip: skip})
 }
 
 // Update applies every fix that verify proposes. The update steps run in
-// graph order. Select steps with -what="gofmt tidy" or WHAT="gofmt tidy".
+// graph order. Select steps with -what="gofmt tidy" or WHAT="gofmt tidy",
+// and leave some out with -skip="lint".
 func Update(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	skip *string, // steps not to run (default: $HACKLESS_SKIP)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return run(ctx, build.Update, Steps(build.Update), what, j, nil, nil)
+	return run(ctx, build.Update, Steps(build.Update), what, Flags{Jobs: jobs, FailFast: failfast, Skip: skip})
 }
 
-func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, jobs *int, failfast, nocache *bool) error {
+func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, flags Flags) error {
 	names := os.Getenv("WHAT")
 	if what != nil {
 		names = *what
 	}
-	selected, err := build.Select(all, strings.FieldsFunc(names, func(r rune) bool { return r == ' ' || r == ',' }))
+	selected, err := build.Select(all, build.SplitNames(names))
 	if err != nil {
 		return build.AsExitError(nil, err)
 	}
-	return RunFlags(ctx, mode, jobs, failfast, nocache, selected...)
+	return RunFlags(ctx, mode, flags, selected...)
 }
 
-// RunFlags runs steps as Run does, with the settings of the -j, -failfast
-// and -nocache flags that the verify and update targets, and each
-// verify:X and update:X target, take (nil: not given).
-func RunFlags(ctx context.Context, mode build.Mode, jobs *int, failfast, nocache *bool, run ...*build.Step) error {
+// RunFlags runs steps as Run does, with the settings of the flags given.
+func RunFlags(ctx context.Context, mode build.Mode, flags Flags, run ...*build.Step) error {
 	opts := build.Options{Mode: mode}
-	if jobs != nil {
-		opts.Jobs = *jobs
+	if flags.Jobs != nil {
+		opts.Jobs = *flags.Jobs
 	}
-	if failfast != nil {
-		opts.FailFast = *failfast
+	if flags.FailFast != nil {
+		opts.FailFast = *flags.FailFast
 	}
-	if nocache != nil {
-		opts.NoCache = *nocache
+	if flags.NoCache != nil {
+		opts.NoCache = *flags.NoCache
+	}
+	if flags.Skip != nil {
+		opts.Skip = build.SplitNames(*flags.Skip)
 	}
 	return Run(ctx, opts, run...)
 }

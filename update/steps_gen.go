@@ -36,10 +36,10 @@ import (
 // gone, which stops every go command, `go tool mage` included: run it as
 // `GOWORK=off go tool mage update:workspace`.
 func Workspace(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Workspace)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Workspace)
 }
 
 // Deps fixes what verify:deps reports: one version of each dependency, local replaces, no stale pins, no unwanted modules. Files are written atomically, and only while they are still what the step started from.
@@ -69,10 +69,10 @@ func Workspace(ctx context.Context,
 // drops unused replaces and rewrites the status section; it reports what
 // it cannot fix.
 func Deps(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Deps)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Deps)
 }
 
 // Gofmt fixes what verify:gofmt reports: Go files are formatted with gofmt -s. Files are written atomically, and only while they are still what the step started from.
@@ -87,10 +87,10 @@ func Deps(ctx context.Context,
 // belongs in the generator. gofmt.generated: skip in hackless.yaml leaves
 // generated files out instead.
 func Gofmt(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Gofmt)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Gofmt)
 }
 
 // Tidy fixes what verify:tidy reports: every module's go.mod and go.sum are tidy. Files are written atomically, and only while they are still what the step started from.
@@ -101,10 +101,10 @@ func Gofmt(ctx context.Context,
 // the modules one by one, each after the workspace modules it requires,
 // so that a module is tidied against its siblings' new requirements.
 func Tidy(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Tidy)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Tidy)
 }
 
 // Vendor fixes what verify:vendor reports: vendor/ matches go work vendor. Files are written atomically, and only while they are still what the step started from.
@@ -115,10 +115,10 @@ func Tidy(ctx context.Context,
 // the fresh tree. A workspace without vendor/ passes: vendoring is not
 // used.
 func Vendor(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Vendor)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Vendor)
 }
 
 // Licenses fixes what verify:licenses reports: shipped dependencies have allowed licenses, recorded in LICENSES/. Files are written atomically, and only while they are still what the step started from.
@@ -141,10 +141,10 @@ func Vendor(ctx context.Context,
 // LICENSES/LICENSE for the repository's own license. Update rewrites it. To
 // start a database: mkdir LICENSES && go tool mage update:licenses.
 func Licenses(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Licenses)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Licenses)
 }
 
 // Boilerplate fixes what verify:boilerplate reports: every source file starts with the license header. Files are written atomically, and only while they are still what the step started from.
@@ -168,10 +168,10 @@ func Licenses(ctx context.Context,
 // rewrites a header it does not recognize: a file whose first comment
 // mentions a copyright is reported instead.
 func Boilerplate(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Boilerplate)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Boilerplate)
 }
 
 // Codegen fixes what verify:codegen reports: generated files are up to date. Files are written atomically, and only while they are still what the step started from.
@@ -206,10 +206,10 @@ func Boilerplate(ctx context.Context,
 // tree, each file atomically, so a generator that fails half way leaves
 // the tree as it was.
 func Codegen(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Codegen)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Codegen)
 }
 
 // Spelling fixes what verify:spelling reports: no common misspellings in comments, strings and Markdown. Files are written atomically, and only while they are still what the step started from.
@@ -229,10 +229,10 @@ func Codegen(ctx context.Context,
 // configuration sets misspell's locale, ignore-rules (v2) or ignore-words
 // (v1), those apply too.
 func Spelling(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Spelling)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Spelling)
 }
 
 // Lint fixes what verify:lint reports: golangci-lint finds no problems. Files are written atomically, and only while they are still what the step started from.
@@ -258,8 +258,8 @@ func Spelling(ctx context.Context,
 // with "// hackless:exclude ./hack/tools" in go.work. Update runs its
 // fixers (--fix) in a scratch copy and writes the changed files.
 func Lint(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, j, failfast, nil, steps.Lint)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Lint)
 }

@@ -36,11 +36,11 @@ import (
 //
 // Fix: go tool mage update:workspace.
 func Workspace(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Workspace)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Workspace)
 }
 
 // Deps checks the dependencies of the workspace's modules:
@@ -70,11 +70,11 @@ func Workspace(ctx context.Context,
 //
 // Fix: go tool mage update:deps.
 func Deps(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Deps)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Deps)
 }
 
 // Gofmt checks that every Go file of the workspace's modules is formatted
@@ -89,11 +89,11 @@ func Deps(ctx context.Context,
 //
 // Fix: go tool mage update:gofmt.
 func Gofmt(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Gofmt)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Gofmt)
 }
 
 // Vet runs `go vet` over every module of the workspace in one invocation,
@@ -120,11 +120,11 @@ func Gofmt(ctx context.Context,
 // analyzer, text). vet.analyzers turns analyzers on or off
 // ({copylocks: false}). The step says how many findings it suppressed.
 func Vet(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Vet)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Vet)
 }
 
 // Typecheck checks that every package of every workspace module, tests
@@ -135,15 +135,18 @@ func Vet(ctx context.Context,
 // Each platform is one go vet run (GOOS and GOARCH set, cgo off, one cheap
 // analyzer) that loads and type-checks every package, compiling only the
 // dependencies' export data, never linking; its type and load errors are
-// the findings, each naming the platforms it breaks. A package whose
+// the findings, each naming the platforms it breaks. When part of the
+// workspace does not load, it goes module by module as vet does, and a
+// load error that only hackless's own view of a workspace without go.work
+// has is a note. A package whose
 // dependency does not type-check is checked once the dependency is fixed.
 // There is no update form: a type error needs a person.
 func Typecheck(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Typecheck)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Typecheck)
 }
 
 // Tidy checks that `go mod tidy` would change no module's go.mod or go.sum.
@@ -154,11 +157,11 @@ func Typecheck(ctx context.Context,
 //
 // Fix: go tool mage update:tidy.
 func Tidy(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Tidy)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Tidy)
 }
 
 // Vendor checks, for a workspace that vendors, that vendor/ holds exactly
@@ -169,11 +172,11 @@ func Tidy(ctx context.Context,
 //
 // Fix: go tool mage update:vendor.
 func Vendor(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Vendor)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Vendor)
 }
 
 // Licenses checks the licenses of the dependencies the workspace ships:
@@ -196,11 +199,11 @@ func Vendor(ctx context.Context,
 //
 // Fix: go tool mage update:licenses.
 func Licenses(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Licenses)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Licenses)
 }
 
 // Boilerplate checks that every source file starts with the repository's
@@ -224,11 +227,11 @@ func Licenses(ctx context.Context,
 //
 // Fix: go tool mage update:boilerplate.
 func Boilerplate(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Boilerplate)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Boilerplate)
 }
 
 // Imports checks import restrictions in import-boss's .import-restrictions
@@ -243,11 +246,11 @@ func Boilerplate(ctx context.Context,
 // the importing package, the import, the rule file and the rule. There is
 // no update form: a person decides how to fix an import.
 func Imports(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Imports)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Imports)
 }
 
 // Codegen checks that generated files are up to date. It runs the
@@ -282,11 +285,11 @@ func Imports(ctx context.Context,
 //
 // Fix: go tool mage update:codegen.
 func Codegen(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Codegen)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Codegen)
 }
 
 // Spelling checks Go comments and string literals, and Markdown files, for
@@ -306,11 +309,11 @@ func Codegen(ctx context.Context,
 //
 // Fix: go tool mage update:spelling.
 func Spelling(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Spelling)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Spelling)
 }
 
 // Lint runs golangci-lint, where the repository has a golangci
@@ -336,9 +339,9 @@ func Spelling(ctx context.Context,
 //
 // Fix: go tool mage update:lint.
 func Lint(ctx context.Context,
-	j *int, // steps run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAIL_FAST)
-	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NO_CACHE)
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, j, failfast, nocache, steps.Lint)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Lint)
 }
