@@ -249,6 +249,39 @@ func (p *Pass) Output(cmd *exec.Cmd) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
+// InputFiles returns the root-relative files of the tree that match the
+// step's Inputs.Files, sorted: the files its cached result is keyed on.
+// For a step run for some modules only (Modules), files inside other
+// modules are left out.
+func (p *Pass) InputFiles() ([]string, error) {
+	files, err := p.Workspace.AllFiles(p.ctx)
+	if err != nil {
+		return nil, err
+	}
+	owners, err := p.Workspace.Owners(p.ctx)
+	if err != nil {
+		return nil, err
+	}
+	some := len(p.Modules()) < len(p.Workspace.Modules)
+	want := map[string]bool{"": true}
+	for _, m := range p.Modules() {
+		want[m.Rel] = true
+	}
+	var out []string
+	for _, f := range files {
+		if some && !want[owners.Of(f)] {
+			continue
+		}
+		for _, pat := range p.Step.Inputs.Files {
+			if matchGlob(pat, f) {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 // ReadFile reads a file, root-relative or absolute. What it read (or that
 // the file was absent) becomes part of a cached result's key, so a step
 // reads its configuration through ReadFile, wherever the file is.

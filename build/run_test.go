@@ -494,3 +494,19 @@ func TestSkipAndFixHints(t *testing.T) {
 		t.Errorf("-skip of an unknown step: %v", err)
 	}
 }
+
+// TestInputFiles: a step sees the files its Inputs declare.
+func TestInputFiles(t *testing.T) {
+	dir := tinyWorkspace(t)
+	testws.Write(t, dir, testws.Files{"sub/b.txt": "b\n", "c.md": "c\n", "sub/OWNERS": "approvers: [a]\n"})
+	var got []string
+	step := &Step{Name: "in", Inputs: Inputs{Files: []string{"**/*.txt", "**/OWNERS"}}, Run: func(p *Pass) error {
+		var err error
+		got, err = p.InputFiles()
+		return err
+	}}
+	run(t, dir, Options{}, step)
+	if want := "a.txt sub/OWNERS sub/b.txt"; strings.Join(got, " ") != want {
+		t.Errorf("InputFiles = %q, want %q", got, want)
+	}
+}

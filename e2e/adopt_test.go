@@ -43,7 +43,6 @@ package main
 
 import (
 	"context"
-	"path"
 	"strings"
 
 	"github.com/magefile/mage/mg"
@@ -58,14 +57,11 @@ var Owners = &build.Step{
 	Doc:    "every OWNERS file names approvers",
 	Inputs: build.Inputs{Files: []string{"**/OWNERS"}},
 	Run: func(pass *build.Pass) error {
-		files, err := pass.Workspace.Files(pass.Context())
+		files, err := pass.InputFiles() // every **/OWNERS
 		if err != nil {
 			return err
 		}
 		for _, f := range files {
-			if path.Base(f) != "OWNERS" {
-				continue
-			}
 			b, err := pass.ReadFile(f)
 			if err != nil {
 				return err
