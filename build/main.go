@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/magefile/mage/mg"
 	"github.com/mattn/go-isatty"
 )
 
@@ -30,14 +29,14 @@ import (
 // steps and tools at once), HACKLESS_FAILFAST (stop starting steps after a
 // failure), HACKLESS_SKIP (steps not to run), HACKLESS_NOCACHE=1 (run every
 // step; HACKLESS_FAIL_FAST and HACKLESS_NO_CACHE, the older spellings,
-// still count), NO_COLOR (no colors), Mage's -v (show every step's log),
+// still count), NO_COLOR (no colors),
 // ARTIFACTS (write junit_<mode>.xml there, for Prow), GITHUB_ACTIONS=true
 // (annotations, ::group:: folds, and a summary appended to
 // $GITHUB_STEP_SUMMARY), HACKLESS_CACHE_DIR (the step cache; default
 // os.UserCacheDir()/hackless) and HACKLESS_CPUPROFILE (write a CPU profile
 // of the run to that file).
 func Main(ctx context.Context, opts Options, steps ...*Step) error {
-	ctx, stop := Interruptible(ctx)
+	ctx, stop := interruptible(ctx)
 	defer stop()
 	if p := os.Getenv("HACKLESS_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil {
@@ -68,7 +67,6 @@ func Main(ctx context.Context, opts Options, steps ...*Step) error {
 	if opts.Skip == nil {
 		opts.Skip = SplitNames(os.Getenv("HACKLESS_SKIP"))
 	}
-	opts.Verbose = opts.Verbose || mg.Verbose()
 	if opts.NoCache || truthy(os.Getenv("HACKLESS_NOCACHE")) || truthy(os.Getenv("HACKLESS_NO_CACHE")) {
 		opts.CacheDir = ""
 	} else if opts.CacheDir == "" {
@@ -93,13 +91,13 @@ func Main(ctx context.Context, opts Options, steps ...*Step) error {
 	return AsExitError(rep, err)
 }
 
-// Interruptible returns a context that is cancelled on SIGINT or SIGTERM,
+// interruptible returns a context that is cancelled on SIGINT or SIGTERM,
 // or when the parent process goes away. The last matters under Mage: a
 // SIGTERM to `mage` kills it without passing the signal on, leaving the
 // compiled magefile (this process) orphaned; it notices within a quarter of
 // a second and stops its own subprocesses. The stop function releases the
 // signals.
-func Interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, stopSignals := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	ctx, cancel := context.WithCancel(ctx)
 	go watchParent(ctx, cancel)

@@ -69,13 +69,13 @@ func writeReports(rep *Report, opts Options, dir string) error {
 		errs = append(errs, fmt.Errorf("write JSON report: %w", err))
 	}
 	if rep.Name == "verify" {
-		if err := RecordDurations(dir, rep); err != nil {
+		if err := recordDurations(dir, rep); err != nil {
 			errs = append(errs, fmt.Errorf("record durations: %w", err))
 		}
 	}
 	if opts.Artifacts != "" {
 		path := filepath.Join(opts.Artifacts, "junit_"+rep.Name+".xml")
-		if err := WriteJUnitFile(path, rep.Name, junitCases(rep)); err != nil {
+		if err := writeJUnitFile(path, rep.Name, junitCases(rep)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -98,9 +98,9 @@ func (m Mode) MarshalJSON() ([]byte, error) { return json.Marshal(m.String()) }
 // Durations maps a step's name to its last duration in seconds.
 type Durations map[string]float64
 
-// RecordDurations merges the durations of the steps that ran in rep into
+// recordDurations merges the durations of the steps that ran in rep into
 // durations.json in dir, for balancing CI shards.
-func RecordDurations(dir string, rep *Report) error {
+func recordDurations(dir string, rep *Report) error {
 	d := LoadDurations(dir)
 	for _, r := range rep.Results {
 		if r.Status != Skipped && !r.Cached && !r.Interrupted() {
@@ -162,9 +162,9 @@ type JUnitSuites struct {
 	Suites  []JUnitSuite `xml:"testsuite"`
 }
 
-// WriteJUnitFile writes cases as one testsuite named suite, in the format
+// writeJUnitFile writes cases as one testsuite named suite, in the format
 // Prow's JUnit viewer reads.
-func WriteJUnitFile(path, suite string, cases []JUnitCase) error {
+func writeJUnitFile(path, suite string, cases []JUnitCase) error {
 	s := JUnitSuite{Name: suite, Cases: cases}
 	for _, c := range cases {
 		s.Tests++
@@ -240,10 +240,10 @@ func writeAnnotations(w io.Writer, rep *Report) {
 			if r.Fix != "" {
 				msg += " (fix: " + r.Fix + ")"
 			}
-			q = append(q, Annotation("error", f.Pos, title, msg))
+			q = append(q, annotation("error", f.Pos, title, msg))
 		}
 		if len(fs) == 0 {
-			q = append(q, Annotation("error", Position{}, title, r.Reason))
+			q = append(q, annotation("error", Position{}, title, r.Reason))
 		}
 		queues = append(queues, q)
 	}
@@ -272,10 +272,10 @@ func rank(f Finding) int {
 	return 2
 }
 
-// Annotation formats a GitHub Actions workflow command such as
+// annotation formats a GitHub Actions workflow command such as
 // "::error file=a.go,line=3,title=verify:vet::message", escaped as GitHub
 // requires.
-func Annotation(level string, pos Position, title, msg string) string {
+func annotation(level string, pos Position, title, msg string) string {
 	var props []string
 	if pos.File != "" {
 		props = append(props, "file="+escapeProperty(pos.File))

@@ -26,8 +26,8 @@ func TestAnnotation(t *testing.T) {
 		{Position{}, "verify:tidy", "a, b: c", "::error title=verify%3Atidy::a, b: c"},
 	}
 	for _, tt := range tests {
-		if got := Annotation("error", tt.pos, tt.title, tt.msg); got != tt.want {
-			t.Errorf("Annotation(%v, %q, %q)\n got %s\nwant %s", tt.pos, tt.title, tt.msg, got, tt.want)
+		if got := annotation("error", tt.pos, tt.title, tt.msg); got != tt.want {
+			t.Errorf("annotation(%v, %q, %q)\n got %s\nwant %s", tt.pos, tt.title, tt.msg, got, tt.want)
 		}
 	}
 }
@@ -145,7 +145,7 @@ func TestLoadDurationsCorrupt(t *testing.T) {
 		t.Errorf("corrupt file gave %v", d)
 	}
 	rep := &Report{Results: []*Result{{Step: "x", Status: Failed, Duration: 2e9}}}
-	if err := RecordDurations(dir, rep); err != nil {
+	if err := recordDurations(dir, rep); err != nil {
 		t.Fatal(err)
 	}
 	if d := LoadDurations(dir); d["x"] != 2 {
@@ -193,7 +193,7 @@ func TestInterruptedStepsAreNotRecorded(t *testing.T) {
 		{Step: "done", Status: Passed, Duration: 2 * time.Second},
 		{Step: "stopped", Status: Failed, Reason: "interrupted", Duration: time.Second},
 	}}
-	if err := RecordDurations(dir, rep); err != nil {
+	if err := recordDurations(dir, rep); err != nil {
 		t.Fatal(err)
 	}
 	d := LoadDurations(dir)

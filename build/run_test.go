@@ -417,7 +417,7 @@ func TestRunStartsLongestFirst(t *testing.T) {
 		t.Fatalf("without history: %s, want graph order", got)
 	}
 	rep := &Report{Results: []*Result{{Step: "short", Duration: time.Second}, {Step: "long", Duration: 9 * time.Second}, {Step: "middle", Duration: 5 * time.Second}}}
-	if err := RecordDurations(ReportDir(dir), rep); err != nil {
+	if err := recordDurations(ReportDir(dir), rep); err != nil {
 		t.Fatal(err)
 	}
 	order = nil

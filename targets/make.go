@@ -39,7 +39,7 @@ func Test(ctx context.Context,
 	if pkgs != nil {
 		cfg.Packages = strings.Fields(*pkgs)
 	}
-	return build.Main(ctx, build.Options{Name: "test"}, steps.GoTest(cfg))
+	return Main(ctx, build.Options{Name: "test"}, steps.GoTest(cfg))
 }
 
 // Build builds every main package of the workspace into
@@ -64,7 +64,7 @@ func Build(ctx context.Context,
 		SourceDateEpoch: os.Getenv("SOURCE_DATE_EPOCH"),
 		CGO:             os.Getenv("HACKLESS_CGO") == "1",
 	}
-	return build.Main(ctx, build.Options{Name: "build", Jobs: buildJobs()}, steps.GoBuild(cfg)...)
+	return Main(ctx, build.Options{Name: "build", Jobs: buildJobs()}, steps.GoBuild(cfg)...)
 }
 
 // Clean removes _output/, where hackless keeps binaries, reports and its

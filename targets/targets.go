@@ -16,6 +16,8 @@ import (
 	"os"
 	"slices"
 
+	"github.com/magefile/mage/mg"
+
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/steps"
 )
@@ -34,6 +36,13 @@ func Register(steps ...*build.Step) { registered = append(registered, steps...) 
 func Run(ctx context.Context, opts build.Options, run ...*build.Step) error {
 	opts.Order = steps.UpdateOrder()
 	opts.HasTargets = hasTargets
+	return Main(ctx, opts, run...)
+}
+
+// Main runs steps as build.Main does, showing every step's log under
+// Mage's -v.
+func Main(ctx context.Context, opts build.Options, run ...*build.Step) error {
+	opts.Verbose = opts.Verbose || mg.Verbose()
 	return build.Main(ctx, opts, run...)
 }
 
