@@ -185,6 +185,7 @@ func wantOutput(t *testing.T, out string, wants ...string) {
 }
 
 func TestAdoption(t *testing.T) {
+	t.Parallel()
 	dir := adopter(t)
 
 	out, code := mage(t, dir, nil, "-l")
@@ -284,6 +285,7 @@ func TestAdoption(t *testing.T) {
 }
 
 func TestAdoptionBrokenWorkspace(t *testing.T) {
+	t.Parallel()
 	dir := adopter(t)
 
 	// A use directory that is gone stops every go command, mage included;

@@ -27,6 +27,7 @@ func actionlint(t *testing.T, workflow string) (string, error) {
 }
 
 func TestWorkflowIsValid(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds actionlint")
 	}
@@ -46,6 +47,7 @@ func TestWorkflowIsValid(t *testing.T) {
 }
 
 func TestMatrixShardsRunExactlyVerify(t *testing.T) {
+	t.Parallel()
 	dir := adopter(t)
 	for _, n := range []string{"1", "3", "300"} {
 		out, code := mage(t, dir, nil, "ci:matrix", "-n="+n)

@@ -26,6 +26,7 @@ func freshModCache(t *testing.T) string {
 var tableRow = regexp.MustCompile(`(?m)^(\w+)\s+(ok|cached|FAIL|skipped)\s`)
 
 func TestDownloadThenOffline(t *testing.T) {
+	t.Parallel()
 	dir := adopter(t)
 	online, code := mage(t, dir, nil, "verify")
 	wantCode(t, online, code, 0)
@@ -54,6 +55,7 @@ func TestDownloadThenOffline(t *testing.T) {
 }
 
 func TestReviewTarget(t *testing.T) {
+	t.Parallel()
 	dir := adopter(t)
 	out, code := mage(t, dir, nil, "deps:review", "-base=HEAD")
 	wantCode(t, out, code, 0)

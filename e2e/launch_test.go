@@ -163,6 +163,7 @@ func TestLauncherSignals(t *testing.T) {
 // from a fresh binary cache each round, and requires every one to give
 // the single-run result; the tree stays as it was (no go.work.sum).
 func TestLauncherConcurrentRuns(t *testing.T) {
+	t.Parallel()
 	dir := launcher(t)
 	want, code := hackless(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt")
 	if code != 0 {
@@ -209,6 +210,7 @@ func TestLauncherConcurrentRuns(t *testing.T) {
 // are tested on the launcher binary itself, and the ones the go command
 // tolerates also through `go tool hackless`.
 func TestLauncherHermetic(t *testing.T) {
+	t.Parallel()
 	dir := launcher(t)
 	want, code := hackless(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt vet")
 	if code != 0 || !strings.Contains(want, "verify: 2 passed, 0 failed") {

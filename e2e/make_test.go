@@ -30,6 +30,7 @@ func main() {
 `
 
 func TestBuildReproducible(t *testing.T) {
+	t.Parallel()
 	origin := adopter(t)
 	testws.Write(t, origin, testws.Files{"cmd/version/main.go": versionedMain})
 	testws.Run(t, origin, "git", "add", "-A")
@@ -107,6 +108,7 @@ func sameInstant(t *testing.T, a, b string) bool {
 }
 
 func TestTestTarget(t *testing.T) {
+	t.Parallel()
 	dir := adopter(t)
 	artifacts := t.TempDir()
 	out, code := mage(t, dir, []string{"ARTIFACTS=" + artifacts}, "test")

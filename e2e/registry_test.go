@@ -35,6 +35,7 @@ var Hello = &build.Step{
 // and one line, runs go generate, and finds it everywhere the registry
 // reaches: mage -l, the README's table, ci:matrix, verify and update.
 func TestAddingAStep(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("end-to-end: compiles this repository's magefile")
 	}
