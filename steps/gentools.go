@@ -299,17 +299,12 @@ func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
 		}
 		return os.Symlink(strings.TrimSpace(string(out)), link)
 	case "tools.go import":
-		sum := sha256.New()
-		for _, f := range []string{"go.mod", "go.sum"} {
-			data, _ := pass.ReadFile(path.Join(t.dir, f))
-			sum.Write(data)
-		}
-		fmt.Fprint(sum, t.pkg, alone)
-		exe := filepath.Join(ws.OutDir, "tools", t.name+"-"+hex.EncodeToString(sum.Sum(nil))[:16])
-		if _, err := os.Stat(exe); err != nil {
-			if _, err := run(pass.Command(t.dir, "go", "build", "-o", exe, t.pkg)); err != nil {
-				return err
-			}
+		exe, err := pinnedProgram(pass, t.dir, t.name, t.pkg+fmt.Sprint(alone), func(out string) error {
+			_, err := run(pass.Command(t.dir, "go", "build", "-o", out, t.pkg))
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		return os.Symlink(exe, link)
 	default: // codegen.tools
@@ -355,4 +350,82 @@ func lookProgram(pass *build.Pass, name string, dirs []string) string {
 		}
 	}
 	return ""
+}
+
+// toolsDir is where hackless keeps the programs it builds for steps,
+// shared by every repository of the machine: HACKLESS_CACHE_DIR/tools,
+// else os.UserCacheDir()/hackless/tools, beside the step cache.
+func toolsDir(pass *build.Pass) (string, error) {
+	dir := pass.Getenv("HACKLESS_CACHE_DIR")
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("no directory for tools: %w", err)
+		}
+		dir = filepath.Join(base, "hackless")
+	}
+	return filepath.Abs(filepath.Join(dir, "tools"))
+}
+
+// cachedProgram returns the program name of toolsDir, building it first
+// when it is not there: build writes the executable to the path it is
+// given, which is renamed into place, so that runs building the same
+// program at once never see half of it. name says what it is built from
+// (a version, a hash of the go.mod that pins it).
+func cachedProgram(pass *build.Pass, name string, build func(exe string) error) (string, error) {
+	dir, err := toolsDir(pass)
+	if err != nil {
+		return "", err
+	}
+	exe := filepath.Join(dir, name)
+	if fi, err := os.Stat(exe); err == nil && fi.Mode().IsRegular() {
+		return exe, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(dir, ".build-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	built := filepath.Join(tmp, path.Base(filepath.ToSlash(name)))
+	if err := build(built); err != nil {
+		return "", err
+	}
+	return exe, os.Rename(built, exe)
+}
+
+// pinnedProgram is cachedProgram for a program built from the build list
+// of the module in dir (root-relative), named by what the module's go.mod
+// and go.sum say, and what (the package and how it is built). A module
+// that replaces a module by a directory builds from files no name
+// covers: its program is built anew for every run, into the repository's
+// output directory (one copy, replaced).
+func pinnedProgram(pass *build.Pass, dir, name, what string, build func(exe string) error) (string, error) {
+	sum := sha256.New()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		data, _ := pass.ReadFile(path.Join(dir, f))
+		sum.Write(data)
+		if f == "go.mod" {
+			if mf, err := modfile.ParseLax(f, data, nil); err == nil && slices.ContainsFunc(mf.Replace, func(r *modfile.Replace) bool { return r.New.Version == "" }) {
+				dir := filepath.Join(pass.Workspace.OutDir, "tools")
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return "", err
+				}
+				tmp, err := os.MkdirTemp(dir, ".build-")
+				if err != nil {
+					return "", err
+				}
+				defer os.RemoveAll(tmp)
+				built, exe := filepath.Join(tmp, name), filepath.Join(dir, name)
+				if err := build(built); err != nil {
+					return "", err
+				}
+				return exe, os.Rename(built, exe)
+			}
+		}
+	}
+	fmt.Fprint(sum, what)
+	return cachedProgram(pass, name+"-"+hex.EncodeToString(sum.Sum(nil))[:16], build)
 }

@@ -74,7 +74,9 @@ func golangciConfig(pass *build.Pass) (string, bool) {
 // (go get -tool …), or a requirement of a tools module (the tools.go
 // pattern). Without a pin, lint runs the version hackless pins
 // (DefaultGolangciLint, or lint.version), installed outside every build
-// list with the go command's own caching. Best kept in a tools module
+// list. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
+// (default os.UserCacheDir()/hackless/tools), named by its version and
+// the go.mod that pins it. Best kept in a tools module
 // that go.work does not use, so that golangci-lint's many requirements
 // stay out of the product's build list:
 //
@@ -216,17 +218,15 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 	}
 	if required != nil {
 		pkg := required.Mod.Path + "/cmd/golangci-lint"
-		bin := filepath.Join(ws.OutDir, "tools", "golangci-lint@"+required.Mod.Version+"-"+strings.ReplaceAll(requiredIn, "/", "_"))
-		if _, err := os.Stat(bin); err == nil {
-			return bin, nil
-		}
 		pass.Notef("golangci-lint %s, required by %s/go.mod (the tools.go pattern)", required.Mod.Version, requiredIn)
-		cmd := pass.Command(requiredIn, "go", "build", "-o", bin, pkg)
-		cmd.Env = append(cmd.Env, "GOWORK=off", "GOFLAGS=-mod=mod")
-		if _, err := pass.Output(cmd); err != nil {
-			return "", fmt.Errorf("build golangci-lint required by %s/go.mod: %w", requiredIn, err)
-		}
-		return bin, nil
+		return pinnedProgram(pass, requiredIn, "golangci-lint@"+required.Mod.Version, pkg, func(out string) error {
+			cmd := pass.Command(requiredIn, "go", "build", "-o", out, pkg)
+			cmd.Env = append(cmd.Env, "GOWORK=off")
+			if _, err := pass.Output(cmd); err != nil {
+				return fmt.Errorf("build golangci-lint required by %s/go.mod: %w", requiredIn, err)
+			}
+			return nil
+		})
 	}
 	version := pass.Config().Lint.Version
 	if version == "" {
@@ -236,16 +236,17 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 	if strings.HasPrefix(version, "v1.") {
 		mod = "github.com/golangci/golangci-lint"
 	}
-	gobin := filepath.Join(ws.OutDir, "tools", "golangci-lint@"+version)
-	bin := filepath.Join(gobin, "golangci-lint")
 	pass.Notef("no module pins golangci-lint, so lint runs %s, the version hackless pins (set lint.version in hackless.yaml, or pin it in a tools module)", version)
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	cmd := pass.Command(".", "go", "install", mod+"/cmd/golangci-lint@"+version)
-	cmd.Env = append(cmd.Env, "GOWORK=off", "GOBIN="+gobin)
-	cmd.Dir = pass.Env.TempDir()
-	if _, err := pass.Output(cmd); err != nil {
+	bin, err := cachedProgram(pass, "golangci-lint@"+version, func(out string) error {
+		cmd := pass.Command(".", "go", "install", mod+"/cmd/golangci-lint@"+version)
+		cmd.Env = append(cmd.Env, "GOWORK=off", "GOBIN="+filepath.Dir(out))
+		cmd.Dir = pass.Env.TempDir()
+		if _, err := pass.Output(cmd); err != nil {
+			return err
+		}
+		return os.Rename(filepath.Join(filepath.Dir(out), "golangci-lint"), out)
+	})
+	if err != nil {
 		pass.Reportf(build.Position{File: config, Line: 1}, "golangci-lint %s could not be installed, so this configuration was not checked: %s", version, lastLines(err.Error(), 3))
 		return "", nil
 	}

@@ -248,7 +248,9 @@ func Spelling(ctx context.Context,
 // (go get -tool …), or a requirement of a tools module (the tools.go
 // pattern). Without a pin, lint runs the version hackless pins
 // (DefaultGolangciLint, or lint.version), installed outside every build
-// list with the go command's own caching. Best kept in a tools module
+// list. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
+// (default os.UserCacheDir()/hackless/tools), named by its version and
+// the go.mod that pins it. Best kept in a tools module
 // that go.work does not use, so that golangci-lint's many requirements
 // stay out of the product's build list:
 //
