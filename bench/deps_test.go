@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/internal/testws"
 	"github.com/hackless/hackless/steps"
 )
@@ -69,7 +70,7 @@ func heavyWorkspace(b *testing.B) string {
 
 func runOnce(b *testing.B, dir string, mode build.Mode, step *build.Step) *build.Report {
 	var out bytes.Buffer
-	rep, err := build.Run(context.Background(), build.Options{Mode: mode, Dir: dir, Out: &out}, step)
+	rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Mode: mode, Dir: dir}, Out: &out}, step)
 	if err != nil {
 		b.Fatal(err)
 	}

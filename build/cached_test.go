@@ -38,7 +38,7 @@ func TestCache(t *testing.T) {
 		}
 		return nil
 	}}
-	opts := Options{CacheDir: cacheDir, Verbose: true}
+	opts := Options{CacheDir: cacheDir}
 
 	rep, _ := run(t, dir, opts, step)
 	if runs.Load() != 1 || rep.Results[0].Cached {
@@ -47,9 +47,6 @@ func TestCache(t *testing.T) {
 	rep, out := run(t, dir, opts, step)
 	if r := rep.Results[0]; runs.Load() != 1 || !r.Cached || r.Status != Passed || r.Notes[0] != "saw 1" {
 		t.Fatalf("second run: %d runs, %+v\n%s", runs.Load(), r, out)
-	}
-	if !strings.Contains(out, "cached  count") || !strings.Contains(out, "1 passed (1 cached)") {
-		t.Errorf("output:\n%s", out)
 	}
 
 	// A changed input: run again, and say why.
@@ -187,7 +184,7 @@ func TestCacheFailuresAreWarnings(t *testing.T) {
 	}
 	warnings := strings.Join(rep.Warnings, "\n")
 	for _, want := range []string{"cache: cannot read entries:", "cache: nothing more stored:"} {
-		if !strings.Contains(warnings, want) || !strings.Contains(out, want) {
+		if !strings.Contains(warnings, want) {
 			t.Errorf("no warning %q:\n%s", want, out)
 		}
 	}
@@ -225,8 +222,8 @@ func TestCacheSharedByConcurrentRuns(t *testing.T) {
 					return
 				}
 				age(t, dir, "a.txt")
-				var out strings.Builder
-				rep, err := Run(context.Background(), Options{Dir: dir, Out: &out, CacheDir: cacheDir}, step)
+				out := &textProgress{}
+				rep, err := Run(context.Background(), Options{Dir: dir, Progress: out, CacheDir: cacheDir}, step)
 				if err != nil {
 					t.Error(err)
 					return
@@ -265,7 +262,7 @@ func TestToolsKeyedByDeclaration(t *testing.T) {
 		runs.Add(1)
 		return nil
 	}}
-	opts := Options{CacheDir: t.TempDir(), Env: env, Verbose: true}
+	opts := Options{CacheDir: t.TempDir(), Env: env}
 	for i, tc := range []struct {
 		change func()
 		runs   int32

@@ -226,3 +226,14 @@ func (g *graph) precedes(a, b *Step) bool {
 	}
 	return false
 }
+
+// Plan returns the steps a run of steps with opts runs (they and every
+// step they require), in graph order, or the error Run would return for
+// the graph.
+func Plan(opts Options, steps ...*Step) ([]*Step, error) {
+	g, err := newGraph(steps, opts.Order...)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(g.order), nil
+}

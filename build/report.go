@@ -5,6 +5,7 @@ package build
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"slices"
 	"time"
 
@@ -107,16 +108,6 @@ func (r *Report) ExitCode() int {
 	return ExitOK
 }
 
-// ExitError carries an exit code to Mage, which exits with ExitStatus().
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string   { return e.Err.Error() }
-func (e *ExitError) Unwrap() error   { return e.Err }
-func (e *ExitError) ExitStatus() int { return e.Code }
-
 // ReportSchema is the version of the JSON report's format (Schema in
 // _output/hackless/<run>.json). Version 2 gives durations in seconds.
 const ReportSchema = 2
@@ -153,4 +144,24 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 	}
 	r.Duration = time.Duration(v.Duration * float64(time.Second))
 	return nil
+}
+
+// MarshalJSON spells the mode as a word.
+func (m Mode) MarshalJSON() ([]byte, error) { return json.Marshal(m.String()) }
+
+// JUnitCase is one testcase of a JUnit report.
+type JUnitCase struct {
+	XMLName   xml.Name      `xml:"testcase"`
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Time      float64       `xml:"time,attr"`
+	Failure   *JUnitMessage `xml:"failure,omitempty"`
+	Skipped   *JUnitMessage `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+// JUnitMessage is a failure or skip with its message and text.
+type JUnitMessage struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
 }

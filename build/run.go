@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -46,24 +45,17 @@ type Options struct {
 	// a step without them is named as update -what=<name>. nil means
 	// every step has them.
 	HasTargets func(step string) bool
-	// Out receives the progress and the summary; nil discards them.
-	Out io.Writer
-	// Terminal draws a live status line; Color colors the output.
-	Terminal, Color bool
-	// Verbose shows every step's log, not only the failed ones'.
-	Verbose bool
 	// FixCommand is the command prefix that runs a target, for the fix
 	// hints; "" means "go tool mage".
 	FixCommand string
 	// Env is the caller's environment; nil means os.Environ().
 	Env []string
-	// Artifacts is where JUnit XML goes (Prow's $ARTIFACTS); "" for none.
-	Artifacts string
-	// GitHub prints GitHub Actions annotations and ::group:: folds.
-	GitHub bool
-	// StepSummary is a file to append a Markdown summary to (GitHub's
-	// $GITHUB_STEP_SUMMARY); "" for none.
-	StepSummary string
+	// Progress, when set, is told as steps start and end (a driver shows
+	// it); Run itself prints nothing.
+	Progress Progress
+	// Durations are how long steps took before, by name, in seconds: the
+	// longest ready steps start first. nil starts them in graph order.
+	Durations map[string]float64
 	// CacheDir holds the step cache; "" runs without it. Only verify runs
 	// use the cache, and only passes are stored.
 	CacheDir string
@@ -99,6 +91,14 @@ func (s *slots) release() {
 	s.mu.Lock()
 	s.used--
 	s.mu.Unlock()
+}
+
+// Progress is told when the steps of a run start and end.
+type Progress interface {
+	Started(step string)
+	// Finished gets each step's result once: as the step ends, or when it
+	// is skipped.
+	Finished(*Result)
 }
 
 // Run validates the graph of steps and everything they require, loads the
@@ -143,8 +143,11 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()
 	}
-	out := newConsole(opts, len(g.order), start)
-	defer out.close()
+	startedFn := func(string) {}
+	finishedFn := func(*Result) {}
+	if opts.Progress != nil {
+		startedFn, finishedFn = opts.Progress.Started, opts.Progress.Finished
+	}
 
 	results := make(map[*Step]*Result, len(g.order))
 	pending := make(map[*Step]int, len(g.order))
@@ -162,8 +165,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	failed := false
 	// Start the longest steps first, by the durations of earlier runs, so
 	// that the slowest does not start last.
-	reportDir := filepath.Join(ws.OutDir, "hackless")
-	durations := LoadDurations(reportDir)
+	durations := opts.Durations
 	enqueue := func(ready []*Step, s *Step) []*Step {
 		i := len(ready)
 		for i > 0 && durations[ready[i-1].Name] < durations[s.Name] {
@@ -191,7 +193,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			if reason != "" {
 				ready = ready[1:]
 				res := &Result{Step: s.Name, Status: Skipped, Reason: reason}
-				out.finished(res)
+				finishedFn(res)
 				done <- outcome{s, res}
 				running++
 				continue
@@ -200,7 +202,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 				break // every slot is taken: wait for a step to end
 			}
 			ready = ready[1:]
-			out.started(s.Name)
+			startedFn(s.Name)
 			running++
 			stepWS := ws
 			eg.Go(func() error {
@@ -216,7 +218,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		s, res := o.step, o.res
 		results[s] = res
 		if res.Status != Skipped {
-			out.finished(res)
+			finishedFn(res)
 		}
 		// Steps that start after an update changed go.work or a go.mod
 		// see the new workspace, so one update run converges.
@@ -251,13 +253,6 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	rep.Duration = time.Since(start)
 	for _, s := range g.order {
 		rep.Results = append(rep.Results, results[s])
-	}
-	out.summary(rep)
-	if opts.GitHub {
-		writeAnnotations(out.w, rep)
-	}
-	if err := writeReports(rep, opts, reportDir); err != nil {
-		fmt.Fprintf(out.w, "hackless: %v\n", err)
 	}
 	return rep, nil
 }
@@ -424,27 +419,4 @@ func fixCommand(opts Options, s *Step) string {
 		return prefix + " update -what=" + s.Name
 	}
 	return prefix + " update:" + s.Name
-}
-
-// AsExitError converts the outcome of Run into the error a Mage target
-// returns: nil on success, otherwise an *ExitError with the exit code.
-func AsExitError(rep *Report, err error) error {
-	var usage *UsageError
-	switch {
-	case errors.As(err, &usage):
-		return &ExitError{Code: ExitUsage, Err: err}
-	case err != nil:
-		return &ExitError{Code: ExitFailed, Err: err}
-	case rep.Interrupted:
-		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("%s interrupted", rep.Name)}
-	case rep.ExitCode() != ExitOK:
-		var names []string
-		for _, r := range rep.Results {
-			if r.Status == Failed {
-				names = append(names, r.Step)
-			}
-		}
-		return &ExitError{Code: rep.ExitCode(), Err: fmt.Errorf("%s failed: %s", rep.Name, strings.Join(names, ", "))}
-	}
-	return nil
 }

@@ -4,9 +4,9 @@
 package build
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,13 +29,40 @@ func tinyWorkspace(t *testing.T) string {
 
 func run(t *testing.T, dir string, opts Options, steps ...*Step) (*Report, string) {
 	t.Helper()
-	var out bytes.Buffer
-	opts.Dir, opts.Out = dir, &out
+	out := &textProgress{}
+	opts.Dir, opts.Progress = dir, out
 	rep, err := Run(context.Background(), opts, steps...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	return rep, out.String()
+}
+
+// textProgress writes each step's result as the engine reports it, for
+// the tests' failure messages (the console is the driver's).
+type textProgress struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (p *textProgress) Started(string) {}
+
+func (p *textProgress) Finished(r *Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(&p.b, "%s %s %s cached=%v %s\n", r.Status, r.Step, r.Reason, r.Cached, r.CacheNote)
+	for _, f := range r.Findings {
+		fmt.Fprintf(&p.b, "    %s\n", f)
+	}
+	if r.Fix != "" {
+		fmt.Fprintf(&p.b, "    fix: %s\n", r.Fix)
+	}
+}
+
+func (p *textProgress) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.b.String()
 }
 
 func statuses(rep *Report) string {
@@ -81,7 +108,7 @@ func TestRunKeepsGoingAndSkipsDependents(t *testing.T) {
 	if _, ok := runs.Load("after"); ok {
 		t.Error("step after ran although its requirement failed")
 	}
-	for _, s := range []string{"a.txt:1: a problem", "tool crashed", "requirement bad failed", "verify: 4 passed, 2 failed, 1 skipped"} {
+	for _, s := range []string{"a.txt:1: a problem", "tool crashed", "requirement bad failed"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
@@ -255,14 +282,14 @@ func TestRunUsageErrors(t *testing.T) {
 	ran := false
 	b := &Step{Name: "b", Run: func(*Pass) error { ran = true; return nil }}
 	_, err := Run(context.Background(), Options{Dir: dir}, b, a)
-	if got := AsExitError(nil, err); got == nil || got.(*ExitError).ExitStatus() != ExitUsage {
-		t.Errorf("cycle: exit error %v, want code %d", got, ExitUsage)
+	if usage := new(UsageError); !errors.As(err, &usage) {
+		t.Errorf("cycle: error %v, want a UsageError", err)
 	}
 	if ran {
 		t.Error("a step ran although the graph was invalid")
 	}
 	_, err = Run(context.Background(), Options{Dir: t.TempDir()}, b)
-	if got := AsExitError(nil, err); got == nil || got.(*ExitError).ExitStatus() != ExitUsage || !strings.Contains(err.Error(), "go work init") {
+	if usage := new(UsageError); !errors.As(err, &usage) || !strings.Contains(err.Error(), "go work init") {
 		t.Errorf("outside a workspace: %v", err)
 	}
 }
@@ -283,50 +310,8 @@ func TestRunInterrupted(t *testing.T) {
 	if rep.ExitCode() != ExitInterrupted {
 		t.Errorf("exit code = %d, want %d", rep.ExitCode(), ExitInterrupted)
 	}
-	if e := AsExitError(rep, nil); e.(*ExitError).ExitStatus() != ExitInterrupted {
-		t.Errorf("AsExitError = %v", e)
-	}
-}
-
-func TestConsoleBlocksAndColor(t *testing.T) {
-	dir := tinyWorkspace(t)
-	var steps []*Step
-	for _, n := range []string{"one", "two", "three"} {
-		steps = append(steps, &Step{Name: n, Run: func(p *Pass) error {
-			p.Reportf(Position{File: n + ".go", Line: 2, Col: 3}, "finding of %s", n)
-			return nil
-		}})
-	}
-	_, out := run(t, dir, Options{Jobs: 3}, steps...)
-	if strings.Contains(out, "\x1b[") {
-		t.Errorf("colors without Color:\n%q", out)
-	}
-	for _, n := range []string{"one", "two", "three"} {
-		block := "--- FAIL: " + n
-		i := strings.Index(out, block)
-		if i < 0 || !strings.HasPrefix(out[i+len(block):], " (") || !strings.Contains(out[i:], "    "+n+".go:2:3: finding of "+n+"\n") {
-			t.Errorf("no block for %s:\n%s", n, out)
-		}
-	}
-	if !strings.Contains(out, "STEP") || !strings.Contains(out, "RESULT") {
-		t.Errorf("no summary table:\n%s", out)
-	}
-	_, out = run(t, dir, Options{Color: true}, steps[0])
-	if !strings.Contains(out, "\x1b[") {
-		t.Errorf("no colors with Color:\n%q", out)
-	}
-}
-
-func TestConsoleStatusLine(t *testing.T) {
-	dir := tinyWorkspace(t)
-	slow := &Step{Name: "slow", Run: func(p *Pass) error { time.Sleep(500 * time.Millisecond); return nil }}
-	_, out := run(t, dir, Options{Terminal: true}, slow)
-	if !strings.Contains(out, "\r\x1b[K[0/1]") || !strings.Contains(out, "running: slow") {
-		t.Errorf("no live status line on a terminal:\n%q", out)
-	}
-	_, out = run(t, dir, Options{}, slow)
-	if strings.Contains(out, "\r") {
-		t.Errorf("status line drawn when not a terminal:\n%q", out)
+	if rep.ExitCode() != ExitInterrupted {
+		t.Errorf("ExitCode = %d", rep.ExitCode())
 	}
 }
 
@@ -416,12 +401,8 @@ func TestRunStartsLongestFirst(t *testing.T) {
 	if got := strings.Join(order, " "); got != "short long middle" {
 		t.Fatalf("without history: %s, want graph order", got)
 	}
-	rep := &Report{Results: []*Result{{Step: "short", Duration: time.Second}, {Step: "long", Duration: 9 * time.Second}, {Step: "middle", Duration: 5 * time.Second}}}
-	if err := recordDurations(ReportDir(dir), rep); err != nil {
-		t.Fatal(err)
-	}
 	order = nil
-	run(t, dir, Options{Jobs: 1}, steps...)
+	run(t, dir, Options{Jobs: 1, Durations: map[string]float64{"short": 1, "long": 9, "middle": 5}}, steps...)
 	if got := strings.Join(order, " "); got != "long middle short" {
 		t.Errorf("with history: %s, want longest first", got)
 	}
@@ -435,8 +416,8 @@ func TestRunStepUsageError(t *testing.T) {
 	if rep.ExitCode() != ExitUsage {
 		t.Errorf("exit %d, want %d for a step's configuration error", rep.ExitCode(), ExitUsage)
 	}
-	if e := AsExitError(rep, nil); e.(*ExitError).ExitStatus() != ExitUsage {
-		t.Errorf("AsExitError = %v", e)
+	if rep.ExitCode() != ExitUsage {
+		t.Errorf("ExitCode = %d", rep.ExitCode())
 	}
 }
 
@@ -508,5 +489,12 @@ func TestInputFiles(t *testing.T) {
 	run(t, dir, Options{}, step)
 	if want := "a.txt sub/OWNERS sub/b.txt"; strings.Join(got, " ") != want {
 		t.Errorf("InputFiles = %q, want %q", got, want)
+	}
+}
+
+func TestAbbreviate(t *testing.T) {
+	got := abbreviate([]string{"-s", "-l", "a.go", "b.go", "c.go", "d.go", "e.go", "-o=x.out"})
+	if want := "-s -l a.go b.go c.go -o=x.out … (5 files in all)"; got != want {
+		t.Errorf("abbreviate = %q, want %q", got, want)
 	}
 }

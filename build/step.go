@@ -1,9 +1,12 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-// Package build is the hackless engine: it validates a graph of steps, runs
-// them in parallel under a limit in a hermetic environment, collects their
-// findings and proposed file changes, and reports.
+// Package build is what a step is written against, and the engine that
+// runs steps: it validates a graph of steps, runs them in parallel under a
+// limit in a hermetic environment, and collects their findings and
+// proposed file changes into a Report. It prints nothing: package driver
+// shows a run on the console and writes its reports, and the Mage targets
+// (package targets) fill in its options.
 //
 // A Step is a plain value, like golang.org/x/tools/go/analysis.Analyzer: a
 // name, a one-line doc, the steps it requires, the inputs it reads, the

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/internal/testws"
 )
 
@@ -124,7 +124,7 @@ func TestTestTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var suites build.JUnitSuites
+	var suites driver.JUnitSuites
 	if err := xml.Unmarshal(data, &suites); err != nil {
 		t.Fatal(err)
 	}

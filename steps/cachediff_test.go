@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/internal/testws"
 )
 
@@ -31,7 +32,7 @@ type cacheCase struct {
 func diffRun(t *testing.T, dir string, env []string, cacheDir string, steps []*build.Step) (map[string]*build.Result, string) {
 	t.Helper()
 	var out bytes.Buffer
-	rep, err := build.Run(context.Background(), build.Options{Dir: dir, Out: &out, Env: env, CacheDir: cacheDir, Order: UpdateOrder()}, steps...)
+	rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Dir: dir, Env: env, CacheDir: cacheDir, Order: UpdateOrder()}, Out: &out}, steps...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

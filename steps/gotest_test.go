@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/internal/testws"
 )
 
@@ -23,7 +24,7 @@ func TestGoTest(t *testing.T) {
 	})
 	artifacts := t.TempDir()
 	var out bytes.Buffer
-	rep, err := build.Run(context.Background(), build.Options{Name: "test", Dir: dir, Out: &out, Artifacts: artifacts}, GoTest(TestConfig{}))
+	rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Name: "test", Dir: dir}, Out: &out, Artifacts: artifacts}, GoTest(TestConfig{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestGoTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var suites build.JUnitSuites
+	var suites driver.JUnitSuites
 	if err := xml.Unmarshal(data, &suites); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestGoTest(t *testing.T) {
 
 	// -run selects; the passing selection passes.
 	out.Reset()
-	rep, _ = build.Run(context.Background(), build.Options{Name: "test", Dir: dir, Out: &out}, GoTest(TestConfig{Run: "TestDescribe", Short: true}))
+	rep, _ = driver.Run(context.Background(), driver.Options{Options: build.Options{Name: "test", Dir: dir}, Out: &out}, GoTest(TestConfig{Run: "TestDescribe", Short: true}))
 	if rep.ExitCode() != build.ExitOK || !strings.Contains(out.String(), "ok    example.com/client") {
 		t.Errorf("-run=TestDescribe failed:\n%s", out.String())
 	}
@@ -87,7 +88,7 @@ func TestGoTestBuildFailure(t *testing.T) {
 	dir := testws.New(t, testws.Staging())
 	testws.Write(t, dir, testws.Files{"staging/src/example.com/api/broken.go": "package api\n\n// X is broken.\nfunc X() int { return undefinedY }\n"})
 	var out bytes.Buffer
-	rep, err := build.Run(context.Background(), build.Options{Name: "test", Dir: dir, Out: &out}, GoTest(TestConfig{}))
+	rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Name: "test", Dir: dir}, Out: &out}, GoTest(TestConfig{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/build/hermetic"
 	"github.com/hackless/hackless/internal/atomicfile"
 	"github.com/hackless/hackless/internal/licenses"
@@ -79,7 +80,7 @@ type ReviewCommit struct {
 // ReviewFile returns where Review writes its report: _output/hackless/
 // deps-review.md and deps-review.json.
 func ReviewFile(root, ext string) string {
-	return filepath.Join(build.ReportDir(root), "deps-review."+ext)
+	return filepath.Join(driver.ReportDir(root), "deps-review."+ext)
 }
 
 // Review returns a step that compares the dependencies of the working tree

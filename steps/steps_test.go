@@ -15,13 +15,14 @@ import (
 	"testing"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/internal/testws"
 )
 
 func runSteps(t *testing.T, dir string, mode build.Mode, env []string, steps ...*build.Step) (*build.Report, string) {
 	t.Helper()
 	var out bytes.Buffer
-	rep, err := build.Run(context.Background(), build.Options{Mode: mode, Dir: dir, Out: &out, Env: env, Order: UpdateOrder()}, steps...)
+	rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Mode: mode, Dir: dir, Env: env, Order: UpdateOrder()}, Out: &out}, steps...)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/cache"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/internal/testws"
 )
 
@@ -141,7 +142,7 @@ func strictChild(t *testing.T, dir string) {
 	if i < 0 {
 		t.Fatalf("no step %q", name)
 	}
-	rep, err := build.Run(context.Background(), build.Options{Dir: dir, Out: io.Discard}, strictSteps[i])
+	rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Dir: dir}, Out: io.Discard}, strictSteps[i])
 	if err != nil {
 		t.Fatal(err)
 	}

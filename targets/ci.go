@@ -13,6 +13,7 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/build/workspace"
 )
 
@@ -31,12 +32,12 @@ func (CI) Matrix(ctx context.Context,
 ) error {
 	shards, err := Shards(n)
 	if err != nil {
-		return build.AsExitError(nil, err)
+		return driver.AsExitError(nil, err)
 	}
 	if len(shards) == 0 {
-		return &build.ExitError{Code: build.ExitUsage, Err: fmt.Errorf("no verify steps: a GitHub matrix cannot be empty")}
+		return &driver.ExitError{Code: build.ExitUsage, Err: fmt.Errorf("no verify steps: a GitHub matrix cannot be empty")}
 	}
-	out, err := json.Marshal(map[string][]build.MatrixEntry{"include": build.Matrix(shards, "", hasTargets)})
+	out, err := json.Marshal(map[string][]driver.MatrixEntry{"include": driver.Matrix(shards, "", hasTargets)})
 	if err != nil {
 		return err
 	}
@@ -62,24 +63,24 @@ func Shards(n *int) ([][]*build.Step, error) {
 	if count < 1 {
 		return nil, &build.UsageError{Err: fmt.Errorf("%d shards: want at least 1", count)}
 	}
-	var durations build.Durations
+	var durations driver.Durations
 	if root, err := workspace.FindRoot("."); err == nil {
-		durations = build.LoadDurations(build.ReportDir(root))
+		durations = driver.LoadDurations(driver.ReportDir(root))
 	}
-	return build.Shard(Steps(build.Verify), count, durations), nil
+	return driver.Shard(Steps(build.Verify), count, durations), nil
 }
 
 // Shard runs one shard of the verify steps, given as k/n ("2/4"). It splits
 // the steps as ci:matrix does, from the durations recorded on this machine;
 // in a CI matrix, run the entry's command instead, which names the steps.
 func (CI) Shard(ctx context.Context, shard string) error {
-	k, n, err := build.ParseShard(shard)
+	k, n, err := driver.ParseShard(shard)
 	if err != nil {
-		return build.AsExitError(nil, err)
+		return driver.AsExitError(nil, err)
 	}
 	shards, err := Shards(&n)
 	if err != nil {
-		return build.AsExitError(nil, err)
+		return driver.AsExitError(nil, err)
 	}
 	if k > len(shards) {
 		fmt.Printf("shard %s is empty: there are only %d verify steps\n", shard, len(shards))

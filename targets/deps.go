@@ -11,6 +11,7 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/steps"
 )
@@ -23,7 +24,7 @@ type Deps mg.Namespace
 // modules kept out of go.work included, verified against go.sum (the modern
 // godep restore). Afterwards every other target runs with GOPROXY=off.
 func (Deps) Download(ctx context.Context) error {
-	return Main(ctx, build.Options{Name: "download"}, steps.Download)
+	return Main(ctx, driver.Options{Options: build.Options{Name: "download"}}, steps.Download)
 }
 
 // Review reports the dependency changes since a base ref, for a reviewer.
@@ -42,7 +43,7 @@ func (Deps) Review(ctx context.Context,
 	if base != nil {
 		cfg.Base = *base
 	}
-	if err := Main(ctx, build.Options{Name: "review", Out: os.Stderr}, steps.Review(cfg)); err != nil {
+	if err := Main(ctx, driver.Options{Options: build.Options{Name: "review"}, Out: os.Stderr}, steps.Review(cfg)); err != nil {
 		return err
 	}
 	root, err := workspace.FindRoot(".")

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/steps"
 )
@@ -39,7 +40,7 @@ func Test(ctx context.Context,
 	if pkgs != nil {
 		cfg.Packages = strings.Fields(*pkgs)
 	}
-	return Main(ctx, build.Options{Name: "test"}, steps.GoTest(cfg))
+	return Main(ctx, driver.Options{Options: build.Options{Name: "test"}}, steps.GoTest(cfg))
 }
 
 // Build builds every main package of the workspace into
@@ -64,7 +65,7 @@ func Build(ctx context.Context,
 		SourceDateEpoch: os.Getenv("SOURCE_DATE_EPOCH"),
 		CGO:             os.Getenv("HACKLESS_CGO") == "1",
 	}
-	return Main(ctx, build.Options{Name: "build", Jobs: buildJobs()}, steps.GoBuild(cfg)...)
+	return Main(ctx, driver.Options{Options: build.Options{Name: "build", Jobs: buildJobs()}}, steps.GoBuild(cfg)...)
 }
 
 // Clean removes _output/, where hackless keeps binaries, reports and its
@@ -72,7 +73,7 @@ func Build(ctx context.Context,
 func Clean() error {
 	root, err := workspace.FindRoot(".")
 	if err != nil {
-		return &build.ExitError{Code: build.ExitUsage, Err: err}
+		return &driver.ExitError{Code: build.ExitUsage, Err: err}
 	}
 	return os.RemoveAll(filepath.Join(root, "_output"))
 }
@@ -88,7 +89,7 @@ func flagOrEnv(flag *string, env string) string {
 // 2 GiB a build; HACKLESS_JOBS overrides it.
 func buildJobs() int {
 	if os.Getenv("HACKLESS_JOBS") != "" {
-		return 0 // build.Main reads it
+		return 0 // driver.Main reads it
 	}
 	jobs := runtime.NumCPU()
 	if avail := memAvailable(); avail > 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/steps"
 )
 
@@ -29,21 +30,22 @@ var registered []*build.Step
 // those that have an update form to update. Call it from an init function.
 func Register(steps ...*build.Step) { registered = append(registered, steps...) }
 
-// Run runs steps with the settings of a Mage target (see build.Main) and
+// Run runs steps with the settings of a Mage target (see driver.Main) and
 // the update order of the built-in steps (steps.UpdateOrder). Fix hints
 // and CI matrices name a built-in step's own targets, and a registered
 // step as update -what=<name>.
 func Run(ctx context.Context, opts build.Options, run ...*build.Step) error {
-	opts.Order = steps.UpdateOrder()
-	opts.HasTargets = hasTargets
-	return Main(ctx, opts, run...)
+	return Main(ctx, driver.Options{Options: opts}, run...)
 }
 
-// Main runs steps as build.Main does, showing every step's log under
-// Mage's -v.
-func Main(ctx context.Context, opts build.Options, run ...*build.Step) error {
+// Main runs steps as driver.Main does, with the update order of the
+// built-in steps, their targets named in fix hints, and every step's log
+// shown under Mage's -v.
+func Main(ctx context.Context, opts driver.Options, run ...*build.Step) error {
+	opts.Order = steps.UpdateOrder()
+	opts.HasTargets = hasTargets
 	opts.Verbose = opts.Verbose || mg.Verbose()
-	return build.Main(ctx, opts, run...)
+	return driver.Main(ctx, opts, run...)
 }
 
 // hasTargets reports whether a step has verify:X and update:X targets:
@@ -67,7 +69,7 @@ func Steps(mode build.Mode) []*build.Step {
 
 // Flags are the flags of the verify and update targets and of each
 // verify:X and update:X target; nil means not given, and the variable of
-// the same name decides (see build.Main).
+// the same name decides (see driver.Main).
 type Flags struct {
 	Jobs     *int    // -jobs, HACKLESS_JOBS
 	FailFast *bool   // -failfast, HACKLESS_FAILFAST
@@ -109,9 +111,9 @@ func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, 
 	if what != nil {
 		names = *what
 	}
-	selected, err := build.Select(all, build.SplitNames(names))
+	selected, err := build.Select(all, driver.SplitNames(names))
 	if err != nil {
-		return build.AsExitError(nil, err)
+		return driver.AsExitError(nil, err)
 	}
 	return RunFlags(ctx, mode, flags, selected...)
 }
@@ -129,7 +131,7 @@ func RunFlags(ctx context.Context, mode build.Mode, flags Flags, run ...*build.S
 		opts.NoCache = *flags.NoCache
 	}
 	if flags.Skip != nil {
-		opts.Skip = build.SplitNames(*flags.Skip)
+		opts.Skip = driver.SplitNames(*flags.Skip)
 	}
 	return Run(ctx, opts, run...)
 }

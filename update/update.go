@@ -17,6 +17,7 @@ import (
 	"context"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/steps"
 	"github.com/hackless/hackless/targets"
 )
@@ -31,7 +32,7 @@ import (
 func Pin(ctx context.Context, module, ref string) error {
 	spec, err := steps.ParsePin(module, ref)
 	if err != nil {
-		return build.AsExitError(nil, err)
+		return driver.AsExitError(nil, err)
 	}
 	return targets.Run(ctx, build.Options{Mode: build.Update}, steps.Pin(spec))
 }

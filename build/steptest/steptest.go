@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 )
 
 // Files maps slash-separated paths, relative to the workspace root, to
@@ -94,7 +95,7 @@ func Git(t testing.TB, dir string) {
 func Run(t testing.TB, dir string, mode build.Mode, steps ...*build.Step) *build.Report {
 	t.Helper()
 	var out bytes.Buffer
-	rep, err := build.Run(context.Background(), build.Options{Mode: mode, Dir: dir, Out: &out}, steps...)
+	rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Mode: mode, Dir: dir}, Out: &out}, steps...)
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("run: %v", err)

@@ -1,7 +1,7 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package build
+package driver
 
 import (
 	"cmp"
@@ -9,6 +9,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/hackless/hackless/build"
 	"io"
 	"os"
 	"path/filepath"
@@ -35,9 +36,9 @@ const maxReportText = 16 << 10
 // boundedReport returns a copy of rep whose findings' diffs and details
 // are cut at maxReportText, with a line that says so; every finding is
 // kept.
-func boundedReport(rep *Report) *Report {
+func boundedReport(rep *build.Report) *build.Report {
 	out := *rep
-	out.Results = make([]*Result, len(rep.Results))
+	out.Results = make([]*build.Result, len(rep.Results))
 	for i, r := range rep.Results {
 		rc := *r
 		rc.Findings = slices.Clone(r.Findings)
@@ -59,7 +60,7 @@ func cutText(s string) string {
 	return s[:cut] + fmt.Sprintf("... cut: %d more bytes (%d lines); run the step to see all of it\n", len(s)-cut, strings.Count(s[cut:], "\n"))
 }
 
-func writeReports(rep *Report, opts Options, dir string) error {
+func writeReports(rep *build.Report, opts Options, dir string) error {
 	data, err := json.MarshalIndent(boundedReport(rep), "", "  ")
 	if err != nil {
 		return err
@@ -92,18 +93,15 @@ func writeReports(rep *Report, opts Options, dir string) error {
 	return errors.Join(errs...)
 }
 
-// MarshalJSON spells the mode as a word.
-func (m Mode) MarshalJSON() ([]byte, error) { return json.Marshal(m.String()) }
-
 // Durations maps a step's name to its last duration in seconds.
 type Durations map[string]float64
 
 // recordDurations merges the durations of the steps that ran in rep into
 // durations.json in dir, for balancing CI shards.
-func recordDurations(dir string, rep *Report) error {
+func recordDurations(dir string, rep *build.Report) error {
 	d := LoadDurations(dir)
 	for _, r := range rep.Results {
-		if r.Status != Skipped && !r.Cached && !r.Interrupted() {
+		if r.Status != build.Skipped && !r.Cached && !r.Interrupted() {
 			d[r.Step] = r.Duration.Seconds() // finished steps only
 		}
 	}
@@ -128,32 +126,15 @@ func LoadDurations(dir string) Durations {
 	return d
 }
 
-// JUnitCase is one testcase of a JUnit report.
-type JUnitCase struct {
-	XMLName   xml.Name      `xml:"testcase"`
-	Classname string        `xml:"classname,attr"`
-	Name      string        `xml:"name,attr"`
-	Time      float64       `xml:"time,attr"`
-	Failure   *JUnitMessage `xml:"failure,omitempty"`
-	Skipped   *JUnitMessage `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-// JUnitMessage is a failure or skip with its message and text.
-type JUnitMessage struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
 // JUnitSuite is one testsuite.
 type JUnitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     float64     `xml:"time,attr"`
-	Cases    []JUnitCase `xml:"testcase"`
+	XMLName  xml.Name          `xml:"testsuite"`
+	Name     string            `xml:"name,attr"`
+	Tests    int               `xml:"tests,attr"`
+	Failures int               `xml:"failures,attr"`
+	Skipped  int               `xml:"skipped,attr"`
+	Time     float64           `xml:"time,attr"`
+	Cases    []build.JUnitCase `xml:"testcase"`
 }
 
 // JUnitSuites is the root of a JUnit file.
@@ -164,7 +145,7 @@ type JUnitSuites struct {
 
 // writeJUnitFile writes cases as one testsuite named suite, in the format
 // Prow's JUnit viewer reads.
-func writeJUnitFile(path, suite string, cases []JUnitCase) error {
+func writeJUnitFile(path, suite string, cases []build.JUnitCase) error {
 	s := JUnitSuite{Name: suite, Cases: cases}
 	for _, c := range cases {
 		s.Tests++
@@ -192,16 +173,16 @@ func writeJUnitFile(path, suite string, cases []JUnitCase) error {
 // junitCases makes one testcase per step, classname the run's name, or the
 // step's own test cases when it recorded some; a failure's message is made
 // of the findings.
-func junitCases(rep *Report) []JUnitCase {
-	var cases []JUnitCase
+func junitCases(rep *build.Report) []build.JUnitCase {
+	var cases []build.JUnitCase
 	for _, r := range rep.Results {
 		if len(r.Cases) > 0 {
 			cases = append(cases, r.Cases...)
 			continue
 		}
-		c := JUnitCase{Classname: rep.Name, Name: r.Step, Time: r.Duration.Seconds()}
+		c := build.JUnitCase{Classname: rep.Name, Name: r.Step, Time: r.Duration.Seconds()}
 		switch r.Status {
-		case Failed:
+		case build.Failed:
 			var lines []string
 			if r.Reason != "" {
 				lines = append(lines, r.Reason)
@@ -212,9 +193,9 @@ func junitCases(rep *Report) []JUnitCase {
 			if r.Fix != "" {
 				lines = append(lines, "ERROR: fix: "+r.Fix)
 			}
-			c.Failure = &JUnitMessage{Message: strings.Join(lines, "\n"), Text: r.Log}
-		case Skipped:
-			c.Skipped = &JUnitMessage{Message: r.Reason}
+			c.Failure = &build.JUnitMessage{Message: strings.Join(lines, "\n"), Text: r.Log}
+		case build.Skipped:
+			c.Skipped = &build.JUnitMessage{Message: r.Reason}
 		}
 		cases = append(cases, c)
 	}
@@ -225,15 +206,15 @@ func junitCases(rep *Report) []JUnitCase {
 // GitHub shows only the first 10 errors of a workflow step, so they are
 // dealt out round-robin over the failed steps, each step's findings with a
 // line first, then those with only a file.
-func writeAnnotations(w io.Writer, rep *Report) {
+func writeAnnotations(w io.Writer, rep *build.Report) {
 	var queues [][]string
 	for _, r := range rep.Results {
-		if r.Status != Failed {
+		if r.Status != build.Failed {
 			continue
 		}
 		title := rep.Name + ":" + r.Step
 		fs := slices.Clone(r.Findings)
-		slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(rank(a), rank(b)) })
+		slices.SortStableFunc(fs, func(a, b build.Finding) int { return cmp.Compare(rank(a), rank(b)) })
 		var q []string
 		for _, f := range fs {
 			msg := f.Message
@@ -243,7 +224,7 @@ func writeAnnotations(w io.Writer, rep *Report) {
 			q = append(q, annotation("error", f.Pos, title, msg))
 		}
 		if len(fs) == 0 {
-			q = append(q, annotation("error", Position{}, title, r.Reason))
+			q = append(q, annotation("error", build.Position{}, title, r.Reason))
 		}
 		queues = append(queues, q)
 	}
@@ -262,7 +243,7 @@ func writeAnnotations(w io.Writer, rep *Report) {
 }
 
 // rank orders findings by how precisely they point: line, file, nothing.
-func rank(f Finding) int {
+func rank(f build.Finding) int {
 	switch {
 	case f.Pos.File != "" && f.Pos.Line > 0:
 		return 0
@@ -275,7 +256,7 @@ func rank(f Finding) int {
 // annotation formats a GitHub Actions workflow command such as
 // "::error file=a.go,line=3,title=verify:vet::message", escaped as GitHub
 // requires.
-func annotation(level string, pos Position, title, msg string) string {
+func annotation(level string, pos build.Position, title, msg string) string {
 	var props []string
 	if pos.File != "" {
 		props = append(props, "file="+escapeProperty(pos.File))
@@ -305,9 +286,9 @@ func escapeProperty(s string) string {
 }
 
 // writeMarkdown writes the run as a Markdown table and failure list.
-func writeMarkdown(w io.Writer, rep *Report, fixPrefix string) error {
+func writeMarkdown(w io.Writer, rep *build.Report, fixPrefix string) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### hackless %s: %d passed, %d failed, %d skipped\n\n", rep.Name, rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped))
+	fmt.Fprintf(&b, "### hackless %s: %d passed, %d failed, %d skipped\n\n", rep.Name, rep.Count(build.Passed), rep.Count(build.Failed), rep.Count(build.Skipped))
 	b.WriteString("| step | result | time |\n|---|---|---|\n")
 	for _, r := range rep.Results {
 		status := string(r.Status)
@@ -317,7 +298,7 @@ func writeMarkdown(w io.Writer, rep *Report, fixPrefix string) error {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.Step, status, seconds(r.Duration))
 	}
 	for _, r := range rep.Results {
-		if r.Status != Failed {
+		if r.Status != build.Failed {
 			continue
 		}
 		fmt.Fprintf(&b, "\n#### %s\n\n", r.Step)

@@ -3,11 +3,12 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package build
+package driver
 
 import (
 	"context"
 	"errors"
+	"github.com/hackless/hackless/build"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 // on a shell whose background child writes its pid to $DIR/pid.
 func helperMain() int {
 	dir := os.Getenv("HACKLESS_TEST_DIR")
-	step := &Step{Name: "slow", Writes: []string{"*.txt"}, Run: func(p *Pass) error {
+	step := &build.Step{Name: "slow", Writes: []string{"*.txt"}, Run: func(p *build.Pass) error {
 		if err := p.Propose("a.txt", []byte(strings.Repeat("new\n", 1<<16)), "stale"); err != nil {
 			return err
 		}
@@ -39,7 +40,7 @@ func helperMain() int {
 		_, err := p.Output(cmd)
 		return err
 	}}
-	err := Main(context.Background(), Options{Mode: Update, Dir: dir, Out: os.Stdout}, step)
+	err := Main(context.Background(), Options{Options: build.Options{Mode: build.Update, Dir: dir}, Out: os.Stdout}, step)
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		return ee.ExitStatus()
@@ -114,8 +115,8 @@ func TestInterruptBySignal(t *testing.T) {
 			cmd.Process.Signal(sig)
 			err := cmd.Wait()
 			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != ExitInterrupted {
-				t.Errorf("exit: %v, want code %d\n%s", err, ExitInterrupted, out.String())
+			if !errors.As(err, &ee) || ee.ExitCode() != build.ExitInterrupted {
+				t.Errorf("exit: %v, want code %d\n%s", err, build.ExitInterrupted, out.String())
 			}
 			if !strings.Contains(out.String(), "(interrupted)") {
 				t.Errorf("output does not say the run was interrupted:\n%s", out.String())

@@ -1,22 +1,23 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package build
+package driver
 
 import (
+	"github.com/hackless/hackless/build"
 	"strings"
 	"testing"
 )
 
-func stepsNamed(names ...string) []*Step {
-	var out []*Step
+func stepsNamed(names ...string) []*build.Step {
+	var out []*build.Step
 	for _, n := range names {
-		out = append(out, &Step{Name: n, Run: noop})
+		out = append(out, &build.Step{Name: n, Run: noop})
 	}
 	return out
 }
 
-func shardNames(shards [][]*Step) string {
+func shardNames(shards [][]*build.Step) string {
 	var parts []string
 	for _, sh := range shards {
 		var names []string
@@ -31,7 +32,7 @@ func shardNames(shards [][]*Step) string {
 func TestShard(t *testing.T) {
 	tests := []struct {
 		name  string
-		steps []*Step
+		steps []*build.Step
 		n     int
 		d     Durations
 		want  string

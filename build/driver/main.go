@@ -1,11 +1,13 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package build
+package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,7 +19,64 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/workspace"
 )
+
+// Options configure a run on the console: the engine's options and how
+// the driver shows and records the run.
+type Options struct {
+	build.Options
+	// Out receives the progress and the summary; nil discards them.
+	Out io.Writer
+	// Terminal draws a live status line; Color colors the output.
+	Terminal, Color bool
+	// Verbose shows every step's log, not only the failed ones'.
+	Verbose bool
+	// Artifacts is where JUnit XML goes (Prow's $ARTIFACTS); "" for none.
+	Artifacts string
+	// GitHub prints GitHub Actions annotations and ::group:: folds.
+	GitHub bool
+	// StepSummary is a file to append a Markdown summary to (GitHub's
+	// $GITHUB_STEP_SUMMARY); "" for none.
+	StepSummary string
+}
+
+// Run runs steps as build.Run does, showing each step's block on Out as
+// it ends (and a live status line on a terminal), then the summary and,
+// for GitHub, the annotations; it writes the JSON report, the duration
+// history (which orders the next run's steps longest first), and JUnit
+// and the step summary where asked.
+func Run(ctx context.Context, opts Options, steps ...*build.Step) (*build.Report, error) {
+	start := time.Now()
+	planned, err := build.Plan(opts.Options, steps...)
+	if err != nil {
+		return nil, err
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	if root, err := workspace.FindRoot(dir); err == nil && opts.Durations == nil {
+		opts.Durations = LoadDurations(ReportDir(root))
+	}
+	c := newConsole(opts, len(planned), start)
+	opts.Progress = c
+	rep, err := build.Run(ctx, opts.Options, steps...)
+	c.close()
+	if err != nil || rep.Root == "" {
+		return rep, err
+	}
+	c.summary(rep)
+	if opts.GitHub {
+		writeAnnotations(c.w, rep)
+	}
+	if err := writeReports(rep, opts, ReportDir(rep.Root)); err != nil {
+		fmt.Fprintf(c.w, "hackless: %v\n", err)
+	}
+	return rep, nil
+}
 
 // Main runs steps the way a Mage target does: on the console, with the
 // settings of the environment filled in where opts leaves them unset, and
@@ -35,7 +94,7 @@ import (
 // $GITHUB_STEP_SUMMARY), HACKLESS_CACHE_DIR (the step cache; default
 // os.UserCacheDir()/hackless) and HACKLESS_CPUPROFILE (write a CPU profile
 // of the run to that file).
-func Main(ctx context.Context, opts Options, steps ...*Step) error {
+func Main(ctx context.Context, opts Options, steps ...*build.Step) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	if p := os.Getenv("HACKLESS_CPUPROFILE"); p != "" {
@@ -56,7 +115,7 @@ func Main(ctx context.Context, opts Options, steps ...*Step) error {
 		if v := os.Getenv("HACKLESS_JOBS"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
-				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("HACKLESS_JOBS=%q: want a positive number", v)}
+				return &ExitError{Code: build.ExitUsage, Err: fmt.Errorf("HACKLESS_JOBS=%q: want a positive number", v)}
 			}
 			opts.Jobs = n
 		}
@@ -138,3 +197,36 @@ func truthy(s string) bool {
 func SplitNames(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
 }
+
+// AsExitError converts the outcome of Run into the error a Mage target
+// returns: nil on success, otherwise an *ExitError with the exit code.
+func AsExitError(rep *build.Report, err error) error {
+	var usage *build.UsageError
+	switch {
+	case errors.As(err, &usage):
+		return &ExitError{Code: build.ExitUsage, Err: err}
+	case err != nil:
+		return &ExitError{Code: build.ExitFailed, Err: err}
+	case rep.Interrupted:
+		return &ExitError{Code: build.ExitInterrupted, Err: fmt.Errorf("%s interrupted", rep.Name)}
+	case rep.ExitCode() != build.ExitOK:
+		var names []string
+		for _, r := range rep.Results {
+			if r.Status == build.Failed {
+				names = append(names, r.Step)
+			}
+		}
+		return &ExitError{Code: rep.ExitCode(), Err: fmt.Errorf("%s failed: %s", rep.Name, strings.Join(names, ", "))}
+	}
+	return nil
+}
+
+// ExitError carries an exit code to Mage, which exits with ExitStatus().
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string   { return e.Err.Error() }
+func (e *ExitError) Unwrap() error   { return e.Err }
+func (e *ExitError) ExitStatus() int { return e.Code }

@@ -1,11 +1,12 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package build
+package driver
 
 import (
 	"cmp"
 	"fmt"
+	"github.com/hackless/hackless/build"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,19 +21,19 @@ const MaxShards = 256
 // n is clamped to [1, min(len(steps), MaxShards)], so no shard is empty.
 // The result depends only on its arguments: every machine that has the
 // same durations computes the same shards.
-func Shard(steps []*Step, n int, d Durations) [][]*Step {
+func Shard(steps []*build.Step, n int, d Durations) [][]*build.Step {
 	n = min(max(n, 1), len(steps), MaxShards)
 	if n == 0 {
 		return nil
 	}
 	sorted := slices.Clone(steps)
-	slices.SortStableFunc(sorted, func(a, b *Step) int {
+	slices.SortStableFunc(sorted, func(a, b *build.Step) int {
 		if c := cmp.Compare(d[b.Name], d[a.Name]); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Name, b.Name)
 	})
-	shards := make([][]*Step, n)
+	shards := make([][]*build.Step, n)
 	load := make([]float64, n)
 	for _, s := range sorted {
 		best := 0
@@ -53,7 +54,7 @@ func ParseShard(s string) (k, n int, err error) {
 	k, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || k < 1 || k > n {
-		return 0, 0, usageErrorf("shard %q: want k/n with 1 <= k <= n, as 2/4", s)
+		return 0, 0, &build.UsageError{Err: fmt.Errorf("shard %q: want k/n with 1 <= k <= n, as 2/4", s)}
 	}
 	return k, n, nil
 }
@@ -68,7 +69,7 @@ type MatrixEntry struct {
 
 // Matrix returns the matrix entries for shards, with prefix the command
 // that runs Mage ("go tool mage").
-func Matrix(shards [][]*Step, prefix string, hasTargets func(step string) bool) []MatrixEntry {
+func Matrix(shards [][]*build.Step, prefix string, hasTargets func(step string) bool) []MatrixEntry {
 	if prefix == "" {
 		prefix = "go tool mage"
 	}

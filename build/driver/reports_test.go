@@ -1,12 +1,13 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package build
+package driver
 
 import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/hackless/hackless/build"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,14 +17,14 @@ import (
 
 func TestAnnotation(t *testing.T) {
 	tests := []struct {
-		pos        Position
+		pos        build.Position
 		title, msg string
 		want       string
 	}{
-		{Position{File: "a.go", Line: 3, Col: 7}, "verify:vet", "bad", "::error file=a.go,line=3,col=7,title=verify%3Avet::bad"},
-		{Position{File: "a,b:c.go", Line: 1}, "t", "x", "::error file=a%2Cb%3Ac.go,line=1,title=t::x"},
-		{Position{File: "go.work"}, "", "50% done\nnext: line\r", "::error file=go.work::50%25 done%0Anext: line%0D"},
-		{Position{}, "verify:tidy", "a, b: c", "::error title=verify%3Atidy::a, b: c"},
+		{build.Position{File: "a.go", Line: 3, Col: 7}, "verify:vet", "bad", "::error file=a.go,line=3,col=7,title=verify%3Avet::bad"},
+		{build.Position{File: "a,b:c.go", Line: 1}, "t", "x", "::error file=a%2Cb%3Ac.go,line=1,title=t::x"},
+		{build.Position{File: "go.work"}, "", "50% done\nnext: line\r", "::error file=go.work::50%25 done%0Anext: line%0D"},
+		{build.Position{}, "verify:tidy", "a, b: c", "::error title=verify%3Atidy::a, b: c"},
 	}
 	for _, tt := range tests {
 		if got := annotation("error", tt.pos, tt.title, tt.msg); got != tt.want {
@@ -33,15 +34,15 @@ func TestAnnotation(t *testing.T) {
 }
 
 func TestAnnotationsRoundRobin(t *testing.T) {
-	rep := &Report{Mode: Verify, Results: []*Result{
-		{Step: "a", Status: Failed, Findings: []Finding{
-			{Pos: Position{File: "x"}, Message: "a-file"},
+	rep := &build.Report{Mode: build.Verify, Results: []*build.Result{
+		{Step: "a", Status: build.Failed, Findings: []build.Finding{
+			{Pos: build.Position{File: "x"}, Message: "a-file"},
 			{Message: "a-none"},
-			{Pos: Position{File: "x", Line: 1}, Message: "a-line"},
+			{Pos: build.Position{File: "x", Line: 1}, Message: "a-line"},
 		}},
-		{Step: "ok", Status: Passed},
-		{Step: "b", Status: Failed, Reason: "b crashed"},
-		{Step: "c", Status: Failed, Findings: []Finding{{Pos: Position{File: "y", Line: 2}, Message: "c-line"}}},
+		{Step: "ok", Status: build.Passed},
+		{Step: "b", Status: build.Failed, Reason: "b crashed"},
+		{Step: "c", Status: build.Failed, Findings: []build.Finding{{Pos: build.Position{File: "y", Line: 2}, Message: "c-line"}}},
 	}}
 	var b strings.Builder
 	writeAnnotations(&b, rep)
@@ -59,12 +60,12 @@ func TestReportsWritten(t *testing.T) {
 	artifacts := t.TempDir()
 	summary := filepath.Join(t.TempDir(), "summary.md")
 	os.WriteFile(summary, []byte("earlier\n"), 0o644)
-	bad := &Step{Name: "bad", Writes: []string{"*.txt"}, Run: func(p *Pass) error {
-		p.Reportf(Position{File: "a.txt", Line: 1}, "first <problem> & more")
+	bad := &build.Step{Name: "bad", Writes: []string{"*.txt"}, Run: func(p *build.Pass) error {
+		p.Reportf(build.Position{File: "a.txt", Line: 1}, "first <problem> & more")
 		return p.Propose("a.txt", []byte("new\n"), "stale")
 	}}
-	good := &Step{Name: "good", Run: noop}
-	after := &Step{Name: "after", Requires: []*Step{bad}, Run: noop}
+	good := &build.Step{Name: "good", Run: noop}
+	after := &build.Step{Name: "after", Requires: []*build.Step{bad}, Run: noop}
 	rep, out := run(t, dir, Options{Artifacts: artifacts, GitHub: true, StepSummary: summary}, bad, good, after)
 
 	// JUnit, parsed back.
@@ -110,9 +111,9 @@ func TestReportsWritten(t *testing.T) {
 		Schema   int
 		Mode     string
 		Duration float64
-		Results  []Result
+		Results  []build.Result
 	}
-	if err := json.Unmarshal(data, &back); err != nil || back.Schema != ReportSchema || back.Mode != "verify" || len(back.Results) != 3 || len(back.Results[0].Findings) != 2 {
+	if err := json.Unmarshal(data, &back); err != nil || back.Schema != build.ReportSchema || back.Mode != "verify" || len(back.Results) != 3 || len(back.Results[0].Findings) != 2 {
 		t.Errorf("JSON report: %v\n%s", err, data)
 	}
 	// Durations in seconds, as in durations.json and JUnit.
@@ -133,7 +134,7 @@ func TestReportsWritten(t *testing.T) {
 	if !strings.HasPrefix(string(md), "earlier\n### hackless verify: 1 passed, 1 failed, 1 skipped") || !strings.Contains(string(md), "Fix: `go tool mage update:bad`") {
 		t.Errorf("step summary:\n%s", md)
 	}
-	if rep.ExitCode() != ExitFailed {
+	if rep.ExitCode() != build.ExitFailed {
 		t.Errorf("exit %d", rep.ExitCode())
 	}
 }
@@ -144,7 +145,7 @@ func TestLoadDurationsCorrupt(t *testing.T) {
 	if d := LoadDurations(dir); len(d) != 0 {
 		t.Errorf("corrupt file gave %v", d)
 	}
-	rep := &Report{Results: []*Result{{Step: "x", Status: Failed, Duration: 2e9}}}
+	rep := &build.Report{Results: []*build.Result{{Step: "x", Status: build.Failed, Duration: 2e9}}}
 	if err := recordDurations(dir, rep); err != nil {
 		t.Fatal(err)
 	}
@@ -158,11 +159,11 @@ func TestLoadDurationsCorrupt(t *testing.T) {
 func TestReportBoundsDiffs(t *testing.T) {
 	big := strings.Repeat("+a line of a large generated file\n", 150_000) // about 5 MB
 	dir := t.TempDir()
-	rep := &Report{Name: "verify", Root: dir, Results: []*Result{{Step: "codegen", Status: Failed, Findings: []Finding{
-		{Pos: Position{File: "zz_big.go", Line: 1}, Message: "stale", Diff: big},
-		{Pos: Position{File: "a.go", Line: 2}, Message: "small", Diff: "-x\n+y\n"},
+	rep := &build.Report{Name: "verify", Root: dir, Results: []*build.Result{{Step: "codegen", Status: build.Failed, Findings: []build.Finding{
+		{Pos: build.Position{File: "zz_big.go", Line: 1}, Message: "stale", Diff: big},
+		{Pos: build.Position{File: "a.go", Line: 2}, Message: "small", Diff: "-x\n+y\n"},
 	}}}}
-	if err := writeReports(rep, Options{Mode: Verify}, ReportDir(rep.Root)); err != nil {
+	if err := writeReports(rep, Options{Options: build.Options{Mode: build.Verify}}, ReportDir(rep.Root)); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(ReportDir(dir), "verify.json"))
@@ -172,7 +173,7 @@ func TestReportBoundsDiffs(t *testing.T) {
 	if len(data) > 64<<10 {
 		t.Errorf("report is %d bytes", len(data))
 	}
-	var back struct{ Results []Result }
+	var back struct{ Results []build.Result }
 	if err := json.Unmarshal(data, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +190,9 @@ func TestReportBoundsDiffs(t *testing.T) {
 // durations of finished steps only.
 func TestInterruptedStepsAreNotRecorded(t *testing.T) {
 	dir := t.TempDir()
-	rep := &Report{Results: []*Result{
-		{Step: "done", Status: Passed, Duration: 2 * time.Second},
-		{Step: "stopped", Status: Failed, Reason: "interrupted", Duration: time.Second},
+	rep := &build.Report{Results: []*build.Result{
+		{Step: "done", Status: build.Passed, Duration: 2 * time.Second},
+		{Step: "stopped", Status: build.Failed, Reason: "interrupted", Duration: time.Second},
 	}}
 	if err := recordDurations(dir, rep); err != nil {
 		t.Fatal(err)
@@ -202,24 +203,17 @@ func TestInterruptedStepsAreNotRecorded(t *testing.T) {
 	}
 }
 
-func TestAbbreviate(t *testing.T) {
-	got := abbreviate([]string{"-s", "-l", "a.go", "b.go", "c.go", "d.go", "e.go", "-o=x.out"})
-	if want := "-s -l a.go b.go c.go -o=x.out … (5 files in all)"; got != want {
-		t.Errorf("abbreviate = %q, want %q", got, want)
-	}
-}
-
 // TestManyFindingsStayReadable: 1,200 findings alike are one line; the
 // two distinct ones are shown first, whole.
 func TestManyFindingsStayReadable(t *testing.T) {
-	var fs []Finding
+	var fs []build.Finding
 	for i := range 1200 {
-		fs = append(fs, Finding{Pos: Position{File: fmt.Sprintf("f%04d.go", i), Line: 1}, Message: "header does not match hack/boilerplate/boilerplate.go.txt"})
+		fs = append(fs, build.Finding{Pos: build.Position{File: fmt.Sprintf("f%04d.go", i), Line: 1}, Message: "header does not match hack/boilerplate/boilerplate.go.txt"})
 	}
-	fs = append(fs, Finding{Pos: Position{File: "a.go", Line: 3}, Message: "real problem one"}, Finding{Pos: Position{File: "b.go", Line: 4}, Message: "real problem two"})
+	fs = append(fs, build.Finding{Pos: build.Position{File: "a.go", Line: 3}, Message: "real problem one"}, build.Finding{Pos: build.Position{File: "b.go", Line: 4}, Message: "real problem two"})
 	var out strings.Builder
 	c := newConsole(Options{Out: &out}, 1, time.Now())
-	c.summary(&Report{Name: "verify", Results: []*Result{{Step: "boilerplate", Status: Failed, Findings: fs}}})
+	c.summary(&build.Report{Name: "verify", Results: []*build.Result{{Step: "boilerplate", Status: build.Failed, Findings: fs}}})
 	got := out.String()
 	for _, want := range []string{"a.go:3: real problem one", "b.go:4: real problem two", "1200 files: header does not match hack/boilerplate/boilerplate.go.txt (f0000.go:1, f0001.go:1, f0002.go:1 and 1197 more"} {
 		if !strings.Contains(got, want) {
@@ -238,8 +232,8 @@ func TestWrittenFilesAreBounded(t *testing.T) {
 		changed = append(changed, fmt.Sprintf("pkg/f%04d.go", i))
 	}
 	var out strings.Builder
-	c := newConsole(Options{Out: &out, Mode: Update}, 1, time.Now())
-	c.finished(&Result{Step: "gofmt", Status: Passed, Changed: changed})
+	c := newConsole(Options{Options: build.Options{Mode: build.Update}, Out: &out}, 1, time.Now())
+	c.Finished(&build.Result{Step: "gofmt", Status: build.Passed, Changed: changed})
 	c.close()
 	if got := out.String(); !strings.Contains(got, "pkg/f0009.go and 1990 more files") || strings.Contains(got, "pkg/f0010.go") || len(got) > 400 {
 		t.Errorf("line:\n%s", got)

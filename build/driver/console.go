@@ -1,11 +1,19 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package build
+// Package driver shows and records a run of the engine (package build):
+// the console (each step's block as it ends, a live status line on a
+// terminal, the summary with every failure and its fix), the JSON report,
+// JUnit XML for Prow, GitHub Actions annotations and step summary, the
+// duration history that orders steps and balances CI shards, and Main,
+// which reads the environment's settings and turns signals and outcomes
+// into exit codes for a Mage target.
+package driver
 
 import (
 	"cmp"
 	"fmt"
+	"github.com/hackless/hackless/build"
 	"io"
 	"slices"
 	"strings"
@@ -111,14 +119,14 @@ func (c *console) clearStatus() {
 	}
 }
 
-func (c *console) started(name string) {
+func (c *console) Started(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.running = append(c.running, name)
 	c.drawStatus()
 }
 
-func (c *console) finished(r *Result) {
+func (c *console) Finished(r *build.Result) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.done++
@@ -128,7 +136,7 @@ func (c *console) finished(r *Result) {
 	switch {
 	case r.Cached:
 		fmt.Fprintf(&b, "%s %-12s %s", c.green.Sprint("cached "), r.Step, seconds(r.Duration))
-	case r.Status == Passed:
+	case r.Status == build.Passed:
 		fmt.Fprintf(&b, "%s %-12s %s", c.green.Sprint("ok     "), r.Step, seconds(r.Duration))
 		if n := len(r.Changed); n > 0 {
 			fmt.Fprintf(&b, "  wrote %s", strings.Join(r.Changed[:min(n, maxWritten)], " "))
@@ -138,12 +146,12 @@ func (c *console) finished(r *Result) {
 		}
 	case r.Interrupted():
 		fmt.Fprintf(&b, "%s %-12s %s", c.yellow.Sprint("stopped"), r.Step, seconds(r.Duration))
-	case r.Status == Failed:
+	case r.Status == build.Failed:
 		fmt.Fprintf(&b, "%s %-12s %s", c.red.Sprint("FAIL   "), r.Step, seconds(r.Duration))
 		if n := len(r.Findings); n > 0 {
 			fmt.Fprintf(&b, "  %d finding%s", n, plural(n))
 		}
-	case r.Status == Skipped:
+	case r.Status == build.Skipped:
 		fmt.Fprintf(&b, "%s %-12s %s", c.yellow.Sprint("skipped"), r.Step, r.Reason)
 	}
 	if c.verbose && r.CacheNote != "" {
@@ -181,11 +189,11 @@ func (c *console) close() {
 }
 
 // summary prints every failure's details, then the table and the verdict.
-func (c *console) summary(rep *Report) {
+func (c *console) summary(rep *build.Report) {
 	c.close()
 	var fixes []string
 	for _, r := range rep.Results {
-		if r.Status != Failed {
+		if r.Status != build.Failed {
 			continue
 		}
 		fmt.Fprintf(c.w, "\n%s %s (%s)\n", c.red.Sprint("--- FAIL:"), c.bold.Sprint(r.Step), seconds(r.Duration))
@@ -221,11 +229,11 @@ func (c *console) summary(rep *Report) {
 	fmt.Fprintln(tw, "STEP\tRESULT\tTIME\t")
 	for _, r := range rep.Results {
 		d := "-"
-		if r.Status != Skipped {
+		if r.Status != build.Skipped {
 			d = seconds(r.Duration)
 		}
 		note := ""
-		if r.Status == Skipped {
+		if r.Status == build.Skipped {
 			note = r.Reason
 		} else if n := len(r.Findings); n > 0 {
 			note = fmt.Sprintf("%d finding%s", n, plural(n))
@@ -242,7 +250,7 @@ func (c *console) summary(rep *Report) {
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(c.w, "%s %s\n", c.red.Sprint("warning:"), w)
 	}
-	passed, failed, skipped := rep.Count(Passed), rep.Count(Failed), rep.Count(Skipped)
+	passed, failed, skipped := rep.Count(build.Passed), rep.Count(build.Failed), rep.Count(build.Skipped)
 	verdict := fmt.Sprintf("%s: %d passed, %d failed, %d skipped in %s", rep.Name, passed, failed, skipped, seconds(rep.Duration))
 	if n := rep.CountCached(); n > 0 {
 		verdict = fmt.Sprintf("%s: %d passed (%d cached), %d failed, %d skipped in %s", rep.Name, passed, n, failed, skipped, seconds(rep.Duration))
@@ -270,8 +278,8 @@ const groupAt = 5
 // groupFindings splits findings into those shown one by one, in order,
 // and groups of at least groupAt that share a message (as 1,270 files
 // missing one header), largest first.
-func groupFindings(fs []Finding) (distinct []Finding, groups [][]Finding) {
-	byMsg := make(map[string][]Finding)
+func groupFindings(fs []build.Finding) (distinct []build.Finding, groups [][]build.Finding) {
+	byMsg := make(map[string][]build.Finding)
 	for _, f := range fs {
 		byMsg[f.Message] = append(byMsg[f.Message], f)
 	}
@@ -285,14 +293,14 @@ func groupFindings(fs []Finding) (distinct []Finding, groups [][]Finding) {
 			groups = append(groups, g)
 		}
 	}
-	slices.SortFunc(groups, func(a, b []Finding) int {
+	slices.SortFunc(groups, func(a, b []build.Finding) int {
 		return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a[0].Message, b[0].Message))
 	})
 	return distinct, groups
 }
 
 // firstFiles names the places of the first n findings of a group.
-func firstFiles(g []Finding, n int) string {
+func firstFiles(g []build.Finding, n int) string {
 	var names []string
 	for _, f := range g[:min(n, len(g))] {
 		names = append(names, f.Pos.String())
