@@ -23,7 +23,7 @@ import (
 )
 
 // strictSteps are the cached steps whose reads TestStrictReads checks.
-var strictSteps = append(slices.Clone(soakSteps), Boilerplate, Vendor, Codegen)
+var strictSteps = append(slices.Clone(soakSteps), Boilerplate, Vendor, Codegen, Typecheck, FileSizes)
 
 // TestStrictReads runs each cached step in a child test process whose
 // every file open, stat and variable lookup the testing package logs

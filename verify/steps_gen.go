@@ -347,3 +347,19 @@ func Lint(ctx context.Context,
 ) error {
 	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Lint)
 }
+
+// FileSizes checks that no file of the tree is larger than a limit, as
+// Kubernetes's verify-file-sizes does, so that a large file is added on
+// purpose or not at all. The files are those git tracks (and the
+// untracked ones it does not ignore), without vendor, testdata and
+// hidden directories. The limit is filesizes.max of hackless.yaml, in
+// bytes, 1 MiB by default; filesizes.allow lists path globs of files
+// that may be larger (a generated API specification). There is no update
+// form: a person decides whether a large file belongs in the tree.
+func FileSizes(ctx context.Context,
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.FileSizes)
+}

@@ -39,6 +39,7 @@ type Config struct {
 	Deps        Deps        `yaml:"deps"`
 	Codegen     Codegen     `yaml:"codegen"`
 	Typecheck   Typecheck   `yaml:"typecheck"`
+	FileSizes   FileSizes   `yaml:"filesizes"`
 }
 
 // Workspace says which modules make the workspace when hackless builds
@@ -162,6 +163,14 @@ type Typecheck struct {
 	Platforms []string `yaml:"platforms"`
 }
 
+// FileSizes configures verify:filesizes.
+type FileSizes struct {
+	// Max is the largest a file may be, in bytes; the default is 1 MiB.
+	Max int `yaml:"max"`
+	// Allow lists path globs of files that may be larger.
+	Allow []string `yaml:"allow"`
+}
+
 // Error is a problem at a line of the file.
 type Error struct {
 	Line int
@@ -281,6 +290,9 @@ func (c *Config) validate(top *yaml.Node) error {
 		if !ok || pkg == "" || version == "" || version == "latest" || strings.ContainsAny(name, "/ ") {
 			return &Error{Line: line("codegen", "tools", name), Msg: fmt.Sprintf("codegen.tools.%s is %q; want a program name and package@version (a version, not latest)", name, c.Codegen.Tools[name])}
 		}
+	}
+	if c.FileSizes.Max < 0 {
+		return &Error{Line: line("filesizes", "max"), Msg: fmt.Sprintf("filesizes.max is %d; want a size in bytes", c.FileSizes.Max)}
 	}
 	for _, p := range c.Typecheck.Platforms {
 		goos, goarch, ok := strings.Cut(p, "/")

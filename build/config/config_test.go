@@ -33,6 +33,7 @@ codegen:
   tools: {stringer: golang.org/x/tools/cmd/stringer@v0.39.0}
   path: [.tools]
 typecheck: {platforms: [linux/amd64, windows/arm64]}
+filesizes: {max: 2097152, allow: ["api/**"]}
 `},
 		{name: "bad platform", data: "typecheck:\n  platforms: [linux]\n", wantErr: `hackless.yaml:2: typecheck.platforms has "linux"`},
 		{name: "tool at latest", data: "codegen:\n  tools:\n    stringer: golang.org/x/tools/cmd/stringer@latest\n", wantErr: `hackless.yaml:3: codegen.tools.stringer is "golang.org/x/tools/cmd/stringer@latest"`},
