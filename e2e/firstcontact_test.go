@@ -61,31 +61,6 @@ func merge(all ...testws.Files) testws.Files {
 
 const header = "// Copyright The Example Authors.\n\n"
 
-// mit is the MIT license, which a dependency module of a generated
-// repository ships.
-const mit = `MIT License
-
-Copyright (c) 2020 The Example Authors
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-`
-
 // status is a package that two modules provide: an old monolithic module
 // and the module split out of it, as google.golang.org/genproto and
 // google.golang.org/genproto/googleapis/rpc do.
@@ -156,12 +131,12 @@ var shapes = []shape{
 			}),
 			under("testdata/genproto", testws.Files{
 				"go.mod":                          "module example.com/genproto\n\ngo 1.25.0\n",
-				"LICENSE":                         mit,
+				"LICENSE":                         testws.MIT,
 				"googleapis/rpc/status/status.go": status,
 			}),
 			under("testdata/genproto-rpc", testws.Files{
 				"go.mod":           "module example.com/genproto/googleapis/rpc\n\ngo 1.25.0\n",
-				"LICENSE":          mit,
+				"LICENSE":          testws.MIT,
 				"status/status.go": status,
 			}),
 			under("testdata/unlicensed", testws.Files{

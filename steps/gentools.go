@@ -381,19 +381,26 @@ func cachedProgram(pass *build.Pass, name string, build func(exe string) error) 
 	if fi, err := os.Stat(exe); err == nil && fi.Mode().IsRegular() {
 		return exe, nil
 	}
+	return exe, buildInto(exe, build)
+}
+
+// buildInto has build write an executable beside exe, in a directory of
+// its own, and renames it to exe.
+func buildInto(exe string, build func(exe string) error) error {
+	dir := filepath.Dir(exe)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
+		return err
 	}
 	tmp, err := os.MkdirTemp(dir, ".build-")
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer os.RemoveAll(tmp)
-	built := filepath.Join(tmp, path.Base(filepath.ToSlash(name)))
+	built := filepath.Join(tmp, filepath.Base(exe))
 	if err := build(built); err != nil {
-		return "", err
+		return err
 	}
-	return exe, os.Rename(built, exe)
+	return os.Rename(built, exe)
 }
 
 // pinnedProgram is cachedProgram for a program built from the build list
@@ -409,20 +416,8 @@ func pinnedProgram(pass *build.Pass, dir, name, what string, build func(exe stri
 		sum.Write(data)
 		if f == "go.mod" {
 			if mf, err := modfile.ParseLax(f, data, nil); err == nil && slices.ContainsFunc(mf.Replace, func(r *modfile.Replace) bool { return r.New.Version == "" }) {
-				dir := filepath.Join(pass.Workspace.OutDir, "tools")
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return "", err
-				}
-				tmp, err := os.MkdirTemp(dir, ".build-")
-				if err != nil {
-					return "", err
-				}
-				defer os.RemoveAll(tmp)
-				built, exe := filepath.Join(tmp, name), filepath.Join(dir, name)
-				if err := build(built); err != nil {
-					return "", err
-				}
-				return exe, os.Rename(built, exe)
+				exe := filepath.Join(pass.Workspace.OutDir, "tools", name)
+				return exe, buildInto(exe, build)
 			}
 		}
 	}

@@ -19,7 +19,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/driver"
+	"github.com/hackless/hackless/internal/testws"
 )
 
 // Files maps slash-separated paths, relative to the workspace root, to
@@ -60,33 +60,12 @@ func Workspace(t testing.TB, files Files) string {
 // Write writes files under dir, creating directories as needed.
 func Write(t testing.TB, dir string, files Files) {
 	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testws.Write(t, dir, testws.Files(files))
 }
 
 // Git makes dir a git repository with every file committed, as a
 // checkout is: steps that ask git what the tree holds see it so.
-func Git(t testing.TB, dir string) {
-	t.Helper()
-	for _, args := range [][]string{
-		{"init", "-q"},
-		{"add", "-A"},
-		{"-c", "user.name=steptest", "-c", "user.email=steptest@example.com", "commit", "-qm", "steptest"},
-	} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-}
+func Git(t testing.TB, dir string) { t.Helper(); testws.Git(t, dir) }
 
 // Run runs steps (and the steps they require) on the workspace in dir, in
 // mode, without the step cache, and returns the report. The run's output
