@@ -86,6 +86,15 @@ func (Verify) Owners(ctx context.Context) error {
 }
 `
 
+// testMagefile is a magefile that names the test whose repository holds
+// it (after header, the repository's license header): tests that run at
+// once then never build the same magefile, because the go command's build
+// cache races when two processes build one main package at once ("link:
+// cannot open file DO NOT USE - main build pseudo-cache built").
+func testMagefile(header, test string) string {
+	return header + "//go:build mage\n\npackage main\n\n// This repository is " + test + "'s.\n"
+}
+
 // adopter writes the staging workspace plus the magefile, requires hackless
 // through a replace to this checkout, pins mage as a tool, and commits it.
 func adopter(t *testing.T) string {
@@ -95,6 +104,7 @@ func adopter(t *testing.T) string {
 	}
 	files := testws.Staging()
 	files["magefiles/magefile.go"] = Magefile
+	files["magefiles/test.go"] = testMagefile("", t.Name())
 	checkout, err := filepath.Abs(testws.Checkout())
 	if err != nil {
 		t.Fatal(err)

@@ -322,6 +322,7 @@ func TestFirstContact(t *testing.T) {
 			if again := adopt(); !strings.Contains(again, "nothing to change") || testws.Run(t, dir, "git", "status", "--porcelain") != status {
 				t.Errorf("a second adoption changed something:\n%s", again)
 			}
+			testws.Write(t, dir, testws.Files{"magefiles/test.go": testMagefile(header, t.Name())})
 			testws.Run(t, dir, "git", "add", "-A")
 			testws.Run(t, dir, "git", "commit", "-qm", "adopt hackless")
 
