@@ -22,7 +22,8 @@ import (
 // root, compiling it when nothing compiled from the same Key exists.
 // Binaries live under cacheDir, one directory per repository; compiling
 // holds a lock there, so concurrent launches compile once and never see
-// each other's half-written files. Mage's transient mage_output_file.go is
+// each other's half-written files; compiles of different repositories
+// (two clones) take turns too. Mage's transient mage_output_file.go is
 // the only file written in the tree, and only while the lock is held.
 // Compiler output goes to log.
 func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
@@ -47,6 +48,15 @@ func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
 	if _, err := os.Stat(bin); err == nil && !force {
 		return bin, nil // another launch compiled it while we waited
 	}
+	// One compile at a time on the machine, too: the go command's build
+	// cache races when two processes build the same main package at once
+	// (two clones of one repository), and a link then fails with "cannot
+	// open file DO NOT USE - main build pseudo-cache built".
+	unlockAll, err := lock(filepath.Join(cacheDir, "bin", "compile.lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlockAll()
 	tmp := filepath.Join(dir, fmt.Sprintf(".%s.%d%s", key, os.Getpid(), exeSuffix))
 	defer os.Remove(tmp)
 	restore, err := compileEnv(root, dir)
