@@ -165,10 +165,13 @@ func (k *keyer) covered(shares ...*share) map[string]bool {
 }
 
 // store queues a pass with the reads the step made through its Pass,
-// leaving out the files that keys already cover.
+// leaving out reads of the files that keys already cover: their content
+// is keyed, and so are their existence and size (a step that stats every
+// file, as filesizes does, would otherwise store and recheck a read per
+// file of the tree on every hit).
 func (k *keyer) store(sh *share, e *cache.Entry, reads []cache.Read, covered map[string]bool) {
 	for _, r := range reads {
-		if r.Kind != "file" || !covered[r.Name] {
+		if (r.Kind != "file" && r.Kind != "stat") || !covered[r.Name] {
 			e.Reads = append(e.Reads, r)
 		}
 	}
