@@ -160,6 +160,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	type outcome struct {
 		step *Step
 		res  *Result
+		ran  bool // holds a slot until the loop below has seen it end
 	}
 	done := make(chan outcome, len(g.order))
 	failed := false
@@ -194,7 +195,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 				ready = ready[1:]
 				res := &Result{Step: s.Name, Status: Skipped, Reason: reason}
 				finishedFn(res)
-				done <- outcome{s, res}
+				done <- outcome{s, res, false}
 				running++
 				continue
 			}
@@ -206,13 +207,17 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			running++
 			stepWS := ws
 			eg.Go(func() error {
-				res := cachedRun(ctx, s, opts, stepWS, keys)
-				opts.slots.release()
-				done <- outcome{s, res}
+				// The slot is released by the loop, not here: else a
+				// step could start in it before the loop has seen this
+				// one fail (and fail-fast would not stop it).
+				done <- outcome{s, cachedRun(ctx, s, opts, stepWS, keys), true}
 				return nil
 			})
 		}
 		o := <-done
+		if o.ran {
+			opts.slots.release()
+		}
 		running--
 		finished++
 		s, res := o.step, o.res
