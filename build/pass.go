@@ -135,6 +135,16 @@ func (p *Pass) ReportFixable(f Finding) {
 	p.findings = append(p.findings, f)
 }
 
+// FixedByUpdate says that the step's update form fixes what it found,
+// though it proposed no change: a check script whose paired update script
+// regenerates what it checks. In Verify mode the result then names the
+// command that runs the update form, as for a proposed change.
+func (p *Pass) FixedByUpdate() {
+	if p.Mode == Verify && p.Step.Fixable() {
+		p.propose()
+	}
+}
+
 // addFixable indexes the fixable finding at i of file, if the file has no
 // fixable finding waiting for a diff yet; p.mu is held.
 func (p *Pass) addFixable(i int, file string) {

@@ -131,6 +131,14 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 		return nil, &UsageError{Err: err}
 	}
+	for _, s := range g.order {
+		if s.Validate == nil || slices.Contains(opts.Skip, s.Name) {
+			continue
+		}
+		if err := s.Validate(ws); err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("step %s: %w", s.Name, err)}
+		}
+	}
 	var keys *keyer
 	var warnings []string
 	if opts.Mode == Verify && opts.CacheDir != "" {

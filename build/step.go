@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/hackless/hackless/build/workspace"
 )
 
 // A Step is one check or fix of the workspace.
@@ -62,6 +64,11 @@ type Step struct {
 	// builds, or it depends on what no input can describe (git history,
 	// the network).
 	Uncached bool
+	// Validate, when set, checks before any step of the run starts that
+	// the step can run on the workspace at all (the programs it runs
+	// exist and can be run): an error stops the run as a usage error
+	// (exit 2) instead of becoming a failure of the step.
+	Validate func(*workspace.Workspace) error
 	// Run does the work.
 	Run func(*Pass) error
 }

@@ -30,7 +30,7 @@ type CI mg.Namespace
 func (CI) Matrix(ctx context.Context,
 	n *int, // how many shards (default: $HACKLESS_SHARDS, else 4); at most 256, at most one per step
 ) error {
-	shards, err := Shards(n)
+	shards, err := Shards(ctx, n)
 	if err != nil {
 		return driver.AsExitError(nil, err)
 	}
@@ -48,7 +48,7 @@ func (CI) Matrix(ctx context.Context,
 // Shards splits the verify steps into n shards (nil: $HACKLESS_SHARDS, else
 // 4) by the durations recorded in the workspace enclosing the current
 // directory.
-func Shards(n *int) ([][]*build.Step, error) {
+func Shards(ctx context.Context, n *int) ([][]*build.Step, error) {
 	count := 4
 	if v := os.Getenv("HACKLESS_SHARDS"); v != "" {
 		c, err := strconv.Atoi(v)
@@ -67,7 +67,11 @@ func Shards(n *int) ([][]*build.Step, error) {
 	if root, err := workspace.FindRoot("."); err == nil {
 		durations = driver.LoadDurations(driver.ReportDir(root))
 	}
-	return driver.Shard(Steps(build.Verify), count, durations), nil
+	all, err := Steps(ctx, build.Verify)
+	if err != nil {
+		return nil, err
+	}
+	return driver.Shard(all, count, durations), nil
 }
 
 // Shard runs one shard of the verify steps, given as k/n ("2/4"). It splits
@@ -78,7 +82,7 @@ func (CI) Shard(ctx context.Context, shard string) error {
 	if err != nil {
 		return driver.AsExitError(nil, err)
 	}
-	shards, err := Shards(&n)
+	shards, err := Shards(ctx, &n)
 	if err != nil {
 		return driver.AsExitError(nil, err)
 	}

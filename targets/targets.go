@@ -20,6 +20,7 @@ import (
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/driver"
+	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/steps"
 )
 
@@ -41,8 +42,16 @@ func Run(ctx context.Context, opts build.Options, run ...*build.Step) error {
 // Main runs steps as driver.Main does, with the update order of the
 // built-in steps, their targets named in fix hints, and every step's log
 // shown under Mage's -v.
+//
+// The steps that are not built in (registered steps, scripts) write after
+// the built-in ones, one after another in the order given.
 func Main(ctx context.Context, opts driver.Options, run ...*build.Step) error {
 	opts.Order = steps.UpdateOrder()
+	for _, s := range run {
+		if s.Fixable() && !slices.Contains(opts.Order, s.Name) {
+			opts.Order = append(opts.Order, s.Name)
+		}
+	}
 	opts.HasTargets = hasTargets
 	opts.Verbose = opts.Verbose || mg.Verbose()
 	return driver.Main(ctx, opts, run...)
@@ -55,16 +64,30 @@ func hasTargets(step string) bool {
 }
 
 // Steps returns the steps the top-level target of a mode runs: the
-// built-in ones and the registered ones, and in Update mode only those
-// with an update form.
-func Steps(mode build.Mode) []*build.Step {
+// built-in ones, the registered ones and the scripts that the
+// repository's hackless.yaml declares (see steps.ScriptSteps), and in
+// Update mode only those with an update form. A configuration that cannot
+// be read is a usage error.
+func Steps(ctx context.Context, mode build.Mode) ([]*build.Step, error) {
+	all := append(steps.All(), registered...)
+	if root, err := workspace.RootOf(ctx, "."); err == nil {
+		cfg, err := workspace.LoadConfig(root)
+		if err != nil {
+			return nil, &build.UsageError{Err: err}
+		}
+		scripts, err := steps.ScriptSteps(root, cfg.Scripts)
+		if err != nil {
+			return nil, &build.UsageError{Err: err}
+		}
+		all = append(all, scripts...)
+	}
 	var out []*build.Step
-	for _, s := range append(steps.All(), registered...) {
+	for _, s := range all {
 		if mode == build.Verify || s.Fixable() {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // Flags are the flags of the verify and update targets and of each
@@ -91,7 +114,7 @@ func Verify(ctx context.Context,
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 	nocache *bool, // run every step, ignoring cached passes (default: $HACKLESS_NOCACHE)
 ) error {
-	return run(ctx, build.Verify, Steps(build.Verify), what, Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache, Skip: skip})
+	return run(ctx, build.Verify, what, Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache, Skip: skip})
 }
 
 // Update applies every fix that verify proposes. The update steps run in
@@ -103,10 +126,14 @@ func Update(ctx context.Context,
 	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return run(ctx, build.Update, Steps(build.Update), what, Flags{Jobs: jobs, FailFast: failfast, Skip: skip})
+	return run(ctx, build.Update, what, Flags{Jobs: jobs, FailFast: failfast, Skip: skip})
 }
 
-func run(ctx context.Context, mode build.Mode, all []*build.Step, what *string, flags Flags) error {
+func run(ctx context.Context, mode build.Mode, what *string, flags Flags) error {
+	all, err := Steps(ctx, mode)
+	if err != nil {
+		return driver.AsExitError(nil, err)
+	}
 	names := os.Getenv("WHAT")
 	if what != nil {
 		names = *what

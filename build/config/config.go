@@ -40,6 +40,7 @@ type Config struct {
 	Codegen     Codegen     `yaml:"codegen"`
 	Typecheck   Typecheck   `yaml:"typecheck"`
 	FileSizes   FileSizes   `yaml:"filesizes"`
+	Scripts     Scripts     `yaml:"scripts"`
 }
 
 // Workspace says which modules make the workspace when hackless builds
@@ -171,6 +172,46 @@ type FileSizes struct {
 	Allow []string `yaml:"allow"`
 }
 
+// Scripts makes a repository's own check scripts steps of verify and
+// update, unchanged: the migration path from hack/verify-*.sh.
+type Scripts struct {
+	// Discover names a directory (usually hack) whose verify-X.sh and
+	// update-X.sh scripts become the step <dir>-X, as Kubernetes pairs
+	// them: verify runs verify-X.sh, update runs update-X.sh; a step
+	// with only update-X.sh verifies by running it on a copy and
+	// comparing.
+	Discover string `yaml:"discover"`
+	// Exclude lists base-name globs of scripts Discover leaves out, as
+	// the EXCLUDED_PATTERNS of Kubernetes's hack/make-rules/verify.sh
+	// (verify-all.sh, verify-*-dockerized.sh).
+	Exclude []string `yaml:"exclude"`
+	// Steps declares scripts one by one.
+	Steps []Script `yaml:"steps"`
+}
+
+// Script is one script step.
+type Script struct {
+	// Name is the step's name, as in -what=<name>.
+	Name string `yaml:"name"`
+	// Doc is its one-line description.
+	Doc string `yaml:"doc"`
+	// Verify is the command that checks, run in a copy of the working
+	// tree: a root-relative script path and its arguments, separated by
+	// spaces (no shell quoting).
+	Verify string `yaml:"verify"`
+	// Update is the command that fixes, in the same form; what it
+	// changes in a copy is written back to the tree.
+	Update string `yaml:"update"`
+	// Reads lists root-relative path globs (** matching directories) of
+	// the files the scripts' result depends on; a pass is cached until
+	// one of them changes. The default is every file, and the scripts
+	// themselves always count.
+	Reads []string `yaml:"reads"`
+	// Uncached says that the result depends on what no file describes
+	// (the network, git history): the step always runs.
+	Uncached bool `yaml:"uncached"`
+}
+
 // Error is a problem at a line of the file.
 type Error struct {
 	Line int
@@ -298,6 +339,11 @@ func (c *Config) validate(top *yaml.Node) error {
 		goos, goarch, ok := strings.Cut(p, "/")
 		if !ok || goos == "" || goarch == "" || strings.ContainsAny(goarch, "/ ") {
 			return &Error{Line: line("typecheck", "platforms"), Msg: fmt.Sprintf("typecheck.platforms has %q; want GOOS/GOARCH, as linux/amd64", p)}
+		}
+	}
+	for _, sc := range c.Scripts.Steps {
+		if sc.Name == "" || strings.ContainsAny(sc.Name, " ,:/") || (sc.Verify == "" && sc.Update == "") {
+			return &Error{Line: line("scripts", "steps"), Msg: fmt.Sprintf("scripts.steps has a script named %q; each needs a name (no spaces, commas, colons or slashes) and a verify or update command", sc.Name)}
 		}
 	}
 	for _, r := range c.Boilerplate.Rules {

@@ -4,6 +4,8 @@
 package config
 
 import (
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -34,7 +36,13 @@ codegen:
   path: [.tools]
 typecheck: {platforms: [linux/amd64, windows/arm64]}
 filesizes: {max: 2097152, allow: ["api/**"]}
+scripts:
+  discover: hack
+  exclude: [verify-all.sh]
+  steps: [{name: shellcheck, verify: hack/verify-shellcheck.sh, reads: ["**/*.sh"]}]
 `},
+		{name: "script without command", data: "scripts:\n  steps:\n    - name: x\n", wantErr: `hackless.yaml:3: scripts.steps has a script named "x"`},
+		{name: "script name with a colon", data: "scripts:\n  steps: [{name: \"a:b\", verify: x.sh}]\n", wantErr: `script named "a:b"`},
 		{name: "bad platform", data: "typecheck:\n  platforms: [linux]\n", wantErr: `hackless.yaml:2: typecheck.platforms has "linux"`},
 		{name: "tool at latest", data: "codegen:\n  tools:\n    stringer: golang.org/x/tools/cmd/stringer@latest\n", wantErr: `hackless.yaml:3: codegen.tools.stringer is "golang.org/x/tools/cmd/stringer@latest"`},
 		{name: "tool without version", data: "codegen:\n  tools: {stringer: golang.org/x/tools/cmd/stringer}\n", wantErr: `hackless.yaml:2: codegen.tools.stringer`},
@@ -72,6 +80,28 @@ func TestExcluded(t *testing.T) {
 	} {
 		if got := cfg.Excluded(dir); got != want {
 			t.Errorf("Excluded(%q) = %v, want %v", dir, got, want)
+		}
+	}
+}
+
+// TestReadmeExample parses the README's hackless.yaml example, which shows
+// every section: the manual cannot drift from the parser.
+func TestReadmeExample(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(b), "## Configuration: hackless.yaml")
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	example, _, _ := strings.Cut(rest, "```")
+	cfg, err := Parse([]byte(example))
+	if err != nil {
+		t.Fatalf("the README's example: %v", err)
+	}
+	v := reflect.ValueOf(*cfg)
+	for i := range v.NumField() {
+		if v.Field(i).IsZero() {
+			t.Errorf("the README's example has no %s section", v.Type().Field(i).Tag.Get("yaml"))
 		}
 	}
 }

@@ -269,6 +269,12 @@ func get(env []string, key string) string {
 
 // lookPath finds file on the PATH of env.
 func lookPath(file string, env []string) (string, error) {
+	if strings.ContainsRune(file, filepath.Separator) {
+		if fi, err := os.Stat(file); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return "", fmt.Errorf("%s is not an executable file", file)
+		}
+		return file, nil
+	}
 	for _, dir := range filepath.SplitList(get(env, "PATH")) {
 		if dir == "" {
 			dir = "."

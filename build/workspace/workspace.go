@@ -121,6 +121,30 @@ func FindRoot(dir string) (string, error) {
 	}
 }
 
+// RootOf returns the root of the workspace enclosing dir, as Load finds
+// it, without loading the workspace.
+func RootOf(ctx context.Context, dir string) (string, error) {
+	root, err := FindRoot(dir)
+	var notFound *NotFoundError
+	if errors.As(err, &notFound) && notFound.GoMod != "" {
+		return syntheticRoot(ctx, dir, notFound.GoMod), nil
+	}
+	return root, err
+}
+
+// syntheticRoot is the root of a repository without a go.work: the git
+// work tree's top, else the directory of the nearest go.mod.
+func syntheticRoot(ctx context.Context, dir, gomod string) string {
+	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel")
+	cmd.Dir = dir
+	if out, err := cmd.Output(); err == nil {
+		if top := strings.TrimSpace(string(out)); top != "" {
+			return top
+		}
+	}
+	return filepath.Dir(gomod)
+}
+
 // Load finds the workspace enclosing dir and parses go.work and the go.mod
 // of every module it uses. A malformed file is an error naming the file and
 // line. A use directive whose directory has no go.mod is recorded in
@@ -207,14 +231,7 @@ func LoadConfig(root string) (*config.Config, error) {
 // loadSynthetic loads the workspace of a repository without go.work, of
 // which gomod is the go.mod nearest to dir (see Load).
 func loadSynthetic(ctx context.Context, dir, gomod string, caller []string) (*Workspace, error) {
-	root := filepath.Dir(gomod)
-	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel")
-	cmd.Dir = dir
-	if out, err := cmd.Output(); err == nil {
-		if top := strings.TrimSpace(string(out)); top != "" {
-			root = top
-		}
-	}
+	root := syntheticRoot(ctx, dir, gomod)
 	ws := &Workspace{Root: root, Synthetic: true, OutDir: OutputDir(root), Work: new(modfile.WorkFile)}
 	ws.WorkFile = filepath.Join(ws.OutDir, "go.work")
 	var err error
