@@ -53,6 +53,7 @@ func TestNothingToCheck(t *testing.T) {
 		{Vendor, "vendoring is not used: there is no vendor/ directory"},
 		{Deps, "no hack/unwanted-dependencies.json: no modules are unwanted"},
 		{Licenses, "no LICENSES/ directory, so no database is kept"},
+		{GoVersions, "no .go-version: nothing to check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step.Name, func(t *testing.T) {

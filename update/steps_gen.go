@@ -265,3 +265,22 @@ func Lint(ctx context.Context,
 ) error {
 	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Lint)
 }
+
+// GoVersions fixes what verify:goversions reports: toolchain lines, workflows and Dockerfiles name the Go release of .go-version. Files are written atomically, and only while they are still what the step started from.
+//
+// GoVersions checks, in a repository with a .go-version file (etcd's
+// convention: one line naming the Go release, such as 1.25.3), that
+// everything else that names a Go release agrees with it: every toolchain
+// line of go.work and of each go.mod names it; no go line asks for a
+// newer Go than it; the literal go-version values of GitHub workflows
+// (.github/workflows, as actions/setup-go reads them) equal it; and the
+// golang images of Dockerfiles (FROM golang:1.25.3-alpine) carry it.
+// Update rewrites toolchain lines, workflow values and image tags. A go
+// line newer than .go-version, and an image pinned by digest, need a
+// person. Without .go-version there is nothing to check.
+func GoVersions(ctx context.Context,
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.GoVersions)
+}
