@@ -23,17 +23,16 @@ import (
 // It is the one registry: the verify:X and update:X targets and the
 // README's step table are generated from it (go generate ./verify).
 func All() []*build.Step {
-	return []*build.Step{Workspace, Deps, Gofmt, Vet, Typecheck, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint, FileSizes, GoVersions}
+	return []*build.Step{Workspace, Deps, Gofmt, Vet, Typecheck, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint, FileSizes, GoVersions, Aliases}
 }
 
 // UpdateOrder names the steps in the order an update applies their writes
-// (build.Options.Order): the Go release of .go-version, then the
-// workspace and the module graph, then
-// generated code, which gets its header, its spelling and lint fixes and
-// then its formatting, before vendor/ and LICENSES/ are rebuilt from the
-// result.
+// (build.Options.Order): the Go release of .go-version, the workspace and
+// the module graph first, then generated code and import aliases; code
+// then gets its header, its spelling and lint fixes and then its
+// formatting, before vendor/ and LICENSES/ are rebuilt from the result.
 func UpdateOrder() []string {
-	return []string{"goversions", "workspace", "deps", "pin", "tidy", "codegen", "boilerplate", "spelling", "lint", "gofmt", "vendor", "licenses"}
+	return []string{"goversions", "workspace", "deps", "pin", "tidy", "codegen", "aliases", "boilerplate", "spelling", "lint", "gofmt", "vendor", "licenses"}
 }
 
 // moduleFiles returns the Go files of the modules the pass checks.

@@ -54,6 +54,7 @@ func TestNothingToCheck(t *testing.T) {
 		{Deps, "no hack/unwanted-dependencies.json: no modules are unwanted"},
 		{Licenses, "no LICENSES/ directory, so no database is kept"},
 		{GoVersions, "no .go-version: nothing to check"},
+		{Aliases, "no hack/.import-aliases: nothing to check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step.Name, func(t *testing.T) {

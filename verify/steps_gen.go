@@ -383,3 +383,22 @@ func GoVersions(ctx context.Context,
 ) error {
 	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.GoVersions)
 }
+
+// Aliases checks that every Go file imports the packages listed in
+// hack/.import-aliases (Kubernetes's format: a JSON object from import
+// path to alias, read by its cmd/preferredimports) under their alias:
+// `import corev1 "k8s.io/api/core/v1"`, not `v1` or `core`. Update
+// renames the import and every reference to it in the file; where the
+// alias is already a name in the file, or the package's own name cannot
+// be told from its path, the finding says so and a person renames it.
+// Generated files are left out: the fix belongs in the generator. Without
+// the file there is nothing to check.
+//
+// Fix: go tool mage update:aliases.
+func Aliases(ctx context.Context,
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Aliases)
+}
