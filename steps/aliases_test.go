@@ -45,9 +45,9 @@ func TestAliases(t *testing.T) {
 
 	runSteps(t, dir, build.Update, nil, Aliases)
 	for rel, want := range map[string]string{
-		"plain.go": "package client\n\nimport (\n\texampleapi \"example.com/api\"\n\tstr \"strings\"\n)\n\n// Plain uses api.\nfunc Plain() string {\n\tapi := exampleapi.Name // a local that shadows the package from here on\n\treturn str.ToUpper(api)\n}\n",
-		"wrong.go": "package client\n\nimport apihelpers \"example.com/api/helpers\"\n\n// Wrong uses h.\nfunc Wrong() string { return apihelpers.Describe() }\n",
-		"taken.go": files[dirOf+"taken.go"], // a person renames it
+		"plain.go":                     "package client\n\nimport (\n\texampleapi \"example.com/api\"\n\tstr \"strings\"\n)\n\n// Plain uses api.\nfunc Plain() string {\n\tapi := exampleapi.Name // a local that shadows the package from here on\n\treturn str.ToUpper(api)\n}\n",
+		"wrong.go":                     "package client\n\nimport apihelpers \"example.com/api/helpers\"\n\n// Wrong uses h.\nfunc Wrong() string { return apihelpers.Describe() }\n",
+		"taken.go":                     files[dirOf+"taken.go"], // a person renames it
 		"../../../../cmd/root/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\tapihelpers \"example.com/api/helpers\"\n\t\"example.com/client\"\n)\n\nfunc main() {\n\tfmt.Println(apihelpers.Describe(), client.Describe())\n}\n",
 	} {
 		if b, _ := os.ReadFile(filepath.Join(dir, dirOf+rel)); string(b) != want {
