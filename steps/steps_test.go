@@ -55,6 +55,7 @@ func TestNothingToCheck(t *testing.T) {
 		{Licenses, "no LICENSES/ directory, so no database is kept"},
 		{GoVersions, "no .go-version: nothing to check"},
 		{Aliases, "no hack/.import-aliases: nothing to check"},
+		{Shell, "no shell scripts (.sh, .bash): nothing to check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step.Name, func(t *testing.T) {

@@ -302,3 +302,24 @@ func Aliases(ctx context.Context,
 ) error {
 	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Aliases)
 }
+
+// Shell fixes what verify:shell reports: shell scripts parse and are formatted as .editorconfig says (shfmt). Files are written atomically, and only while they are still what the step started from.
+//
+// Shell checks the shell scripts of the tree (.sh and .bash files) with
+// shfmt, the formatter built on mvdan.cc/sh: every script must parse,
+// and, where the repository's .editorconfig has a section for shell
+// scripts ([*.sh], [*.{sh,bash}] or [*]), be formatted as shfmt formats
+// it with those settings (indent_style, indent_size, binary_next_line,
+// switch_case_indent, space_redirects, keep_padding, function_next_line).
+// Without such a section only parsing is checked, so a repository that
+// never chose a shell style is not asked to reformat. Update formats the
+// scripts. shfmt is the version a module of the tree pins (a tool
+// directive, or a tools.go import), else DefaultShfmt, built once per
+// machine outside every build list: mvdan.cc/sh never joins the
+// workspace's build list.
+func Shell(ctx context.Context,
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Shell)
+}
