@@ -424,3 +424,37 @@ func pinnedProgram(pass *build.Pass, dir, name, what string, build func(exe stri
 	fmt.Fprint(sum, what)
 	return cachedProgram(pass, name+"-"+hex.EncodeToString(sum.Sum(nil))[:16], build)
 }
+
+// pinnedOrDefault returns the executable of a program steps run: the one
+// a module of the tree pins (genTools: a tool directive or a tools.go
+// import), else pkg at version, installed once per machine outside every
+// build list. cleanup removes what was built for this run only.
+func pinnedOrDefault(pass *build.Pass, name, pkg, version string) (string, func(), error) {
+	tools, err := genTools(pass)
+	if err != nil {
+		return "", nil, err
+	}
+	if t := tools[name]; t != nil && t.how != "codegen.tools" {
+		bin, err := os.MkdirTemp(pass.Env.TempDir(), name+"-")
+		if err != nil {
+			return "", nil, err
+		}
+		cleanup := func() { os.RemoveAll(bin) }
+		if err := buildGenTool(pass, t, bin); err != nil {
+			cleanup()
+			return "", nil, err
+		}
+		pass.Notef("%s as %s pins it (%s)", name, t.pos.File, t.how)
+		return filepath.Join(bin, name), cleanup, nil
+	}
+	exe, err := cachedProgram(pass, name+"@"+version, func(out string) error {
+		cmd := pass.Command(".", "go", "install", pkg+"@"+version)
+		cmd.Env = append(cmd.Env, "GOWORK=off", "GOBIN="+filepath.Dir(out))
+		cmd.Dir = pass.Env.TempDir()
+		if _, err := pass.Output(cmd); err != nil {
+			return err
+		}
+		return os.Rename(filepath.Join(filepath.Dir(out), path.Base(pkg)), out)
+	})
+	return exe, func() {}, err
+}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
@@ -64,7 +63,7 @@ func runShell(pass *build.Pass) error {
 	if err != nil {
 		return err
 	}
-	shfmt, cleanup, err := shfmtProgram(pass)
+	shfmt, cleanup, err := pinnedOrDefault(pass, "shfmt", "mvdan.cc/sh/v3/cmd/shfmt", DefaultShfmt)
 	if err != nil {
 		pass.Reportf(build.Position{File: scripts[0]}, "shfmt could not be built, so no shell script was checked: %s", lastLines(err.Error(), 3))
 		return nil
@@ -138,36 +137,4 @@ func shellStyle(pass *build.Pass) (string, error) {
 		}
 	}
 	return "", nil
-}
-
-// shfmtProgram returns the shfmt to run: the one a module of the tree
-// pins, else DefaultShfmt installed once per machine.
-func shfmtProgram(pass *build.Pass) (string, func(), error) {
-	tools, err := genTools(pass)
-	if err != nil {
-		return "", nil, err
-	}
-	if t := tools["shfmt"]; t != nil && t.how != "codegen.tools" {
-		bin, err := os.MkdirTemp(pass.Env.TempDir(), "shfmt-")
-		if err != nil {
-			return "", nil, err
-		}
-		cleanup := func() { os.RemoveAll(bin) }
-		if err := buildGenTool(pass, t, bin); err != nil {
-			cleanup()
-			return "", nil, err
-		}
-		pass.Notef("shfmt as %s pins it (%s)", t.pos.File, t.how)
-		return filepath.Join(bin, "shfmt"), cleanup, nil
-	}
-	exe, err := cachedProgram(pass, "shfmt@"+DefaultShfmt, func(out string) error {
-		cmd := pass.Command(".", "go", "install", "mvdan.cc/sh/v3/cmd/shfmt@"+DefaultShfmt)
-		cmd.Env = append(cmd.Env, "GOWORK=off", "GOBIN="+filepath.Dir(out))
-		cmd.Dir = pass.Env.TempDir()
-		if _, err := pass.Output(cmd); err != nil {
-			return err
-		}
-		return os.Rename(filepath.Join(filepath.Dir(out), "shfmt"), out)
-	})
-	return exe, func() {}, err
 }

@@ -56,6 +56,7 @@ func TestNothingToCheck(t *testing.T) {
 		{GoVersions, "no .go-version: nothing to check"},
 		{Aliases, "no hack/.import-aliases: nothing to check"},
 		{Shell, "no shell scripts (.sh, .bash): nothing to check"},
+		{YAML, "no YAML files: nothing to check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step.Name, func(t *testing.T) {

@@ -424,3 +424,24 @@ func Shell(ctx context.Context,
 ) error {
 	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Shell)
 }
+
+// YAML checks that every YAML file of the tree (.yaml and .yml, GitHub
+// workflows included) parses, every document of it; and, where the
+// repository has a yamlfmt configuration (.yamlfmt, yamlfmt.yaml, … at
+// the root), that google/yamlfmt with that configuration would change no
+// file, run on a scratch copy so the tree is never touched. Helm chart
+// templates (templates/ beside a Chart.yaml) are not YAML until rendered
+// and are left out, and so are the path globs of yaml.exclude in
+// hackless.yaml. Update writes what yamlfmt formats. yamlfmt is the
+// version a module of the tree pins (a tool directive, or a tools.go
+// import), else DefaultYamlfmt, built once per machine outside every
+// build list.
+//
+// Fix: go tool mage update:yaml.
+func YAML(ctx context.Context,
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
+) error {
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.YAML)
+}

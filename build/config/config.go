@@ -41,6 +41,7 @@ type Config struct {
 	Typecheck   Typecheck   `yaml:"typecheck"`
 	FileSizes   FileSizes   `yaml:"filesizes"`
 	Scripts     Scripts     `yaml:"scripts"`
+	YAML        YAML        `yaml:"yaml"`
 }
 
 // Workspace says which modules make the workspace when hackless builds
@@ -170,6 +171,13 @@ type FileSizes struct {
 	Max int `yaml:"max"`
 	// Allow lists path globs of files that may be larger.
 	Allow []string `yaml:"allow"`
+}
+
+// YAML configures verify:yaml.
+type YAML struct {
+	// Exclude lists path globs of files that are not YAML until
+	// rendered (templates), besides Helm charts' templates/.
+	Exclude []string `yaml:"exclude"`
 }
 
 // Scripts makes a repository's own check scripts steps of verify and
