@@ -87,8 +87,10 @@ func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.W
 		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: e.Duration, Notes: e.Notes}
 	}
 	res, reads := runStepReads(ctx, s, opts, ws, nil)
-	res.CacheNote = why
-	if res.Status == Passed && ctx.Err() == nil {
+	if !res.notCached {
+		res.CacheNote = why
+	}
+	if res.Status == Passed && ctx.Err() == nil && !res.notCached {
 		keys.store(sh, &cache.Entry{Step: s.Name, Duration: res.Duration, Notes: res.Notes}, reads, keys.covered(sh))
 	}
 	return res
@@ -121,11 +123,13 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: hitDuration, Notes: uniq(cachedNotes)}
 	}
 	res, reads := runStepReads(ctx, s, opts, ws, misses)
-	res.CacheNote = strings.Join(notes, "; ")
+	if !res.notCached {
+		res.CacheNote = strings.Join(notes, "; ")
+	}
 	if hits := len(ws.Modules) - len(misses); hits > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d of %d modules cached", hits, len(ws.Modules)))
 	}
-	if res.Reason != "" || ctx.Err() != nil {
+	if res.Reason != "" || ctx.Err() != nil || res.notCached {
 		return res // an error or an interruption: nothing is known to pass
 	}
 	// A module's share does not record reads of the files that another

@@ -291,3 +291,27 @@ func TestToolsKeyedByDeclaration(t *testing.T) {
 		}
 	}
 }
+
+// TestNotCached: a pass whose step said NotCached is not stored, for a
+// workspace-scoped and for a module-scoped step.
+func TestNotCached(t *testing.T) {
+	for _, scope := range []Scope{ScopeWorkspace, ScopeModule} {
+		dir := tinyWorkspace(t)
+		cacheDir := t.TempDir()
+		var runs atomic.Int32
+		step := &Step{Name: "remote", Scope: scope, Inputs: Inputs{Files: []string{"**/*.go"}}, Run: func(p *Pass) error {
+			runs.Add(1)
+			p.NotCached("the database was read over the network")
+			return nil
+		}}
+		for range 2 {
+			rep, out := run(t, dir, Options{CacheDir: cacheDir}, step)
+			if r := rep.Results[0]; r.Cached || r.Status != Passed || r.CacheNote != "not cached: the database was read over the network" {
+				t.Fatalf("scope %d: %+v\n%s", scope, r, out)
+			}
+		}
+		if runs.Load() != 2 {
+			t.Errorf("scope %d: %d runs, want 2", scope, runs.Load())
+		}
+	}
+}

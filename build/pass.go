@@ -40,18 +40,19 @@ type Pass struct {
 	ctx     context.Context
 	modules []*workspace.Module // the modules to do, for a step with a module scope
 
-	mu       sync.Mutex
-	findings []Finding
-	changed  []string
-	notes    []string
-	cases    []JUnitCase
-	proposed bool // a change was proposed and, in Verify mode, not made
-	log      bytes.Buffer
-	reads    map[cache.Read]bool
-	bases    map[string]fileBase // in Update mode: what each file the step may write was when it started
-	commands []string            // every command run, whole
-	usage    bool                // a configuration file could not be used
-	fixable  map[string]int      // file -> index in findings of its first fixable finding without a diff
+	mu        sync.Mutex
+	findings  []Finding
+	changed   []string
+	notes     []string
+	cases     []JUnitCase
+	proposed  bool // a change was proposed and, in Verify mode, not made
+	log       bytes.Buffer
+	reads     map[cache.Read]bool
+	bases     map[string]fileBase // in Update mode: what each file the step may write was when it started
+	commands  []string            // every command run, whole
+	usage     bool                // a configuration file could not be used
+	fixable   map[string]int      // file -> index in findings of its first fixable finding without a diff
+	notCached string              // why this run's pass must not be stored
 }
 
 // fileBase is what a file was when a step started, for update's
@@ -143,6 +144,16 @@ func (p *Pass) FixedByUpdate() {
 	if p.Mode == Verify && p.Step.Fixable() {
 		p.propose()
 	}
+}
+
+// NotCached says that this run's result depends on what no input
+// describes (a database read over the network), so a pass is not stored:
+// the step runs again next time. A step that always does so is Uncached
+// instead.
+func (p *Pass) NotCached(why string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.notCached = why
 }
 
 // addFixable indexes the fixable finding at i of file, if the file has no

@@ -54,6 +54,8 @@ type Result struct {
 	// Reads are what the step read through its Pass (ReadFile, ReadDir,
 	// Getenv) when it ran.
 	Reads []cache.Read `json:"-"`
+
+	notCached bool // Pass.NotCached: the pass is not stored
 }
 
 // Interrupted reports whether the step was stopped by an interruption

@@ -340,6 +340,9 @@ func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Work
 		Commands: pass.commands,
 		Usage:    pass.usage,
 	}
+	if pass.notCached != "" {
+		res.notCached, res.CacheNote = true, "not cached: "+pass.notCached
+	}
 	switch {
 	case ctx.Err() != nil:
 		res.Status, res.Reason = Failed, "interrupted"
