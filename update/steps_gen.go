@@ -343,3 +343,27 @@ func YAML(ctx context.Context,
 ) error {
 	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.YAML)
 }
+
+// Vulns fixes what verify:vulnerabilities reports: no code calls a function with a known vulnerability (govulncheck). Files are written atomically, and only while they are still what the step started from.
+//
+// Vulns checks the workspace for known vulnerabilities with govulncheck
+// (golang.org/x/vuln) at the symbol level: only a vulnerable function
+// that the workspace's code can actually call is a finding, at the call
+// in the workspace, with the module version that fixes it. A
+// vulnerability in the build list that no code reaches is only counted.
+// The database is vulnerabilities.db of hackless.yaml: a URL
+// (https://vuln.go.dev; its answers change, so such a pass is never
+// cached) or a directory with a copy of the database, for offline runs
+// (then the pass is cached until the copy changes). Without a database
+// nothing is checked. hack/accepted-vulnerabilities.json (or
+// vulnerabilities.accepted) maps vulnerability IDs to the reason each is
+// accepted: a ratchet, so an accepted ID that is no longer found is a
+// finding too, and update removes it. govulncheck is the version a module
+// of the tree pins, else DefaultGovulncheck, built once per machine
+// outside every build list.
+func Vulns(ctx context.Context,
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Vulns)
+}

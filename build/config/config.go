@@ -42,6 +42,7 @@ type Config struct {
 	FileSizes   FileSizes   `yaml:"filesizes"`
 	Scripts     Scripts     `yaml:"scripts"`
 	YAML        YAML        `yaml:"yaml"`
+	Vulns       Vulns       `yaml:"vulnerabilities"`
 }
 
 // Workspace says which modules make the workspace when hackless builds
@@ -171,6 +172,18 @@ type FileSizes struct {
 	Max int `yaml:"max"`
 	// Allow lists path globs of files that may be larger.
 	Allow []string `yaml:"allow"`
+}
+
+// Vulns configures verify:vulnerabilities.
+type Vulns struct {
+	// DB is the Go vulnerability database: a URL (https://vuln.go.dev)
+	// or a directory (root-relative or absolute) with a copy of it in
+	// its v1 format, for offline use. Without it nothing is checked.
+	DB string `yaml:"db"`
+	// Accepted is a JSON file (default
+	// hack/accepted-vulnerabilities.json) mapping each accepted
+	// vulnerability ID to the reason it is accepted.
+	Accepted string `yaml:"accepted"`
 }
 
 // YAML configures verify:yaml.
