@@ -23,7 +23,7 @@ import (
 // It is the one registry: the verify:X and update:X targets and the
 // README's step table are generated from it (go generate ./verify).
 func All() []*build.Step {
-	return []*build.Step{Workspace, Deps, Gofmt, Vet, Typecheck, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint, FileSizes, GoVersions, Aliases, Shell, YAML, Vulns}
+	return []*build.Step{Workspace, Deps, Gofmt, Vet, Typecheck, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint, FileSizes, GoVersions, Aliases, Shell, YAML, Vulns, BOM}
 }
 
 // UpdateOrder names the steps in the order an update applies their writes
@@ -32,7 +32,7 @@ func All() []*build.Step {
 // then gets its header, its spelling and lint fixes and then its
 // formatting, before vendor/ and LICENSES/ are rebuilt from the result.
 func UpdateOrder() []string {
-	return []string{"goversions", "workspace", "deps", "pin", "tidy", "codegen", "aliases", "boilerplate", "spelling", "lint", "gofmt", "shell", "yaml", "vendor", "licenses", "vulnerabilities"}
+	return []string{"goversions", "workspace", "deps", "pin", "tidy", "codegen", "aliases", "boilerplate", "spelling", "lint", "gofmt", "shell", "yaml", "vendor", "licenses", "bom", "vulnerabilities"}
 }
 
 // moduleFiles returns the Go files of the modules the pass checks.

@@ -58,6 +58,7 @@ func TestNothingToCheck(t *testing.T) {
 		{Shell, "no shell scripts (.sh, .bash): nothing to check"},
 		{YAML, "no YAML files: nothing to check"},
 		{Vulns, "not checked: vulnerabilities.db in hackless.yaml names no database"},
+		{BOM, "no bill-of-materials.json: nothing to check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step.Name, func(t *testing.T) {

@@ -367,3 +367,25 @@ func Vulns(ctx context.Context,
 ) error {
 	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Vulns)
 }
+
+// BOM fixes what verify:bom reports: bill-of-materials.json records every shipped dependency (etcd's format). Files are written atomically, and only while they are still what the step started from.
+//
+// BOM checks etcd's bill of materials, bill-of-materials.json (the format
+// of github.com/coreos/license-bill-of-materials: a JSON array of
+// {"project", "licenses": [{"type", "confidence"}]}), a second license
+// database beside Kubernetes's LICENSES/: every dependency module the
+// workspace ships (as verify:licenses finds them) must be recorded, by
+// its module path or a package path in it, and every recorded project
+// must still ship (entries for the workspace's own modules may stay).
+// Update rewrites the file: recorded entries are kept as they are, a new
+// module gets the license that bill-of-materials.override.json gives its
+// project, else the one github.com/google/licensecheck identifies, with
+// its confidence; entries that no longer ship are removed. Without
+// bill-of-materials.json there is nothing to check (to start one: echo
+// '[]' > bill-of-materials.json && go tool mage update:bom).
+func BOM(ctx context.Context,
+	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
+	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+) error {
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.BOM)
+}
