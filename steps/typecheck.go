@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hackless/hackless/build"
 )
@@ -59,10 +60,12 @@ func runTypecheck(pass *build.Pass) error {
 		env := []string{"GOOS=" + goos, "GOARCH=" + goarch, "CGO_ENABLED=0"}
 		// Naming one analyzer turns the others off: what remains is
 		// loading and type-checking.
+		start := time.Now()
 		out, notes, err := vetModules(pass, env, []string{"-unusedresult"}, "type-checked")
 		if err != nil {
 			return err
 		}
+		pass.Logf("%s type-checked in %.1fs", platform, time.Since(start).Seconds())
 		for _, n := range notes {
 			if !slices.Contains(allNotes, n) {
 				allNotes = append(allNotes, n)
