@@ -23,7 +23,7 @@ import (
 // It is the one registry: the verify:X and update:X targets and the
 // README's step table are generated from it (go generate ./verify).
 func All() []*build.Step {
-	return []*build.Step{Workspace, Deps, Gofmt, Vet, Typecheck, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint, FileSizes, GoVersions, Aliases, Shell, YAML, Vulns, BOM}
+	return []*build.Step{Workspace, Deps, Gofmt, Vet, Typecheck, Tidy, Vendor, Licenses, Boilerplate, Imports, Codegen, Spelling, Lint, FileSizes, GoVersions, Aliases, Shell, YAML, Vulnerabilities, BOM}
 }
 
 // UpdateOrder names the steps in the order an update applies their writes

@@ -57,7 +57,7 @@ func TestNothingToCheck(t *testing.T) {
 		{Aliases, "no hack/.import-aliases: nothing to check"},
 		{Shell, "no shell scripts (.sh, .bash): nothing to check"},
 		{YAML, "no YAML files: nothing to check"},
-		{Vulns, "not checked: vulnerabilities.db in hackless.yaml names no database"},
+		{Vulnerabilities, "not checked: vulnerabilities.db in hackless.yaml names no database"},
 		{BOM, "no bill-of-materials.json: nothing to check"},
 	}
 	for _, tt := range tests {

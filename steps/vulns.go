@@ -30,10 +30,10 @@ const DefaultGovulncheck = "v1.2.0"
 // unless vulnerabilities.accepted in hackless.yaml says otherwise.
 const DefaultAcceptedVulns = "hack/accepted-vulnerabilities.json"
 
-// Vulns checks the workspace for known vulnerabilities with govulncheck
-// (golang.org/x/vuln) at the symbol level: only a vulnerable function
-// that the workspace's code can actually call is a finding, at the call
-// in the workspace, with the module version that fixes it. A
+// Vulnerabilities checks the workspace for known vulnerabilities with
+// govulncheck (golang.org/x/vuln) at the symbol level: only a vulnerable
+// function that the workspace's code can actually call is a finding, at
+// the call in the workspace, with the module version that fixes it. A
 // vulnerability in the build list that no code reaches is only counted.
 // The database is vulnerabilities.db of hackless.yaml: a URL
 // (https://vuln.go.dev; its answers change, so such a pass is never
@@ -45,7 +45,7 @@ const DefaultAcceptedVulns = "hack/accepted-vulnerabilities.json"
 // finding too, and update removes it. govulncheck is the version a module
 // of the tree pins, else DefaultGovulncheck, built once per machine
 // outside every build list.
-var Vulns = &build.Step{
+var Vulnerabilities = &build.Step{
 	Name:   "vulnerabilities",
 	Doc:    "no code calls a function with a known vulnerability (govulncheck)",
 	Inputs: build.Inputs{Files: []string{DefaultAcceptedVulns}, Tools: []build.Tool{build.GoCommand}, Go: true},
@@ -84,7 +84,7 @@ type govulnFrame struct {
 }
 
 func runVulns(pass *build.Pass) error {
-	cfg := pass.Config().Vulns
+	cfg := pass.Config().Vulnerabilities
 	if cfg.DB == "" {
 		pass.Notef("not checked: vulnerabilities.db in hackless.yaml names no database (https://vuln.go.dev, or a directory with a copy)")
 		return nil

@@ -36,7 +36,7 @@ func TestVulns(t *testing.T) {
 	dir := testws.New(t, files)
 	testws.Tidy(t, dir, lang)
 
-	rep, out := runSteps(t, dir, build.Verify, nil, Vulns)
+	rep, out := runSteps(t, dir, build.Verify, nil, Vulnerabilities)
 	wantFindings(t, rep, "vulnerabilities", out,
 		lang+"lang.go:8:24: calls code with vulnerability GO-2021-0113 (CVE-2021-38561: Out-of-bounds read in golang.org/x/text/language): golang.org/x/text v0.3.5 (golang.org/x/text/language.Parse), fixed in v0.3.7")
 	if n := len(result(rep, "vulnerabilities").Findings); n != 1 || !strings.Contains(out, "2 known vulnerabilities in the build list, 1 called") {
@@ -45,21 +45,21 @@ func TestVulns(t *testing.T) {
 
 	// Accepted with a reason: it passes, and says so.
 	testws.Write(t, dir, testws.Files{DefaultAcceptedVulns: "{\n  \"GO-2021-0113\": \"lang.Tag only parses tags we wrote\",\n  \"GO-2022-1059\": \"no Accept-Language parsing\"\n}\n"})
-	rep, out = runSteps(t, dir, build.Verify, nil, Vulns)
+	rep, out = runSteps(t, dir, build.Verify, nil, Vulnerabilities)
 	wantFindings(t, rep, "vulnerabilities", out, DefaultAcceptedVulns+":3: GO-2022-1059 is accepted but no code calls it any more: remove it")
 	if !strings.Contains(out, "GO-2021-0113 is called but accepted: lang.Tag only parses tags we wrote") {
 		t.Errorf("the accepted vulnerability is not named:\n%s", out)
 	}
-	runSteps(t, dir, build.Update, nil, Vulns)
+	runSteps(t, dir, build.Update, nil, Vulnerabilities)
 	if b, _ := os.ReadFile(filepath.Join(dir, DefaultAcceptedVulns)); string(b) != "{\n  \"GO-2021-0113\": \"lang.Tag only parses tags we wrote\"\n}\n" {
 		t.Errorf("after update:\n%s", b)
 	}
-	if rep, out := runSteps(t, dir, build.Verify, nil, Vulns); rep.ExitCode() != build.ExitOK {
+	if rep, out := runSteps(t, dir, build.Verify, nil, Vulnerabilities); rep.ExitCode() != build.ExitOK {
 		t.Errorf("after update:\n%s", out)
 	}
 
 	testws.Write(t, dir, testws.Files{DefaultAcceptedVulns: "{\"GO-2021-0113\": \"\"}\n"})
-	if rep, out := runSteps(t, dir, build.Verify, nil, Vulns); rep.ExitCode() != build.ExitUsage || !strings.Contains(out, "accepted without a reason") {
+	if rep, out := runSteps(t, dir, build.Verify, nil, Vulnerabilities); rep.ExitCode() != build.ExitUsage || !strings.Contains(out, "accepted without a reason") {
 		t.Errorf("an acceptance without a reason: exit %d:\n%s", rep.ExitCode(), out)
 	}
 }

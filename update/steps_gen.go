@@ -344,12 +344,12 @@ func YAML(ctx context.Context,
 	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.YAML)
 }
 
-// Vulns fixes what verify:vulnerabilities reports: no code calls a function with a known vulnerability (govulncheck). Files are written atomically, and only while they are still what the step started from.
+// Vulnerabilities fixes what verify:vulnerabilities reports: no code calls a function with a known vulnerability (govulncheck). Files are written atomically, and only while they are still what the step started from.
 //
-// Vulns checks the workspace for known vulnerabilities with govulncheck
-// (golang.org/x/vuln) at the symbol level: only a vulnerable function
-// that the workspace's code can actually call is a finding, at the call
-// in the workspace, with the module version that fixes it. A
+// Vulnerabilities checks the workspace for known vulnerabilities with
+// govulncheck (golang.org/x/vuln) at the symbol level: only a vulnerable
+// function that the workspace's code can actually call is a finding, at
+// the call in the workspace, with the module version that fixes it. A
 // vulnerability in the build list that no code reaches is only counted.
 // The database is vulnerabilities.db of hackless.yaml: a URL
 // (https://vuln.go.dev; its answers change, so such a pass is never
@@ -361,11 +361,11 @@ func YAML(ctx context.Context,
 // finding too, and update removes it. govulncheck is the version a module
 // of the tree pins, else DefaultGovulncheck, built once per machine
 // outside every build list.
-func Vulns(ctx context.Context,
+func Vulnerabilities(ctx context.Context,
 	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 ) error {
-	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Vulns)
+	return targets.RunFlags(ctx, build.Update, targets.Flags{Jobs: jobs, FailFast: failfast}, steps.Vulnerabilities)
 }
 
 // BOM fixes what verify:bom reports: bill-of-materials.json records every shipped dependency (etcd's format). Files are written atomically, and only while they are still what the step started from.

@@ -446,10 +446,10 @@ func YAML(ctx context.Context,
 	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.YAML)
 }
 
-// Vulns checks the workspace for known vulnerabilities with govulncheck
-// (golang.org/x/vuln) at the symbol level: only a vulnerable function
-// that the workspace's code can actually call is a finding, at the call
-// in the workspace, with the module version that fixes it. A
+// Vulnerabilities checks the workspace for known vulnerabilities with
+// govulncheck (golang.org/x/vuln) at the symbol level: only a vulnerable
+// function that the workspace's code can actually call is a finding, at
+// the call in the workspace, with the module version that fixes it. A
 // vulnerability in the build list that no code reaches is only counted.
 // The database is vulnerabilities.db of hackless.yaml: a URL
 // (https://vuln.go.dev; its answers change, so such a pass is never
@@ -463,12 +463,12 @@ func YAML(ctx context.Context,
 // outside every build list.
 //
 // Fix: go tool mage update:vulnerabilities.
-func Vulns(ctx context.Context,
+func Vulnerabilities(ctx context.Context,
 	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 	nocache *bool, // run the step even if its inputs are unchanged since it passed (default: $HACKLESS_NOCACHE)
 ) error {
-	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Vulns)
+	return targets.RunFlags(ctx, build.Verify, targets.Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache}, steps.Vulnerabilities)
 }
 
 // BOM checks etcd's bill of materials, bill-of-materials.json (the format

@@ -29,20 +29,20 @@ const File = "hackless.yaml"
 
 // Config is the whole file.
 type Config struct {
-	Workspace   Workspace   `yaml:"workspace"`
-	Spelling    Spelling    `yaml:"spelling"`
-	Vet         Vet         `yaml:"vet"`
-	Lint        Lint        `yaml:"lint"`
-	Licenses    Licenses    `yaml:"licenses"`
-	Gofmt       Gofmt       `yaml:"gofmt"`
-	Boilerplate Boilerplate `yaml:"boilerplate"`
-	Deps        Deps        `yaml:"deps"`
-	Codegen     Codegen     `yaml:"codegen"`
-	Typecheck   Typecheck   `yaml:"typecheck"`
-	FileSizes   FileSizes   `yaml:"filesizes"`
-	Scripts     Scripts     `yaml:"scripts"`
-	YAML        YAML        `yaml:"yaml"`
-	Vulns       Vulns       `yaml:"vulnerabilities"`
+	Workspace       Workspace       `yaml:"workspace"`
+	Spelling        Spelling        `yaml:"spelling"`
+	Vet             Vet             `yaml:"vet"`
+	Lint            Lint            `yaml:"lint"`
+	Licenses        Licenses        `yaml:"licenses"`
+	Gofmt           Gofmt           `yaml:"gofmt"`
+	Boilerplate     Boilerplate     `yaml:"boilerplate"`
+	Deps            Deps            `yaml:"deps"`
+	Codegen         Codegen         `yaml:"codegen"`
+	Typecheck       Typecheck       `yaml:"typecheck"`
+	FileSizes       FileSizes       `yaml:"filesizes"`
+	Scripts         Scripts         `yaml:"scripts"`
+	YAML            YAML            `yaml:"yaml"`
+	Vulnerabilities Vulnerabilities `yaml:"vulnerabilities"`
 }
 
 // Workspace says which modules make the workspace when hackless builds
@@ -174,8 +174,8 @@ type FileSizes struct {
 	Allow []string `yaml:"allow"`
 }
 
-// Vulns configures verify:vulnerabilities.
-type Vulns struct {
+// Vulnerabilities configures verify:vulnerabilities.
+type Vulnerabilities struct {
 	// DB is the Go vulnerability database: a URL (https://vuln.go.dev)
 	// or a directory (root-relative or absolute) with a copy of it in
 	// its v1 format, for offline use. Without it nothing is checked.
