@@ -114,6 +114,11 @@ func registry(dir string) ([]entry, error) {
 		if docs[n] == "" {
 			return nil, fmt.Errorf("step variable %s has no doc comment: it documents the targets", n)
 		}
+		// Mage names the targets after the variable, ignoring case; fix
+		// hints and matrices name them after the step.
+		if !strings.EqualFold(n, all[i].Name) {
+			return nil, fmt.Errorf("step variable %s is the step %q: its targets would be verify:%s, which hints calling it verify:%s would not find; name them alike", n, all[i].Name, n, all[i].Name)
+		}
 		out = append(out, entry{Var: n, Step: all[i], Doc: strings.TrimSpace(docs[n])})
 	}
 	return out, nil
