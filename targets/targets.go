@@ -129,6 +129,43 @@ func Update(ctx context.Context,
 	return run(ctx, build.Update, what, Flags{Jobs: jobs, FailFast: failfast, Skip: skip})
 }
 
+// Plan prints what verify would do, without running anything: each step
+// (those -what names, as for verify, and those they require), whether its
+// last pass still holds and it would be reported as cached, or why it
+// would run again (the input that changed, the module whose share is
+// stale). -json prints the plan for machines; -dot prints a Graphviz graph
+// of the steps, their requirements and the modules each would run for.
+func Plan(ctx context.Context,
+	what *string, // steps to plan, space- or comma-separated (default: $WHAT, else all)
+	skip *string, // steps not to run (default: $HACKLESS_SKIP)
+	json *bool, // print the plan as JSON
+	dot *bool, // print the plan as a Graphviz graph
+) error {
+	all, err := Steps(ctx, build.Verify)
+	if err != nil {
+		return driver.AsExitError(nil, err)
+	}
+	names := os.Getenv("WHAT")
+	if what != nil {
+		names = *what
+	}
+	selected, err := build.Select(all, driver.SplitNames(names))
+	if err != nil {
+		return driver.AsExitError(nil, err)
+	}
+	opts := driver.Options{Options: build.Options{Mode: build.Verify}, Plan: "text"}
+	if skip != nil {
+		opts.Skip = driver.SplitNames(*skip)
+	}
+	switch {
+	case json != nil && *json:
+		opts.Plan = "json"
+	case dot != nil && *dot:
+		opts.Plan = "dot"
+	}
+	return Main(ctx, opts, selected...)
+}
+
 func run(ctx context.Context, mode build.Mode, what *string, flags Flags) error {
 	all, err := Steps(ctx, mode)
 	if err != nil {

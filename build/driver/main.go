@@ -41,6 +41,9 @@ type Options struct {
 	// StepSummary is a file to append a Markdown summary to (GitHub's
 	// $GITHUB_STEP_SUMMARY); "" for none.
 	StepSummary string
+	// Plan, when set, makes Main print what the run would do instead of
+	// running it (see build.DryRun): "text", "json" or "dot".
+	Plan string
 }
 
 // Run runs steps as build.Run does, showing each step's block on Out as
@@ -142,6 +145,13 @@ func Main(ctx context.Context, opts Options, steps ...*build.Step) error {
 	if os.Getenv("GITHUB_ACTIONS") == "true" {
 		opts.GitHub = true
 		opts.StepSummary = os.Getenv("GITHUB_STEP_SUMMARY")
+	}
+	if opts.Plan != "" {
+		if err := PrintPlan(ctx, opts, steps...); err != nil {
+			fmt.Fprintf(os.Stderr, "hackless: %v\n", err)
+			return AsExitError(nil, err)
+		}
+		return nil
 	}
 	rep, err := Run(ctx, opts, steps...)
 	if err != nil {
