@@ -209,6 +209,10 @@ func TestAdoption(t *testing.T) {
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 0)
 	wantVerdict(t, out, len(steps.All()), 0)
+	// Nothing changed: the plan runs nothing, and says so.
+	out, code = mage(t, dir, nil, "plan")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, fmt.Sprintf("verify would run 0 of %d steps; nothing was run", len(steps.All())))
 	// A step's own target takes verify's flags: -nocache runs it again.
 	out, code = mage(t, dir, nil, "verify:gofmt", "-nocache")
 	wantCode(t, out, code, 0)
