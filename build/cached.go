@@ -26,14 +26,17 @@ import (
 // is stored only when no finding falls in it. Without keys (no cache, or
 // an update run), or for an Uncached step, it just runs the step. Passes
 // are stored at the end of the run (see commit), not here.
-func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
+//
+// only, when not nil, are the modules a step with a module scope runs for
+// (Options.Since); nil is every module.
+func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer, only []*workspace.Module) *Result {
 	if keys == nil || s.Uncached {
-		return runStep(ctx, s, opts, ws, nil)
+		return runStep(ctx, s, opts, ws, only)
 	}
 	if s.Scope == ScopeWorkspace {
 		return cachedWorkspace(ctx, s, opts, ws, keys)
 	}
-	return cachedModules(ctx, s, opts, ws, keys)
+	return cachedModules(ctx, s, opts, ws, keys, only)
 }
 
 // share is one cached result: a step's, or a step's for one module.
@@ -96,12 +99,16 @@ func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.W
 	return res
 }
 
-func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
+func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer, only []*workspace.Module) *Result {
 	var misses []*workspace.Module
 	var shares, all []*share
 	var notes, cachedNotes []string
 	var hitDuration time.Duration
-	for _, mod := range ws.Modules {
+	mods := ws.Modules
+	if only != nil {
+		mods = only
+	}
+	for _, mod := range mods {
 		sh, e, why, err := keys.lookup(ctx, s, mod)
 		if err != nil {
 			keys.warn(fmt.Sprintf("cache: no key for %s in %s, so it ran uncached: %v", s.Name, mod.Rel, err))
@@ -126,8 +133,8 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	if !res.notCached {
 		res.CacheNote = strings.Join(notes, "; ")
 	}
-	if hits := len(ws.Modules) - len(misses); hits > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%d of %d modules cached", hits, len(ws.Modules)))
+	if hits := len(mods) - len(misses); hits > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d of %d modules cached", hits, len(mods)))
 	}
 	if res.Reason != "" || ctx.Err() != nil || res.notCached {
 		return res // an error or an interruption: nothing is known to pass

@@ -56,6 +56,12 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
+	var change *affected
+	if opts.Since != "" {
+		if change, err = changesSince(ctx, ws, opts.Since); err != nil {
+			return nil, err
+		}
+	}
 	var keys *keyer
 	why := ""
 	switch {
@@ -74,9 +80,19 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 		for _, r := range s.Requires {
 			p.Requires = append(p.Requires, r.Name)
 		}
+		mods := ws.Modules
+		affects, unaffected := true, ""
+		if change != nil {
+			var only []*workspace.Module
+			if affects, only, unaffected = change.step(ws, s); only != nil {
+				mods = only
+			}
+		}
 		switch {
 		case slices.Contains(opts.Skip, s.Name):
 			p.Run, p.Why = false, "skipped as asked (-skip)"
+		case !affects:
+			p.Run, p.Why = false, notAffected+unaffected
 		case keys == nil:
 		case s.Uncached:
 			p.Why = "never cached: its tool caches soundly itself, or its result depends on what no input describes"
@@ -92,7 +108,7 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 			}
 		default:
 			runs := 0
-			for _, m := range ws.Modules {
+			for _, m := range mods {
 				pm := PlannedModule{Module: m.Rel, Run: true}
 				_, e, miss, err := keys.lookup(ctx, s, m)
 				switch {
@@ -110,6 +126,9 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 			}
 			p.Run = runs > 0
 			p.Why = fmt.Sprintf("%d of %d modules run", runs, len(ws.Modules))
+			if len(mods) < len(ws.Modules) {
+				p.Why += fmt.Sprintf(" (%d affected since %s)", len(mods), opts.Since)
+			}
 			if runs == 0 {
 				p.Why = "cached: every module's inputs are as when it last passed"
 			}

@@ -61,6 +61,16 @@ type Options struct {
 	CacheDir string
 	// NoCache runs every step, as HACKLESS_NO_CACHE=1 does.
 	NoCache bool
+	// Since, a git ref, limits the run to what the changes since its
+	// merge base with HEAD can affect (committed or not, and untracked
+	// files): a step none of whose declared inputs changed is skipped,
+	// saying so; a step with a module scope runs for the modules that
+	// hold a changed file and, when it type-checks (ScopeModuleDeps, or
+	// Inputs.Go), for every workspace module that depends on one of
+	// them. A changed go.work, go.mod, go.sum or hackless.yaml runs
+	// everything. A file a step reads without declaring it (through a
+	// variable) does not count.
+	Since string
 	// Order names steps in the order an update run applies their writes:
 	// one named later starts after every one named earlier that is in the
 	// run. It orders only; it pulls no step into the run and skips none.
@@ -139,6 +149,12 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			return nil, &UsageError{Err: fmt.Errorf("step %s: %w", s.Name, err)}
 		}
 	}
+	var change *affected
+	if opts.Since != "" {
+		if change, err = changesSince(ctx, ws, opts.Since); err != nil {
+			return nil, err
+		}
+	}
 	var keys *keyer
 	var warnings []string
 	if opts.Mode == Verify && opts.CacheDir != "" {
@@ -199,6 +215,14 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			if slices.Contains(opts.Skip, s.Name) {
 				reason = "skipped as asked (-skip)"
 			}
+			var only []*workspace.Module
+			if change != nil && reason == "" {
+				var run bool
+				var why string
+				if run, only, why = change.step(ws, s); !run {
+					reason = notAffected + why
+				}
+			}
 			if reason != "" {
 				ready = ready[1:]
 				res := &Result{Step: s.Name, Status: Skipped, Reason: reason}
@@ -215,10 +239,14 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			running++
 			stepWS := ws
 			eg.Go(func() error {
+				res := cachedRun(ctx, s, opts, stepWS, keys, only)
+				if only != nil {
+					res.Notes = append(res.Notes, fmt.Sprintf("-since=%s: %d of %d modules affected", opts.Since, len(only), len(stepWS.Modules)))
+				}
 				// The slot is released by the loop, not here: else a
 				// step could start in it before the loop has seen this
 				// one fail (and fail-fast would not stop it).
-				done <- outcome{s, cachedRun(ctx, s, opts, stepWS, keys), true}
+				done <- outcome{s, res, true}
 				return nil
 			})
 		}
@@ -295,6 +323,10 @@ func runName(opts Options) string {
 	return opts.Mode.String()
 }
 
+// notAffected starts the reason of a step that -since leaves out; such a
+// step counts as passed for the steps that require it.
+const notAffected = "not affected: "
+
 // skipReason says why s must not run, or "" if it may.
 func skipReason(ctx context.Context, s *Step, results map[*Step]*Result, failFast bool) string {
 	for _, r := range s.Requires {
@@ -302,6 +334,9 @@ func skipReason(ctx context.Context, s *Step, results map[*Step]*Result, failFas
 		case Failed:
 			return "requirement " + r.Name + " failed"
 		case Skipped:
+			if strings.HasPrefix(results[r].Reason, notAffected) {
+				continue
+			}
 			return "requirement " + r.Name + " was skipped"
 		}
 	}

@@ -98,6 +98,7 @@ type Flags struct {
 	FailFast *bool   // -failfast, HACKLESS_FAILFAST
 	NoCache  *bool   // -nocache, HACKLESS_NOCACHE
 	Skip     *string // -skip, HACKLESS_SKIP
+	Since    *string // -since, HACKLESS_SINCE
 }
 
 // Verify runs every verify step in parallel. It reports every failure with
@@ -105,16 +106,20 @@ type Flags struct {
 // last passed is not run again but reported as cached (mage -v says why a
 // step was not). Select steps with -what="gofmt vet" or, as in
 // Kubernetes, WHAT="gofmt vet" (the steps they require run too); leave
-// some out with -skip="lint". Exit codes: 0 all passed, 1 a step failed,
-// 2 usage or configuration error, 130 interrupted.
+// some out with -skip="lint". -since=origin/main runs only what the
+// changes since that ref (committed or not) can affect, and says what it
+// left out and why; a changed go.work, go.mod or go.sum runs everything.
+// Exit codes: 0 all passed, 1 a step failed, 2 usage or configuration
+// error, 130 interrupted.
 func Verify(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
 	skip *string, // steps not to run (default: $HACKLESS_SKIP)
+	since *string, // run only what the changes since this git ref can affect (default: $HACKLESS_SINCE)
 	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 	nocache *bool, // run every step, ignoring cached passes (default: $HACKLESS_NOCACHE)
 ) error {
-	return run(ctx, build.Verify, what, Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache, Skip: skip})
+	return run(ctx, build.Verify, what, Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache, Skip: skip, Since: since})
 }
 
 // Update applies every fix that verify proposes. The update steps run in
@@ -138,6 +143,7 @@ func Update(ctx context.Context,
 func Plan(ctx context.Context,
 	what *string, // steps to plan, space- or comma-separated (default: $WHAT, else all)
 	skip *string, // steps not to run (default: $HACKLESS_SKIP)
+	since *string, // plan only what the changes since this git ref can affect (default: $HACKLESS_SINCE)
 	json *bool, // print the plan as JSON
 	dot *bool, // print the plan as a Graphviz graph
 ) error {
@@ -156,6 +162,9 @@ func Plan(ctx context.Context,
 	opts := driver.Options{Options: build.Options{Mode: build.Verify}, Plan: "text"}
 	if skip != nil {
 		opts.Skip = driver.SplitNames(*skip)
+	}
+	if since != nil {
+		opts.Since = *since
 	}
 	switch {
 	case json != nil && *json:
@@ -196,6 +205,9 @@ func RunFlags(ctx context.Context, mode build.Mode, flags Flags, run ...*build.S
 	}
 	if flags.Skip != nil {
 		opts.Skip = driver.SplitNames(*flags.Skip)
+	}
+	if flags.Since != nil {
+		opts.Since = *flags.Since
 	}
 	return Run(ctx, opts, run...)
 }

@@ -45,7 +45,7 @@ func PrintPlan(ctx context.Context, opts Options, steps ...*build.Step) error {
 		switch {
 		case p.Run:
 			would, runs = "run", runs+1
-		case strings.HasPrefix(p.Why, "skipped"):
+		case strings.HasPrefix(p.Why, "skipped"), strings.HasPrefix(p.Why, "not affected"):
 			would = "skip"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Step, would, p.Why)
