@@ -23,7 +23,7 @@ type affected struct {
 	// and untracked files git does not ignore; root-relative.
 	files []string
 	// all is why everything runs (go.work, a go.mod changed), or "".
-	all string
+	all    string
 	owners *workspace.Owners
 	// deps are the workspace modules each workspace module requires or
 	// imports.
