@@ -375,3 +375,24 @@ func TestEditDuringRunIsNotStored(t *testing.T) {
 		t.Errorf("after the file was broken again: %+v\n%s", r, log)
 	}
 }
+
+// TestTidyKeysOnImports: an edit below the imports keeps tidy's pass; a
+// new import runs it again.
+func TestTidyKeysOnImports(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	testws.Git(t, dir)
+	cacheDir := t.TempDir()
+	const types = "staging/src/example.com/api/types.go"
+	if res, log := diffRun(t, dir, os.Environ(), cacheDir, []*build.Step{Tidy}); res["tidy"].Status != build.Passed {
+		t.Fatalf("first run:\n%s", log)
+	}
+	testws.Write(t, dir, testws.Files{types: "// Package api defines the types.\npackage api\n\n// Name is the API's name, changed.\nconst Name = \"api2\"\n"})
+	if res, log := diffRun(t, dir, os.Environ(), cacheDir, []*build.Step{Tidy}); !fromCache(res["tidy"]) {
+		t.Errorf("a code edit ran tidy again:\n%s", log)
+	}
+	testws.Write(t, dir, testws.Files{types: "// Package api defines the types.\npackage api\n\nimport \"rsc.io/quote\"\n\n// Name is the API's name.\nvar Name = quote.Go()\n"})
+	res, log := diffRun(t, dir, os.Environ(), cacheDir, []*build.Step{Tidy})
+	if fromCache(res["tidy"]) || res["tidy"].Status != build.Failed {
+		t.Errorf("a new import kept tidy's pass:\n%s", log)
+	}
+}

@@ -22,9 +22,12 @@ import (
 // the modules one by one, each after the workspace modules it requires,
 // so that a module is tidied against its siblings' new requirements.
 var Tidy = &build.Step{
-	Name:      "tidy",
-	Doc:       "every module's go.mod and go.sum are tidy",
-	Inputs:    build.Inputs{Tools: []build.Tool{build.GoCommand}, Go: true},
+	Name: "tidy",
+	Doc:  "every module's go.mod and go.sum are tidy",
+	// go mod tidy reads what Go files import and their build
+	// constraints, never their code: an edit below the imports keeps
+	// the cached pass.
+	Inputs:    build.Inputs{Headers: []string{"**/*.go"}, Tools: []build.Tool{build.GoCommand}, Go: true},
 	Writes:    []string{"go.mod", "go.sum"},
 	Scope:     build.ScopeModuleDeps,
 	PerModule: true,
