@@ -147,17 +147,9 @@ func Plan(ctx context.Context,
 	json *bool, // print the plan as JSON
 	dot *bool, // print the plan as a Graphviz graph
 ) error {
-	all, err := Steps(ctx, build.Verify)
+	selected, err := selectSteps(ctx, build.Verify, what)
 	if err != nil {
-		return driver.AsExitError(nil, err)
-	}
-	names := os.Getenv("WHAT")
-	if what != nil {
-		names = *what
-	}
-	selected, err := build.Select(all, driver.SplitNames(names))
-	if err != nil {
-		return driver.AsExitError(nil, err)
+		return err
 	}
 	opts := driver.Options{Options: build.Options{Mode: build.Verify}, Plan: "text"}
 	if skip != nil {
@@ -176,9 +168,19 @@ func Plan(ctx context.Context,
 }
 
 func run(ctx context.Context, mode build.Mode, what *string, flags Flags) error {
+	selected, err := selectSteps(ctx, mode, what)
+	if err != nil {
+		return err
+	}
+	return RunFlags(ctx, mode, flags, selected...)
+}
+
+// selectSteps returns the steps of a mode that -what (else $WHAT) names,
+// all of them when it names none; an error is an *driver.ExitError.
+func selectSteps(ctx context.Context, mode build.Mode, what *string) ([]*build.Step, error) {
 	all, err := Steps(ctx, mode)
 	if err != nil {
-		return driver.AsExitError(nil, err)
+		return nil, driver.AsExitError(nil, err)
 	}
 	names := os.Getenv("WHAT")
 	if what != nil {
@@ -186,9 +188,9 @@ func run(ctx context.Context, mode build.Mode, what *string, flags Flags) error 
 	}
 	selected, err := build.Select(all, driver.SplitNames(names))
 	if err != nil {
-		return driver.AsExitError(nil, err)
+		return nil, driver.AsExitError(nil, err)
 	}
-	return RunFlags(ctx, mode, flags, selected...)
+	return selected, nil
 }
 
 // RunFlags runs steps as Run does, with the settings of the flags given.
