@@ -176,7 +176,7 @@ func run(ctx context.Context, mode build.Mode, what *string, flags Flags) error 
 }
 
 // selectSteps returns the steps of a mode that -what (else $WHAT) names,
-// all of them when it names none; an error is an *driver.ExitError.
+// all of them when it names none; its errors are *driver.ExitError values.
 func selectSteps(ctx context.Context, mode build.Mode, what *string) ([]*build.Step, error) {
 	all, err := Steps(ctx, mode)
 	if err != nil {
