@@ -44,17 +44,29 @@ func Run(ctx context.Context, opts build.Options, run ...*build.Step) error {
 // shown under Mage's -v.
 //
 // The steps that are not built in (registered steps, scripts) write after
-// the built-in ones, one after another in the order given.
+// the built-in ones, one after another (see updateOrder).
 func Main(ctx context.Context, opts driver.Options, run ...*build.Step) error {
-	opts.Order = steps.UpdateOrder()
-	for _, s := range run {
-		if s.Fixable() && !slices.Contains(opts.Order, s.Name) {
-			opts.Order = append(opts.Order, s.Name)
-		}
-	}
+	opts.Order = updateOrder(run)
 	opts.HasTargets = hasTargets
 	opts.Verbose = opts.Verbose || mg.Verbose()
 	return driver.Main(ctx, opts, run...)
+}
+
+// updateOrder is the built-in steps' update order followed by the other
+// steps of run that write, in graph order (the order given where no
+// requirement decides), so that it never contradicts a Requires.
+func updateOrder(run []*build.Step) []string {
+	order := steps.UpdateOrder()
+	planned, err := build.Plan(build.Options{Order: order}, run...)
+	if err != nil {
+		return order // the run reports the graph's error
+	}
+	for _, s := range planned {
+		if s.Fixable() && !slices.Contains(order, s.Name) {
+			order = append(order, s.Name)
+		}
+	}
+	return order
 }
 
 // hasTargets reports whether a step has verify:X and update:X targets:
