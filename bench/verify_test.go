@@ -34,6 +34,7 @@ verify_deps() { for m in $mods; do (cd "$m" && GOWORK=off go list -m -json all) 
 verify_gofmt() { test -z "$(git ls-files '*.go' | xargs gofmt -s -l)"; }
 verify_vet() { for m in $mods; do (cd "$m" && go vet ./...) || return 1; done; }
 verify_tidy() { for m in $mods; do (cd "$m" && GOWORK=off go mod tidy -diff) || return 1; done; }
+verify_typecheck() { for p in linux/amd64 linux/arm64 darwin/arm64 windows/amd64; do for m in $mods; do (cd "$m" && GOOS=${p%/*} GOARCH=${p#*/} CGO_ENABLED=0 go vet -unusedresult ./...) || return 1; done; done; }
 verify_licenses() { go list -deps -json work; }
 verify_spelling() { git ls-files '*.go' '*.md' | xargs "$MISSPELL" -error; }
 mkdir -p _output
@@ -42,6 +43,7 @@ check deps verify_deps
 check gofmt verify_gofmt
 check vet verify_vet
 check tidy verify_tidy
+check typecheck verify_typecheck
 check licenses verify_licenses
 check spelling verify_spelling
 exit $rc
