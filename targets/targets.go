@@ -53,18 +53,27 @@ func Main(ctx context.Context, opts driver.Options, run ...*build.Step) error {
 }
 
 // updateOrder is the built-in steps' update order followed by the other
-// steps of run that write, in graph order (the order given where no
-// requirement decides), so that it never contradicts a Requires.
+// steps of run that write, each after the steps it requires or runs
+// after (the order given where none does), so that it never contradicts
+// the graph.
 func updateOrder(run []*build.Step) []string {
 	order := steps.UpdateOrder()
-	planned, err := build.Plan(build.Options{Order: order}, run...)
-	if err != nil {
-		return order // the run reports the graph's error
-	}
-	for _, s := range planned {
+	seen := make(map[*build.Step]bool)
+	var visit func(s *build.Step)
+	visit = func(s *build.Step) {
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		for _, r := range slices.Concat(s.Requires, s.After) {
+			visit(r)
+		}
 		if s.Fixable() && !slices.Contains(order, s.Name) {
 			order = append(order, s.Name)
 		}
+	}
+	for _, s := range run {
+		visit(s)
 	}
 	return order
 }
