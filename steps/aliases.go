@@ -168,7 +168,11 @@ func fixAliases(pass *build.Pass, rel string, src []byte, aliases map[string]str
 				}
 			}
 		}
-		msg := fmt.Sprintf("%s is imported as %s; %s says %s", p, cmpOr(imp.Name != nil, old, "its package name"), ImportAliasesFile, alias)
+		as := "its package name"
+		if imp.Name != nil {
+			as = old
+		}
+		msg := fmt.Sprintf("%s is imported as %s; %s says %s", p, as, ImportAliasesFile, alias)
 		switch {
 		case names[alias]:
 			pass.Report(build.Finding{Pos: pos, Message: msg, Detail: "hint: " + alias + " is already a name in this file: rename by hand"})
@@ -216,11 +220,4 @@ func packageNames(p string) []string {
 		}
 	}
 	return out
-}
-
-func cmpOr(cond bool, a, b string) string {
-	if cond {
-		return a
-	}
-	return b
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hackless/hackless/build"
@@ -366,10 +367,7 @@ func fileInTree(pass *build.Pass, rel string) bool {
 }
 
 func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
+	n, _ := strconv.Atoi(s) // "" (no column) is 0
 	return n
 }
 
