@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/build/workspace"
 )
@@ -68,14 +70,60 @@ func (k *keyer) lookup(ctx context.Context, s *Step, mod *workspace.Module) (*sh
 		}
 		return sh, e, "", nil
 	}
-	if errors.Is(err, cache.ErrCorrupt) {
-		return sh, nil, "the cache entry was corrupt and is ignored", nil
-	}
-	if err != nil {
+	why := ""
+	switch {
+	case errors.Is(err, cache.ErrCorrupt):
+		why = "the cache entry was corrupt and is ignored"
+	case err != nil:
 		k.warn("cache: cannot read entries: " + err.Error())
-		return sh, nil, "the cache could not be read", nil
+		why = "the cache could not be read"
 	}
-	return sh, nil, cache.Explain(k.cache.Last(sh.id), m), nil
+	if e, rwhy := k.fromRemote(ctx, sh); e != nil {
+		return sh, e, "", nil
+	} else if why == "" {
+		why = rwhy
+	}
+	if why == "" {
+		why = cache.Explain(k.cache.Last(sh.id), m)
+	}
+	return sh, nil, why, nil
+}
+
+// fromRemote fetches a share's pass from the remote cache, keeps it in
+// the local cache, and returns it; or nil and, when the remote had an
+// entry that does not serve, why. An entry serves only if it is what was
+// stored under the key (cache.Remote checks), is the pass of this step
+// for this module, and every read it records still holds here.
+func (k *keyer) fromRemote(ctx context.Context, sh *share) (*cache.Entry, string) {
+	if k.remote == nil {
+		return nil, ""
+	}
+	e, err := k.remote.Get(ctx, sh.key)
+	switch {
+	case errors.Is(err, cache.ErrCorrupt):
+		k.warn(fmt.Sprintf("cache: the remote cache %s served an entry that is not what was stored, ignored: %v", k.remote, err))
+		return nil, "the remote entry was corrupt and is ignored"
+	case err != nil:
+		return nil, "" // the run's warnings say why the remote went down
+	case e == nil:
+		return nil, ""
+	}
+	mod := ""
+	if sh.mod != nil {
+		mod = sh.mod.Rel
+	}
+	if e.Step != sh.step.Name || e.Module != mod {
+		k.warn(fmt.Sprintf("cache: the remote cache %s served the entry of %s for %s under the key of %s; ignored", k.remote, e.Step, e.Module, sh.step.Name))
+		return nil, "the remote entry was another step's and is ignored"
+	}
+	if why := k.changedRead(e.Reads); why != "" {
+		return nil, why + " (remote entry)"
+	}
+	if err := k.cache.Put(sh.key, e); err != nil {
+		k.warn("cache: a remote pass was not kept locally: " + err.Error())
+	}
+	e.Remote = true
+	return e, ""
 }
 
 func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, keys *keyer) *Result {
@@ -87,7 +135,7 @@ func cachedWorkspace(ctx context.Context, s *Step, opts Options, ws *workspace.W
 		return res
 	}
 	if e != nil {
-		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: e.Duration, Notes: e.Notes}
+		return &Result{Step: s.Name, Status: Passed, Cached: true, Remote: e.Remote, Duration: e.Duration, Notes: e.Notes}
 	}
 	res, reads := runStepReads(ctx, s, opts, ws, nil)
 	if !res.notCached {
@@ -104,6 +152,7 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	var shares, all []*share
 	var notes, cachedNotes []string
 	var hitDuration time.Duration
+	remote := false
 	mods := ws.Modules
 	if only != nil {
 		mods = only
@@ -118,6 +167,7 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 		}
 		all = append(all, sh)
 		if e != nil {
+			remote = remote || e.Remote
 			hitDuration = max(hitDuration, e.Duration)
 			cachedNotes = append(cachedNotes, e.Notes...)
 			continue
@@ -127,7 +177,7 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 		shares = append(shares, sh)
 	}
 	if len(misses) == 0 {
-		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: hitDuration, Notes: uniq(cachedNotes)}
+		return &Result{Step: s.Name, Status: Passed, Cached: true, Remote: remote, Duration: hitDuration, Notes: uniq(cachedNotes)}
 	}
 	res, reads := runStepReads(ctx, s, opts, ws, misses)
 	if !res.notCached {
@@ -183,6 +233,9 @@ func (k *keyer) covered(shares ...*share) map[string]bool {
 func (k *keyer) store(sh *share, e *cache.Entry, reads []cache.Read, covered map[string]bool) {
 	for _, r := range reads {
 		if (r.Kind != "file" && r.Kind != "stat") || !covered[r.Name] {
+			if r.Kind != "env" {
+				r.Name = k.portable(r.Name)
+			}
 			e.Reads = append(e.Reads, r)
 		}
 	}
@@ -210,6 +263,7 @@ func (k *keyer) commit(ctx context.Context) string {
 	}
 	unchanged := make(map[string]bool)
 	var changed []string
+	var toRemote []pendingStore
 	stored := 0
 	for _, p := range k.pending {
 		ok := true
@@ -234,7 +288,9 @@ func (k *keyer) commit(ctx context.Context) string {
 			k.warn("cache: the explanation of later misses was not stored: " + err.Error())
 		}
 		stored++
+		toRemote = append(toRemote, p)
 	}
+	k.upload(ctx, toRemote)
 	if stored > 0 {
 		if _, err := k.cache.MaybeTrim(time.Now()); err != nil {
 			k.warn("cache: trim: " + err.Error())
@@ -247,6 +303,32 @@ func (k *keyer) commit(ctx context.Context) string {
 	return ""
 }
 
+// upload stores passes in the remote cache, a few at a time; a remote
+// that fails stops the upload and is reported among the run's warnings.
+func (k *keyer) upload(ctx context.Context, passes []pendingStore) {
+	if k.remote == nil || k.remote.ReadOnly() {
+		return
+	}
+	var g errgroup.Group
+	g.SetLimit(8)
+	for _, p := range passes {
+		g.Go(func() error { return k.remote.Put(ctx, p.sh.key, p.e) })
+	}
+	g.Wait() // an error is the remote's, which Err reports
+}
+
+// remoteWarning says, once, why the remote cache went out of the run.
+func (k *keyer) remoteWarning() string {
+	switch {
+	case k.remote == nil:
+	case k.remote.Err() != nil:
+		return fmt.Sprintf("cache: the remote cache %s failed (%v); the run went on with the local cache", k.remote, k.remote.Err())
+	case k.remote.Refused() != nil:
+		return fmt.Sprintf("cache: the remote cache %s refused to store passes (%v): set HACKLESS_REMOTE_CACHE_TOKEN, or HACKLESS_REMOTE_CACHE_READONLY=1 to only read", k.remote, k.remote.Refused())
+	}
+	return ""
+}
+
 // changedRead returns the first recorded read that no longer holds, in a
 // few words, or "".
 func (k *keyer) changedRead(reads []cache.Read) string {
@@ -254,11 +336,11 @@ func (k *keyer) changedRead(reads []cache.Read) string {
 		var now string
 		switch r.Kind {
 		case "file":
-			now = sumFile(r.Name)
+			now = sumFile(k.resolve(r.Name))
 		case "dir":
-			now = sumDir(r.Name)
+			now = sumDir(k.resolve(r.Name))
 		case "stat":
-			fi, err := os.Stat(r.Name)
+			fi, err := os.Stat(k.resolve(r.Name))
 			now = sumStat(fi, err)
 		case "env":
 			now = k.ws.Env.Get(r.Name)
@@ -268,7 +350,7 @@ func (k *keyer) changedRead(reads []cache.Read) string {
 		if now != r.Sum {
 			name := r.Name
 			if r.Kind != "env" {
-				name = k.ws.Rel(name)
+				name = k.ws.Rel(k.resolve(name))
 			}
 			return r.Kind + " " + name + " changed"
 		}

@@ -37,6 +37,7 @@ type keyer struct {
 	ws     *workspace.Workspace
 	cache  *cache.Cache
 	hasher *cache.Hasher
+	remote *cache.Remote // nil without a remote cache
 
 	self string // the hash of the running executable
 
@@ -199,6 +200,13 @@ func (k *keyer) warn(msg string) {
 	defer k.mu.Unlock()
 	if !slices.Contains(k.warnings, msg) {
 		k.warnings = append(k.warnings, msg)
+	}
+}
+
+// close ends the run's use of the remote cache.
+func (k *keyer) close() {
+	if k.remote != nil {
+		k.remote.Close()
 	}
 }
 
@@ -389,6 +397,12 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 	}
 	for _, kv := range k.ws.Env.Vars() {
 		name, val, _ := strings.Cut(kv, "=")
+		switch name {
+		case "GOCACHE", "GOMODCACHE", "GOCACHEPROG":
+			continue // where caches are, not what a step sees: a module's content is fixed by its go.sum line
+		case "GOWORK":
+			val = k.portable(val) // the same go.work in every clone
+		}
 		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || name == "LC_ALL" || name == "TZ" || slices.Contains(s.Inputs.Env, name) {
 			m["env:"+name] = val
 		}
@@ -651,4 +665,32 @@ func lastID(ws *workspace.Workspace, s *Step, m *workspace.Module) string {
 		id += "\x00" + m.Rel
 	}
 	return id
+}
+
+// modCacheVar names the module cache in a portable path.
+const modCacheVar = "$GOMODCACHE"
+
+// portable names an absolute path the same way on every machine where it
+// holds the same thing: root-relative inside the workspace, relative to
+// $GOMODCACHE inside the module cache (whose content is fixed by module
+// version); any other path stays absolute, and a read of it holds only
+// where that path says the same.
+func (k *keyer) portable(abs string) string {
+	if rel := k.ws.Rel(abs); rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel) {
+		return rel
+	}
+	if mc := k.ws.Env.Get("GOMODCACHE"); mc != "" {
+		if rel, err := filepath.Rel(mc, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return modCacheVar + "/" + filepath.ToSlash(rel)
+		}
+	}
+	return abs
+}
+
+// resolve returns the absolute path of a portable name.
+func (k *keyer) resolve(name string) string {
+	if rest, ok := strings.CutPrefix(name, modCacheVar+"/"); ok {
+		return filepath.Join(k.ws.Env.Get("GOMODCACHE"), filepath.FromSlash(rest))
+	}
+	return k.ws.Abs(name)
 }

@@ -70,8 +70,10 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 	case opts.CacheDir == "":
 		why = "the cache is off (-nocache)"
 	default:
-		if keys, err = openKeys(ctx, ws, opts.CacheDir, g.order); err != nil {
+		if keys, err = openKeys(ctx, ws, opts.CacheDir, opts.RemoteCache, g.order); err != nil {
 			why = "the cache cannot be used: " + err.Error()
+		} else {
+			defer keys.close()
 		}
 	}
 	var out []PlannedStep
@@ -101,6 +103,8 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 			switch {
 			case err != nil:
 				p.Why = "no key: " + err.Error()
+			case e != nil && e.Remote:
+				p.Run, p.Why = false, "cached in the remote cache: its inputs are as when it passed there"
 			case e != nil:
 				p.Run, p.Why = false, "cached: its inputs are as when it last passed"
 			default:
@@ -114,6 +118,8 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 				switch {
 				case err != nil:
 					pm.Why = "no key: " + err.Error()
+				case e != nil && e.Remote:
+					pm.Run, pm.Why = false, "cached (remote)"
 				case e != nil:
 					pm.Run, pm.Why = false, "cached"
 				default:

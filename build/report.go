@@ -41,6 +41,8 @@ type Result struct {
 	Notes    []string      `json:",omitempty"` // lines shown in every run (Pass.Notef)
 	// Cached is true when the result, and Duration, come from the cache.
 	Cached bool `json:",omitempty"`
+	// Remote is true when the cached result came from the remote cache.
+	Remote bool `json:",omitempty"`
 	// CacheNote says why the step was not (entirely) cached.
 	CacheNote string `json:",omitempty"`
 	// Usage is true when the step failed on its configuration (a

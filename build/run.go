@@ -61,6 +61,10 @@ type Options struct {
 	CacheDir string
 	// NoCache runs every step, as HACKLESS_NO_CACHE=1 does.
 	NoCache bool
+	// RemoteCache, when its URL is set, shares the step cache through a
+	// server that speaks bazel-remote's HTTP protocol: a pass missing
+	// from CacheDir is fetched from it, and passes are stored in both.
+	RemoteCache cache.RemoteConfig
 	// Since, a git ref, limits the run to what the changes since its
 	// merge base with HEAD can affect (committed or not, and untracked
 	// files): a step none of whose declared inputs changed is skipped,
@@ -159,7 +163,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	var warnings []string
 	if opts.Mode == Verify && opts.CacheDir != "" {
 		var err error
-		if keys, err = openKeys(ctx, ws, opts.CacheDir, g.order); err != nil {
+		if keys, err = openKeys(ctx, ws, opts.CacheDir, opts.RemoteCache, g.order); err != nil {
 			warnings = append(warnings, fmt.Sprintf("cache: %v; running without the cache", err))
 		}
 	}
@@ -290,6 +294,10 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			rep.Warnings = append(rep.Warnings, "cache: "+err.Error())
 		}
 		rep.Warnings = append(rep.Warnings, keys.warnings...)
+		if w := keys.remoteWarning(); w != "" {
+			rep.Warnings = append(rep.Warnings, w)
+		}
+		keys.close()
 	}
 	rep.Duration = time.Since(start)
 	for _, s := range g.order {
@@ -301,7 +309,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 // openKeys opens the cache at dir, which must be outside the workspace
 // (its own files would otherwise become inputs of the steps that read
 // every file), and lists and stats the workspace's files for the keys.
-func openKeys(ctx context.Context, ws *workspace.Workspace, dir string, steps []*Step) (*keyer, error) {
+func openKeys(ctx context.Context, ws *workspace.Workspace, dir string, remote cache.RemoteConfig, steps []*Step) (*keyer, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -313,7 +321,14 @@ func openKeys(ctx context.Context, ws *workspace.Workspace, dir string, steps []
 	if err != nil {
 		return nil, err
 	}
-	return newKeyer(ctx, ws, c, steps)
+	k, err := newKeyer(ctx, ws, c, steps)
+	if err != nil || remote.URL == "" {
+		return k, err
+	}
+	if k.remote, err = cache.NewRemote(remote); err != nil {
+		k.warn("cache: " + err.Error() + "; running with the local cache only")
+	}
+	return k, nil
 }
 
 func runName(opts Options) string {

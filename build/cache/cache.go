@@ -39,12 +39,18 @@ type Entry struct {
 	// by a variable, a directory listing, a variable); the entry serves
 	// only while every one of them still holds.
 	Reads []Read `json:",omitempty"`
+
+	// Remote is set on an entry that came from a remote cache in this
+	// run; it is never stored.
+	Remote bool `json:"-"`
 }
 
-// A Read is one thing a step read, and what it found: Kind "file" (Name
-// an absolute path, Sum the SHA-256 of the content or "absent"), "dir"
-// (the SHA-256 of the listing), "stat" ("file", "dir" or "absent") or
-// "env" (Sum the value).
+// A Read is one thing a step read, and what it found: Kind "file" (Sum
+// the SHA-256 of the content or "absent"), "dir" (the SHA-256 of the
+// listing), "stat" ("file", "dir" or "absent") or "env" (Name a variable,
+// Sum its value). A path is root-relative inside the workspace, starts
+// with $GOMODCACHE/ inside the module cache, and is absolute elsewhere,
+// so that an entry serves every clone and machine where it holds.
 type Read struct {
 	Kind, Name, Sum string
 }

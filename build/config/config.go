@@ -43,6 +43,25 @@ type Config struct {
 	Scripts         Scripts         `yaml:"scripts"`
 	YAML            YAML            `yaml:"yaml"`
 	Vulnerabilities Vulnerabilities `yaml:"vulnerabilities"`
+	Cache           Cache           `yaml:"cache"`
+}
+
+// Cache configures the step cache shared by a team (the local one needs
+// no setting). HACKLESS_REMOTE_CACHE, HACKLESS_REMOTE_CACHE_READONLY and
+// HACKLESS_REMOTE_CACHE_TIMEOUT override these; the token is only ever
+// taken from HACKLESS_REMOTE_CACHE_TOKEN.
+type Cache struct {
+	// Remote is the URL of a server that speaks bazel-remote's HTTP
+	// protocol (http://cache.example.com:9090), shared by every clone and
+	// CI job; passes missing locally are fetched from it and new passes
+	// stored in it.
+	Remote string `yaml:"remote"`
+	// ReadOnly fetches from the remote cache and stores nothing there.
+	ReadOnly bool `yaml:"readonly"`
+	// Timeout bounds the time a run spends on the remote cache, in all
+	// (a Go duration; default 10s): a server that is down or slow costs
+	// at most that, and the run goes on with the local cache.
+	Timeout string `yaml:"timeout"`
 }
 
 // Workspace says which modules make the workspace when hackless builds

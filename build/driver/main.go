@@ -96,8 +96,11 @@ func Run(ctx context.Context, opts Options, steps ...*build.Step) (*build.Report
 // ARTIFACTS (write junit_<mode>.xml there, for Prow), GITHUB_ACTIONS=true
 // (annotations, ::group:: folds, and a summary appended to
 // $GITHUB_STEP_SUMMARY), HACKLESS_CACHE_DIR (the step cache; default
-// os.UserCacheDir()/hackless) and HACKLESS_CPUPROFILE (write a CPU profile
-// of the run to that file).
+// os.UserCacheDir()/hackless), HACKLESS_REMOTE_CACHE (the URL of a shared
+// cache server; with HACKLESS_REMOTE_CACHE_READONLY,
+// HACKLESS_REMOTE_CACHE_TIMEOUT and HACKLESS_REMOTE_CACHE_TOKEN, see
+// config.Cache) and HACKLESS_CPUPROFILE (write a CPU profile of the run to
+// that file).
 func Main(ctx context.Context, opts Options, steps ...*build.Step) error {
 	ctx, stop := interruptible(ctx)
 	defer stop()
@@ -142,6 +145,13 @@ func Main(ctx context.Context, opts Options, steps ...*build.Step) error {
 				opts.CacheDir = filepath.Join(dir, "hackless")
 			}
 		}
+	}
+	if opts.CacheDir != "" && opts.RemoteCache.URL == "" {
+		rc, err := remoteCache(ctx, opts.Dir)
+		if err != nil {
+			return &ExitError{Code: build.ExitUsage, Err: err}
+		}
+		opts.RemoteCache = rc
 	}
 	if opts.Artifacts == "" {
 		opts.Artifacts = os.Getenv("ARTIFACTS")

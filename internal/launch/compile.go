@@ -57,8 +57,14 @@ func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
 		return "", err
 	}
 	defer unlockAll()
-	tmp := filepath.Join(dir, fmt.Sprintf(".%s.%d%s", key, os.Getpid(), exeSuffix))
-	defer os.Remove(tmp)
+	// Mage writes the binary's name into its usage texts: the same name
+	// every time, so that every clone builds the same bytes.
+	tmpDir, err := os.MkdirTemp(dir, ".compile-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmpDir)
+	tmp := filepath.Join(tmpDir, "hackless"+exeSuffix)
 	restore, err := compileEnv(root, dir)
 	if err != nil {
 		return "", err
@@ -88,7 +94,7 @@ func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
 
 // compileEnv sets the launcher's own environment for compiling the
 // magefile, so that it compiles the same way whatever the caller set:
-// GOFLAGS, GO111MODULE, GOOS and GOARCH are cleared, a TMPDIR that does
+// GOFLAGS is -trimpath, GO111MODULE, GOOS and GOARCH are cleared, a TMPDIR that does
 // not exist is dropped, and GOWORK names a copy of go.work (with absolute
 // paths) in dir, so that the go command writes go.work.sum there, not in
 // the tree. It returns a function that restores the environment.
@@ -104,6 +110,10 @@ func compileEnv(root, dir string) (func(), error) {
 	for _, k := range []string{"GOFLAGS", "GO111MODULE", "GOOS", "GOARCH", "GOENV"} {
 		os.Unsetenv(k)
 	}
+	// Without the checkout's path in it, the binary is the same in
+	// every clone of a commit, and so is its build ID, which the step
+	// cache keys on: a remote cache serves clones at other paths.
+	os.Setenv("GOFLAGS", "-trimpath")
 	if t := os.Getenv("TMPDIR"); t != "" {
 		if fi, err := os.Stat(t); err != nil || !fi.IsDir() {
 			os.Unsetenv("TMPDIR")

@@ -43,7 +43,7 @@ var keyFiles = []string{"go.mod", "go.sum"}
 // the module cache are named by go.sum and do not change under a version.
 func Key(root string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "go %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(h, "go %s %s/%s -trimpath\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	addFile := func(p string) error {
 		b, err := os.ReadFile(p)
 		if errors.Is(err, fs.ErrNotExist) {

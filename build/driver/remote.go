@@ -1,0 +1,55 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package driver
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hackless/hackless/build/cache"
+	"github.com/hackless/hackless/build/workspace"
+)
+
+// remoteCache returns the remote cache settings of the repository at dir:
+// those of hackless.yaml's cache section, overridden by
+// HACKLESS_REMOTE_CACHE (the URL; "off" turns it off),
+// HACKLESS_REMOTE_CACHE_READONLY and HACKLESS_REMOTE_CACHE_TIMEOUT, with
+// the token of HACKLESS_REMOTE_CACHE_TOKEN.
+func remoteCache(ctx context.Context, dir string) (cache.RemoteConfig, error) {
+	var rc cache.RemoteConfig
+	timeout := ""
+	if dir == "" {
+		dir = "."
+	}
+	if root, err := workspace.RootOf(ctx, dir); err == nil {
+		cfg, err := workspace.LoadConfig(root)
+		if err != nil {
+			return rc, err
+		}
+		rc.URL, rc.ReadOnly, timeout = cfg.Cache.Remote, cfg.Cache.ReadOnly, cfg.Cache.Timeout
+	}
+	if v := os.Getenv("HACKLESS_REMOTE_CACHE"); v != "" {
+		rc.URL = v
+	}
+	if rc.URL == "off" {
+		rc.URL = ""
+	}
+	if v := os.Getenv("HACKLESS_REMOTE_CACHE_READONLY"); v != "" {
+		rc.ReadOnly = truthy(v)
+	}
+	if v := os.Getenv("HACKLESS_REMOTE_CACHE_TIMEOUT"); v != "" {
+		timeout = v
+	}
+	if timeout != "" {
+		d, err := time.ParseDuration(timeout)
+		if err != nil || d <= 0 {
+			return rc, fmt.Errorf("remote cache timeout %q: want a Go duration such as 10s", timeout)
+		}
+		rc.Budget = d
+	}
+	rc.Token = os.Getenv("HACKLESS_REMOTE_CACHE_TOKEN")
+	return rc, nil
+}

@@ -1,0 +1,246 @@
+//go:build unix
+
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// bazelRemote is a bazel-remote server on loopback, built from the version
+// tools/go.mod pins.
+type bazelRemote struct {
+	URL, Dir string
+	cmd      *exec.Cmd
+	mu       sync.Mutex
+	requests []string // "GET /ac/…" lines of its access log
+}
+
+// startBazelRemote starts a server on dir ("" for a new one), on a
+// free port.
+func startBazelRemote(t *testing.T, dir string) *bazelRemote {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	build := exec.Command("go", "tool", "-modfile=tools/go.mod", "-n", "bazel-remote")
+	build.Dir = testws.Checkout()
+	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	out, err := build.Output()
+	if err != nil {
+		t.Fatalf("build bazel-remote: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	s := &bazelRemote{URL: "http://" + addr, Dir: dir}
+	s.cmd = exec.Command(strings.TrimSpace(string(out)), "--dir", s.Dir, "--max_size", "1",
+		"--http_address", addr, "--grpc_address", "none", "--access_log_level", "all")
+	logs, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Stderr = s.cmd.Stdout
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Kill)
+	go func() {
+		sc := bufio.NewScanner(logs)
+		for sc.Scan() {
+			if line := sc.Text(); strings.Contains(line, " /ac/") {
+				s.mu.Lock()
+				s.requests = append(s.requests, line)
+				s.mu.Unlock()
+			}
+		}
+		io.Copy(io.Discard, logs)
+	}()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err := http.Get(s.URL + "/ac/" + strings.Repeat("0", 64))
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bazel-remote did not start: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return s
+}
+
+// Kill stops the server at once.
+func (s *bazelRemote) Kill() {
+	if s.cmd.Process != nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+	}
+}
+
+// Requests returns how many action cache requests of a method it served.
+func (s *bazelRemote) Requests(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		// 2026/12/05 13:26:01  PUT 200       127.0.0.1 /ac/6ab9…
+		if f := strings.Fields(r); len(f) == 6 && f[2] == method && strings.HasPrefix(f[5], "/ac/") {
+			n++
+		}
+	}
+	return n
+}
+
+// report reads the JSON report of the last verify run in dir.
+func report(t *testing.T, dir string) (results []struct {
+	Step           string
+	Status         string
+	Cached, Remote bool
+}, warnings []string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "_output", "hackless", "verify.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Results []struct {
+			Step           string
+			Status         string
+			Cached, Remote bool
+		}
+		Warnings []string
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep.Results, rep.Warnings
+}
+
+// TestRemoteCache shares the step cache of two clones, at different paths
+// and with local caches of their own, through a real bazel-remote server;
+// then kills the server in the middle of a run, and corrupts what it
+// stored on its disk.
+func TestRemoteCache(t *testing.T) {
+	t.Parallel()
+	one := launcher(t)
+	srv := startBazelRemote(t, "")
+	clone := func() string {
+		dir := filepath.Join(t.TempDir(), "elsewhere", "clone")
+		testws.Run(t, one, "git", "clone", "-q", one, dir)
+		return dir
+	}
+	two, three := clone(), clone()
+	verify := func(dir string, env ...string) string {
+		t.Helper()
+		env = append([]string{"HACKLESS_CACHE_DIR=" + t.TempDir(), "HACKLESS_REMOTE_CACHE=" + srv.URL}, env...)
+		out, code := hackless(t, dir, env, "verify")
+		wantCode(t, out, code, 0)
+		return out
+	}
+
+	// The first clone fills the server.
+	verify(one)
+	results, warnings := report(t, one)
+	if srv.Requests("PUT") == 0 || len(warnings) > 0 {
+		t.Fatalf("the first clone stored %d entries; warnings %q", srv.Requests("PUT"), warnings)
+	}
+
+	// The second, at another path with an empty local cache, runs nothing.
+	puts := srv.Requests("PUT")
+	start := time.Now()
+	out := verify(two)
+	warm := time.Since(start)
+	results, warnings = report(t, two)
+	for _, r := range results {
+		if r.Status == "passed" && !(r.Cached && r.Remote) {
+			t.Errorf("%s was not served by the remote cache in the second clone", r.Step)
+		}
+	}
+	if len(warnings) > 0 || srv.Requests("PUT") != puts {
+		t.Errorf("second clone: warnings %q, %d entries stored; want none", warnings, srv.Requests("PUT")-puts)
+	}
+	if t.Failed() {
+		t.Fatalf("second clone:\n%s", out)
+	}
+	t.Logf("a clone with an empty local cache against a warm server: %s", warm.Round(time.Millisecond))
+
+	// Killed mid-run: once the run has asked the server for something,
+	// the server goes; the run passes with one warning.
+	testws.Write(t, three, testws.Files{"staging/src/example.com/client/client.go": "// Package client talks to the API.\npackage client\n\nimport \"example.com/api\"\n\n// Describe names the API, changed.\nfunc Describe() string { return \"client of \" + api.Name }\n"})
+	gets := srv.Requests("GET")
+	killed := make(chan bool)
+	go func() {
+		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if srv.Requests("GET") > gets {
+				srv.Kill()
+				killed <- true
+				return
+			}
+		}
+		killed <- false
+	}()
+	out = verify(three)
+	if !<-killed {
+		t.Fatal("the run never asked the server")
+	}
+	results, warnings = report(t, three)
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "remote cache "+srv.URL+" failed") {
+		t.Errorf("with the server killed mid-run: warnings %q; want one about the remote cache\n%s", warnings, out)
+	}
+	for _, r := range results {
+		if r.Status == "failed" {
+			t.Errorf("%s failed with the server down", r.Step)
+		}
+	}
+
+	// Every stored entry altered on the server's disk, the server
+	// restarted on it: nothing it serves is a pass.
+	corrupted := 0
+	filepath.Walk(filepath.Join(srv.Dir, "ac.v2"), func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		data, _ := os.ReadFile(p)
+		if i := bytes.Index(data, []byte(`"Step":"`)); i >= 0 {
+			data[i+len(`"Step":"`)] ^= 0x20 // the step's name, its case flipped
+			os.WriteFile(p, data, fi.Mode())
+			corrupted++
+		}
+		return nil
+	})
+	if corrupted == 0 {
+		t.Fatal("no entry found on the server's disk")
+	}
+	srv = startBazelRemote(t, srv.Dir)
+	four := clone()
+	verify(four)
+	results, warnings = report(t, four)
+	for _, r := range results {
+		if r.Cached {
+			t.Errorf("%s was served from a corrupted entry", r.Step)
+		}
+	}
+	if !strings.Contains(strings.Join(warnings, "\n"), "not what was stored") {
+		t.Errorf("no warning about the corrupted entries: %q", warnings)
+	}
+}
