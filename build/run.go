@@ -65,6 +65,12 @@ type Options struct {
 	// server that speaks bazel-remote's HTTP protocol: a pass missing
 	// from CacheDir is fetched from it, and passes are stored in both.
 	RemoteCache cache.RemoteConfig
+	// GoCacheProg is a command that serves the go command's build cache
+	// (a program that calls gocache.Main when given gocache.Flag, as a
+	// magefile that imports hackless's targets does). With a remote cache
+	// whose BuildCache is set, the run's go commands get it as
+	// GOCACHEPROG, unless the caller set GOCACHEPROG.
+	GoCacheProg string
 	// Since, a git ref, limits the run to what the changes since its
 	// merge base with HEAD can affect (committed or not, and untracked
 	// files): a step none of whose declared inputs changed is skipped,
@@ -138,6 +144,8 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			return nil, err
 		}
 	}
+	var buildCacheDown string
+	opts.Env, buildCacheDown = buildCacheEnv(opts)
 	ws, err := workspace.Load(ctx, dir, opts.Env)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -298,6 +306,12 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			rep.Warnings = append(rep.Warnings, w)
 		}
 		keys.close()
+	}
+	if buildCacheDown != "" {
+		if msg, err := os.ReadFile(buildCacheDown); err == nil {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("cache: the remote build cache %s failed (%s); the go commands went on with the local one", opts.RemoteCache.URL, strings.TrimSpace(string(msg))))
+			os.Remove(buildCacheDown)
+		}
 	}
 	rep.Duration = time.Since(start)
 	for _, s := range g.order {

@@ -15,14 +15,37 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/magefile/mage/mg"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/driver"
+	"github.com/hackless/hackless/build/gocache"
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/steps"
 )
+
+// The magefile serves the go command's build cache when the go commands
+// of its own run start it as GOCACHEPROG (see build.Options.GoCacheProg):
+// the same binary, so nothing is built or installed for it.
+func init() {
+	if len(os.Args) == 2 && os.Args[1] == gocache.Flag {
+		os.Exit(gocache.Main())
+	}
+}
+
+// quoteArg quotes a path for a command line that the go command splits
+// (GOCACHEPROG), when it must be.
+func quoteArg(s string) string {
+	if !strings.ContainsAny(s, " '\"\t") {
+		return s
+	}
+	if !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return `"` + s + `"`
+}
 
 // registered holds the magefile's own steps; see Register.
 var registered []*build.Step
@@ -46,6 +69,9 @@ func Run(ctx context.Context, opts build.Options, run ...*build.Step) error {
 // The steps that are not built in (registered steps, scripts) write after
 // the built-in ones, one after another (see updateOrder).
 func Main(ctx context.Context, opts driver.Options, run ...*build.Step) error {
+	if exe, err := os.Executable(); err == nil && opts.GoCacheProg == "" {
+		opts.GoCacheProg = quoteArg(exe) + " " + gocache.Flag
+	}
 	opts.Order = updateOrder(run)
 	opts.HasTargets = hasTargets
 	opts.Verbose = opts.Verbose || mg.Verbose()

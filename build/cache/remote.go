@@ -31,9 +31,13 @@ import (
 // A server that fails is not asked again for the rest of the run: the
 // first error (a refused connection, a status other than 200 or 404, a
 // timeout) takes the remote out of the run and cancels the requests still
-// in flight, and every request shares one budget of time, so a server
-// that is down or slow costs a run at most Budget, however many entries
-// it would have served. Get and Put then return ErrRemoteDown.
+// in flight; and the time during which any request is in flight is
+// counted against one budget, so a server that is down or slow costs a
+// run at most Budget, however many entries it would have served. Get and
+// Put then return ErrRemoteDown.
+//
+// GetBlob and PutBlob use the server's content store (/cas/<sha256>),
+// for build outputs (see package gocache).
 type Remote struct {
 	base     *url.URL
 	header   http.Header
@@ -44,10 +48,14 @@ type Remote struct {
 	ctx    context.Context // cancelled when the remote goes down
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	spent   time.Duration // time requests have taken, summed
-	down    error
-	refused error // why the server refused a write; reads go on
+	perRequest time.Duration
+
+	mu        sync.Mutex
+	spent     time.Duration // time with a request in flight, before busySince
+	inflight  int
+	busySince time.Time
+	down      error
+	refused   error // why the server refused a write; reads go on
 }
 
 // RemoteConfig says where a remote cache is and how to use it.
@@ -61,9 +69,14 @@ type RemoteConfig struct {
 	// ReadOnly fetches entries and never stores one, as a pull request
 	// from a fork should.
 	ReadOnly bool
-	// Budget bounds the time the run spends on the server, in all; 0
-	// means DefaultRemoteBudget.
+	// Budget bounds the time during which a request is in flight, in
+	// all; 0 means DefaultRemoteBudget.
 	Budget time.Duration
+	// RequestTimeout, when set, bounds each request too.
+	RequestTimeout time.Duration
+	// BuildCache serves the go command's build cache through the server
+	// too (see package gocache), when the driver can.
+	BuildCache bool
 }
 
 // DefaultRemoteBudget is the time a run spends on a remote cache at most.
@@ -99,13 +112,14 @@ func NewRemote(cfg RemoteConfig) (*Remote, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Remote{
-		base:     u,
-		header:   h,
-		readOnly: cfg.ReadOnly,
-		budget:   budget,
-		client:   &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16}},
-		ctx:      ctx,
-		cancel:   cancel,
+		base:       u,
+		header:     h,
+		readOnly:   cfg.ReadOnly,
+		budget:     budget,
+		perRequest: cfg.RequestTimeout,
+		client:     &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16}},
+		ctx:        ctx,
+		cancel:     cancel,
 	}, nil
 }
 
@@ -148,21 +162,21 @@ func (r *Remote) fail(err error) error {
 
 // do sends one request within what is left of the budget; it returns the
 // response's status and body.
-func (r *Remote) do(ctx context.Context, method string, k Key, body []byte) (int, []byte, error) {
-	r.mu.Lock()
-	down, left := r.down, r.budget-r.spent
-	r.mu.Unlock()
-	if down != nil {
-		return 0, nil, fmt.Errorf("%w: %v", ErrRemoteDown, down)
+func (r *Remote) do(ctx context.Context, method, store string, k Key, body []byte) (int, []byte, error) {
+	left, err := r.begin()
+	if err != nil {
+		return 0, nil, err
 	}
-	if left <= 0 {
-		return 0, nil, r.fail(fmt.Errorf("it took more than %s in all", r.budget))
+	defer r.end()
+	timeout := left
+	if r.perRequest > 0 && r.perRequest < left {
+		timeout = r.perRequest
 	}
-	rctx, cancel := context.WithTimeout(r.ctx, left)
+	rctx, cancel := context.WithTimeout(r.ctx, timeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, cancel) // the run's own cancellation
 	defer stop()
-	u := r.base.JoinPath("ac", k.String())
+	u := r.base.JoinPath(store, k.String())
 	req, err := http.NewRequestWithContext(rctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
@@ -173,21 +187,53 @@ func (r *Remote) do(ctx context.Context, method string, k Key, body []byte) (int
 	if body != nil {
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
-	start := time.Now()
 	status, data, err := r.send(req)
-	r.mu.Lock()
-	r.spent += time.Since(start)
-	r.mu.Unlock()
 	if err != nil {
 		if ctx.Err() != nil {
 			return 0, nil, ctx.Err() // the run was interrupted, not the server
 		}
 		if rctx.Err() == context.DeadlineExceeded {
-			err = fmt.Errorf("it took more than %s in all", r.budget)
+			err = fmt.Errorf("it took more than %s", timeout)
+			if timeout == left {
+				err = fmt.Errorf("it took more than %s in all", r.budget)
+			}
 		}
 		return 0, nil, r.fail(err)
 	}
 	return status, data, nil
+}
+
+// begin counts a request in flight and returns what is left of the
+// budget.
+func (r *Remote) begin() (time.Duration, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.down != nil {
+		return 0, fmt.Errorf("%w: %v", ErrRemoteDown, r.down)
+	}
+	now := time.Now()
+	left := r.budget - r.spent
+	if r.inflight > 0 {
+		left -= now.Sub(r.busySince)
+	}
+	if left <= 0 {
+		r.down = fmt.Errorf("it took more than %s in all", r.budget)
+		r.cancel()
+		return 0, fmt.Errorf("%w: %v", ErrRemoteDown, r.down)
+	}
+	if r.inflight == 0 {
+		r.busySince = now
+	}
+	r.inflight++
+	return left, nil
+}
+
+func (r *Remote) end() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.inflight--; r.inflight == 0 {
+		r.spent += time.Since(r.busySince)
+	}
 }
 
 func (r *Remote) send(req *http.Request) (int, []byte, error) {
@@ -207,14 +253,38 @@ func (r *Remote) send(req *http.Request) (int, []byte, error) {
 	return resp.StatusCode, data, nil
 }
 
-// maxRemoteEntry bounds what a GET reads: entries are a few kilobytes.
-const maxRemoteEntry = 16 << 20
+// maxRemoteEntry bounds what a GET reads: step entries are a few
+// kilobytes, build outputs (GetBlob) rarely more than tens of megabytes.
+const maxRemoteEntry = 256 << 20
 
 // Get fetches the entry stored under k, or returns nil on a miss. An
 // entry that is not what Put stored under k is ErrCorrupt; a server that
 // fails is ErrRemoteDown, now and for the rest of the run.
 func (r *Remote) Get(ctx context.Context, k Key) (*Entry, error) {
-	status, data, err := r.do(ctx, http.MethodGet, k, nil)
+	raw, err := r.GetAction(ctx, k)
+	if raw == nil || err != nil {
+		return nil, err
+	}
+	e, err := decodeRemote(k, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: remote entry %s: %v", ErrCorrupt, k, err)
+	}
+	return e, nil
+}
+
+// Put stores e under k; a read-only remote stores nothing.
+func (r *Remote) Put(ctx context.Context, k Key, e *Entry) error {
+	raw, err := encodeRemote(k, e)
+	if err != nil {
+		return err
+	}
+	return r.PutAction(ctx, k, raw)
+}
+
+// GetAction fetches what PutAction stored under k in the action cache, or
+// nil on a miss. The caller checks that it is what was stored.
+func (r *Remote) GetAction(ctx context.Context, k Key) ([]byte, error) {
+	status, data, err := r.do(ctx, http.MethodGet, "ac", k, nil)
 	switch {
 	case err != nil:
 		return nil, err
@@ -227,23 +297,44 @@ func (r *Remote) Get(ctx context.Context, k Key) (*Entry, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: remote entry %s is not an ActionResult", ErrCorrupt, k)
 	}
-	e, err := decodeRemote(k, raw)
-	if err != nil {
-		return nil, fmt.Errorf("%w: remote entry %s: %v", ErrCorrupt, k, err)
-	}
-	return e, nil
+	return raw, nil
 }
 
-// Put stores e under k; a read-only remote stores nothing.
-func (r *Remote) Put(ctx context.Context, k Key, e *Entry) error {
+// PutAction stores raw under k in the action cache, as the stdout of an
+// ActionResult; a read-only remote stores nothing.
+func (r *Remote) PutAction(ctx context.Context, k Key, raw []byte) error {
+	return r.put(ctx, "ac", k, actionResult(raw))
+}
+
+// GetBlob fetches the content whose SHA-256 is sum from the content
+// store, or nil on a miss; content that does not hash to sum is
+// ErrCorrupt.
+func (r *Remote) GetBlob(ctx context.Context, sum Key) ([]byte, error) {
+	status, data, err := r.do(ctx, http.MethodGet, "cas", sum, nil)
+	switch {
+	case err != nil:
+		return nil, err
+	case status == http.StatusNotFound:
+		return nil, nil
+	case status != http.StatusOK:
+		return nil, r.fail(fmt.Errorf("GET: %s", http.StatusText(status)))
+	}
+	if sha256.Sum256(data) != sum {
+		return nil, fmt.Errorf("%w: remote blob %s does not hash to its name", ErrCorrupt, sum)
+	}
+	return data, nil
+}
+
+// PutBlob stores data in the content store, under its SHA-256.
+func (r *Remote) PutBlob(ctx context.Context, data []byte) error {
+	return r.put(ctx, "cas", sha256.Sum256(data), data)
+}
+
+func (r *Remote) put(ctx context.Context, store string, k Key, body []byte) error {
 	if r.readOnly || r.Refused() != nil {
 		return nil
 	}
-	raw, err := encodeRemote(k, e)
-	if err != nil {
-		return err
-	}
-	status, body, err := r.do(ctx, http.MethodPut, k, actionResult(raw))
+	status, resp, err := r.do(ctx, http.MethodPut, store, k, body)
 	if err != nil {
 		return err
 	}
@@ -256,7 +347,7 @@ func (r *Remote) Put(ctx context.Context, k Key, e *Entry) error {
 		return r.Refused()
 	}
 	if status/100 != 2 {
-		return r.fail(fmt.Errorf("PUT: %s: %s", http.StatusText(status), firstLine(body)))
+		return r.fail(fmt.Errorf("PUT: %s: %s", http.StatusText(status), firstLine(resp)))
 	}
 	return nil
 }

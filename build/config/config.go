@@ -62,6 +62,11 @@ type Cache struct {
 	// (a Go duration; default 10s): a server that is down or slow costs
 	// at most that, and the run goes on with the local cache.
 	Timeout string `yaml:"timeout"`
+	// BuildCache serves the go command's build cache (compiled packages
+	// and export data, which vet and typecheck need) through the remote
+	// cache too, with GOCACHEPROG: a fresh clone or CI job starts warm.
+	// HACKLESS_REMOTE_BUILDCACHE overrides it.
+	BuildCache bool `yaml:"buildcache"`
 }
 
 // Workspace says which modules make the workspace when hackless builds

@@ -16,7 +16,8 @@ import (
 // remoteCache returns the remote cache settings of the repository at dir:
 // those of hackless.yaml's cache section, overridden by
 // HACKLESS_REMOTE_CACHE (the URL; "off" turns it off),
-// HACKLESS_REMOTE_CACHE_READONLY and HACKLESS_REMOTE_CACHE_TIMEOUT, with
+// HACKLESS_REMOTE_CACHE_READONLY, HACKLESS_REMOTE_CACHE_TIMEOUT and
+// HACKLESS_REMOTE_BUILDCACHE, with
 // the token of HACKLESS_REMOTE_CACHE_TOKEN.
 func remoteCache(ctx context.Context, dir string) (cache.RemoteConfig, error) {
 	var rc cache.RemoteConfig
@@ -30,6 +31,10 @@ func remoteCache(ctx context.Context, dir string) (cache.RemoteConfig, error) {
 			return rc, err
 		}
 		rc.URL, rc.ReadOnly, timeout = cfg.Cache.Remote, cfg.Cache.ReadOnly, cfg.Cache.Timeout
+		rc.BuildCache = cfg.Cache.BuildCache
+	}
+	if v := os.Getenv("HACKLESS_REMOTE_BUILDCACHE"); v != "" {
+		rc.BuildCache = truthy(v)
 	}
 	if v := os.Getenv("HACKLESS_REMOTE_CACHE"); v != "" {
 		rc.URL = v
