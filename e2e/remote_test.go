@@ -67,7 +67,7 @@ func startBazelRemote(t *testing.T, dir string) *bazelRemote {
 	go func() {
 		sc := bufio.NewScanner(logs)
 		for sc.Scan() {
-			if line := sc.Text(); strings.Contains(line, " /ac/") {
+			if line := sc.Text(); strings.Contains(line, " /ac/") || strings.Contains(line, " /cas/") {
 				s.mu.Lock()
 				s.requests = append(s.requests, line)
 				s.mu.Unlock()
@@ -97,14 +97,19 @@ func (s *bazelRemote) Kill() {
 	}
 }
 
-// Requests returns how many action cache requests of a method it served.
-func (s *bazelRemote) Requests(method string) int {
+// Requests returns how many requests of a method it served under a path
+// prefix (/ac/ when none is given) that succeeded.
+func (s *bazelRemote) Requests(method string, prefix ...string) int {
+	p := "/ac/"
+	if len(prefix) > 0 {
+		p = prefix[0]
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, r := range s.requests {
 		// 2026/12/05 13:26:01  PUT 200       127.0.0.1 /ac/6ab9…
-		if f := strings.Fields(r); len(f) == 6 && f[2] == method && strings.HasPrefix(f[5], "/ac/") {
+		if f := strings.Fields(r); len(f) == 6 && f[2] == method && f[3] == "200" && strings.HasPrefix(f[5], p) {
 			n++
 		}
 	}
@@ -243,4 +248,44 @@ func TestRemoteCache(t *testing.T) {
 	if !strings.Contains(strings.Join(warnings, "\n"), "not what was stored") {
 		t.Errorf("no warning about the corrupted entries: %q", warnings)
 	}
+}
+
+// TestRemoteBuildCache: with the build cache served through the server
+// (GOCACHEPROG, served by the magefile binary itself), what vet compiled
+// in one clone is fetched, not compiled, by another clone whose local
+// caches are empty.
+func TestRemoteBuildCache(t *testing.T) {
+	t.Parallel()
+	one := launcher(t)
+	// (without the test file, vet compiles fmt's dependencies, not
+	// testing's too)
+	testws.Run(t, one, "git", "rm", "-q", "staging/src/example.com/client/client_test.go")
+	testws.Run(t, one, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "no tests")
+	srv := startBazelRemote(t, "")
+	vet := func(dir string) (string, time.Duration) {
+		t.Helper()
+		env := []string{"HACKLESS_CACHE_DIR=" + t.TempDir(), "HACKLESS_REMOTE_CACHE=" + srv.URL, "HACKLESS_REMOTE_BUILDCACHE=1"}
+		start := time.Now()
+		out, code := hackless(t, dir, env, "verify:vet")
+		wantCode(t, out, code, 0)
+		return out, time.Since(start)
+	}
+	_, cold := vet(one)
+	casPuts := srv.Requests("PUT", "/cas/")
+	if casPuts == 0 {
+		t.Fatal("vet stored no build output on the server: GOCACHEPROG was not served")
+	}
+	// Another clone, a change that makes vet run again.
+	two := filepath.Join(t.TempDir(), "two")
+	testws.Run(t, one, "git", "clone", "-q", one, two)
+	testws.Write(t, two, testws.Files{"cmd/root/extra.go": "package main\n\n// Extra makes vet run.\nvar Extra = 1\n"})
+	out, warm := vet(two)
+	if srv.Requests("GET", "/cas/") == 0 {
+		t.Errorf("the second clone fetched no build output:\n%s", out)
+	}
+	_, warnings := report(t, two)
+	if len(warnings) > 0 {
+		t.Errorf("warnings: %q", warnings)
+	}
+	t.Logf("verify:vet with empty local caches: %s against an empty server, %s against a warm one (%d outputs stored)", cold.Round(time.Millisecond), warm.Round(time.Millisecond), casPuts)
 }
