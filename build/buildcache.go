@@ -23,7 +23,7 @@ import (
 // the marker file its first failure writes (see package gocache), or "".
 func buildCacheEnv(opts Options) ([]string, string) {
 	rc := opts.RemoteCache
-	if opts.GoCacheProg == "" || rc.URL == "" || !rc.BuildCache || opts.CacheDir == "" {
+	if opts.GoCacheProg == "" || rc.URL == "" || rc.BuildCacheDir == "" {
 		return opts.Env, ""
 	}
 	env := opts.Env
@@ -33,7 +33,7 @@ func buildCacheEnv(opts Options) ([]string, string) {
 	if slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOCACHEPROG=") && kv != "GOCACHEPROG=" }) {
 		return env, "" // the caller's own program
 	}
-	dir, err := filepath.Abs(filepath.Join(opts.CacheDir, "gocache"))
+	dir, err := filepath.Abs(rc.BuildCacheDir)
 	if err != nil {
 		return env, ""
 	}

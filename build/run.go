@@ -68,7 +68,7 @@ type Options struct {
 	// GoCacheProg is a command that serves the go command's build cache
 	// (a program that calls gocache.Main when given gocache.Flag, as a
 	// magefile that imports hackless's targets does). With a remote cache
-	// whose BuildCache is set, the run's go commands get it as
+	// whose BuildCacheDir is set, the run's go commands get it as
 	// GOCACHEPROG, unless the caller set GOCACHEPROG.
 	GoCacheProg string
 	// Since, a git ref, limits the run to what the changes since its

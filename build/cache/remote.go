@@ -74,9 +74,11 @@ type RemoteConfig struct {
 	Budget time.Duration
 	// RequestTimeout, when set, bounds each request too.
 	RequestTimeout time.Duration
-	// BuildCache serves the go command's build cache through the server
-	// too (see package gocache), when the driver can.
-	BuildCache bool
+	// BuildCacheDir, when set, serves the go command's build cache
+	// through the server too (see package gocache), keeping outputs in
+	// this directory, when the driver can (build.Options.GoCacheProg).
+	// It is used with the step cache off, too.
+	BuildCacheDir string
 }
 
 // DefaultRemoteBudget is the time a run spends on a remote cache at most.

@@ -65,7 +65,9 @@ type Cache struct {
 	// BuildCache serves the go command's build cache (compiled packages
 	// and export data, which vet and typecheck need) through the remote
 	// cache too, with GOCACHEPROG: a fresh clone or CI job starts warm.
-	// HACKLESS_REMOTE_BUILDCACHE overrides it.
+	// Outputs are kept in the step cache's directory (gocache/), trimmed
+	// as the go command trims its own. HACKLESS_REMOTE_BUILDCACHE
+	// overrides it.
 	BuildCache bool `yaml:"buildcache"`
 }
 

@@ -136,18 +136,21 @@ func Main(ctx context.Context, opts Options, steps ...*build.Step) error {
 	if opts.Since == "" {
 		opts.Since = os.Getenv("HACKLESS_SINCE")
 	}
-	if opts.NoCache || truthy(os.Getenv("HACKLESS_NOCACHE")) || truthy(os.Getenv("HACKLESS_NO_CACHE")) {
-		opts.CacheDir = ""
-	} else if opts.CacheDir == "" {
-		opts.CacheDir = os.Getenv("HACKLESS_CACHE_DIR")
-		if opts.CacheDir == "" {
+	cacheDir := opts.CacheDir
+	if cacheDir == "" {
+		cacheDir = os.Getenv("HACKLESS_CACHE_DIR")
+		if cacheDir == "" {
 			if dir, err := os.UserCacheDir(); err == nil {
-				opts.CacheDir = filepath.Join(dir, "hackless")
+				cacheDir = filepath.Join(dir, "hackless")
 			}
 		}
 	}
-	if opts.CacheDir != "" && opts.RemoteCache.URL == "" {
-		rc, err := remoteCache(ctx, opts.Dir)
+	opts.CacheDir = cacheDir
+	if opts.NoCache || truthy(os.Getenv("HACKLESS_NOCACHE")) || truthy(os.Getenv("HACKLESS_NO_CACHE")) {
+		opts.CacheDir = "" // the build cache is the go command's, always on
+	}
+	if opts.RemoteCache.URL == "" {
+		rc, err := remoteCache(ctx, opts.Dir, cacheDir)
 		if err != nil {
 			return &ExitError{Code: build.ExitUsage, Err: err}
 		}

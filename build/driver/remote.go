@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hackless/hackless/build/cache"
@@ -19,9 +20,11 @@ import (
 // HACKLESS_REMOTE_CACHE_READONLY, HACKLESS_REMOTE_CACHE_TIMEOUT and
 // HACKLESS_REMOTE_BUILDCACHE, with
 // the token of HACKLESS_REMOTE_CACHE_TOKEN.
-func remoteCache(ctx context.Context, dir string) (cache.RemoteConfig, error) {
+//
+// With the build cache on, outputs are kept in cacheDir/gocache.
+func remoteCache(ctx context.Context, dir, cacheDir string) (cache.RemoteConfig, error) {
 	var rc cache.RemoteConfig
-	timeout := ""
+	timeout, buildCache := "", false
 	if dir == "" {
 		dir = "."
 	}
@@ -31,10 +34,13 @@ func remoteCache(ctx context.Context, dir string) (cache.RemoteConfig, error) {
 			return rc, err
 		}
 		rc.URL, rc.ReadOnly, timeout = cfg.Cache.Remote, cfg.Cache.ReadOnly, cfg.Cache.Timeout
-		rc.BuildCache = cfg.Cache.BuildCache
+		buildCache = cfg.Cache.BuildCache
 	}
 	if v := os.Getenv("HACKLESS_REMOTE_BUILDCACHE"); v != "" {
-		rc.BuildCache = truthy(v)
+		buildCache = truthy(v)
+	}
+	if buildCache && cacheDir != "" {
+		rc.BuildCacheDir = filepath.Join(cacheDir, "gocache")
 	}
 	if v := os.Getenv("HACKLESS_REMOTE_CACHE"); v != "" {
 		rc.URL = v
