@@ -6,115 +6,17 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hackless/hackless/internal/remotetest"
 	"github.com/hackless/hackless/internal/testws"
 )
-
-// bazelRemote is a bazel-remote server on loopback, built from the version
-// tools/go.mod pins.
-type bazelRemote struct {
-	URL, Dir string
-	cmd      *exec.Cmd
-	mu       sync.Mutex
-	requests []string // "GET /ac/…" lines of its access log
-}
-
-// startBazelRemote starts a server on dir ("" for a new one), on a
-// free port.
-func startBazelRemote(t *testing.T, dir string) *bazelRemote {
-	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	build := exec.Command("go", "tool", "-modfile=tools/go.mod", "-n", "bazel-remote")
-	build.Dir = testws.Checkout()
-	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
-	out, err := build.Output()
-	if err != nil {
-		t.Fatalf("build bazel-remote: %v\n%s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	s := &bazelRemote{URL: "http://" + addr, Dir: dir}
-	s.cmd = exec.Command(strings.TrimSpace(string(out)), "--dir", s.Dir, "--max_size", "1",
-		"--http_address", addr, "--grpc_address", "none", "--access_log_level", "all")
-	logs, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.cmd.Stderr = s.cmd.Stdout
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Kill)
-	go func() {
-		sc := bufio.NewScanner(logs)
-		for sc.Scan() {
-			if line := sc.Text(); strings.Contains(line, " /ac/") || strings.Contains(line, " /cas/") {
-				s.mu.Lock()
-				s.requests = append(s.requests, line)
-				s.mu.Unlock()
-			}
-		}
-		io.Copy(io.Discard, logs)
-	}()
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		resp, err := http.Get(s.URL + "/ac/" + strings.Repeat("0", 64))
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("bazel-remote did not start: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return s
-}
-
-// Kill stops the server at once.
-func (s *bazelRemote) Kill() {
-	if s.cmd.Process != nil {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	}
-}
-
-// Requests returns how many requests of a method it served under a path
-// prefix (/ac/ when none is given) that succeeded.
-func (s *bazelRemote) Requests(method string, prefix ...string) int {
-	p := "/ac/"
-	if len(prefix) > 0 {
-		p = prefix[0]
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		// 2026/12/05 13:26:01  PUT 200       127.0.0.1 /ac/6ab9…
-		if f := strings.Fields(r); len(f) == 6 && f[2] == method && f[3] == "200" && strings.HasPrefix(f[5], p) {
-			n++
-		}
-	}
-	return n
-}
 
 // report reads the JSON report of the last verify run in dir.
 func report(t *testing.T, dir string) (results []struct {
@@ -148,7 +50,7 @@ func report(t *testing.T, dir string) (results []struct {
 func TestRemoteCache(t *testing.T) {
 	t.Parallel()
 	one := launcher(t)
-	srv := startBazelRemote(t, "")
+	srv := remotetest.Start(t, "")
 	clone := func() string {
 		dir := filepath.Join(t.TempDir(), "elsewhere", "clone")
 		testws.Run(t, one, "git", "clone", "-q", one, dir)
@@ -236,7 +138,7 @@ func TestRemoteCache(t *testing.T) {
 	if corrupted == 0 {
 		t.Fatal("no entry found on the server's disk")
 	}
-	srv = startBazelRemote(t, srv.Dir)
+	srv = remotetest.Start(t, srv.Dir)
 	four := clone()
 	verify(four)
 	results, warnings = report(t, four)
@@ -261,7 +163,7 @@ func TestRemoteBuildCache(t *testing.T) {
 	// testing's too)
 	testws.Run(t, one, "git", "rm", "-q", "staging/src/example.com/client/client_test.go")
 	testws.Run(t, one, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "no tests")
-	srv := startBazelRemote(t, "")
+	srv := remotetest.Start(t, "")
 	vet := func(dir string) (string, time.Duration) {
 		t.Helper()
 		env := []string{"HACKLESS_CACHE_DIR=" + t.TempDir(), "HACKLESS_REMOTE_CACHE=" + srv.URL, "HACKLESS_REMOTE_BUILDCACHE=1"}
