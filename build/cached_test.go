@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -312,6 +313,52 @@ func TestNotCached(t *testing.T) {
 		}
 		if runs.Load() != 2 {
 			t.Errorf("scope %d: %d runs, want 2", scope, runs.Load())
+		}
+	}
+}
+
+// TestCacheNarrowsToImportedPackages: for a step that type-checks each
+// module with its dependencies, another module's Go files count only in
+// the packages the module imports, directly or not.
+func TestCacheNarrowsToImportedPackages(t *testing.T) {
+	files := testws.Staging()
+	files["staging/src/example.com/api/unused/unused.go"] = "// Package unused is imported by no one.\npackage unused\n"
+	dir := testws.New(t, files)
+	cacheDir := t.TempDir()
+	var mu sync.Mutex
+	var seen []string
+	step := &Step{Name: "typed", Scope: ScopeModuleDeps, Inputs: Inputs{Go: true}, Run: func(p *Pass) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range p.Modules() {
+			seen = append(seen, m.Path)
+		}
+		return nil
+	}}
+	runOnce := func() string {
+		seen = nil
+		run(t, dir, Options{CacheDir: cacheDir}, step)
+		slices.Sort(seen)
+		return strings.Join(seen, " ")
+	}
+	runOnce()
+	for _, c := range []struct {
+		file, content, want string
+	}{
+		// imported by no module: only its own module runs
+		{"staging/src/example.com/api/unused/unused.go", "// Package unused is still imported by no one.\npackage unused\n", "example.com/api"},
+		// api/helpers is imported by the root only (and client's
+		// tests do not count for others)
+		{"staging/src/example.com/api/helpers/helpers.go", "// Package helpers uses the client.\npackage helpers\n\nimport \"example.com/client\"\n\n// Describe describes the client, changed.\nfunc Describe() string { return client.Describe() }\n", "example.com/api example.com/root"},
+		// api is imported by client, which root and helpers import
+		{"staging/src/example.com/api/types.go", "// Package api defines the types.\npackage api\n\n// Name is the API's name, changed.\nconst Name = \"api\"\n", "example.com/api example.com/client example.com/root"},
+		// a new import brings unused into root's closure
+		{"cmd/root/main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/api/helpers\"\n\t_ \"example.com/api/unused\"\n\t\"example.com/client\"\n)\n\nfunc main() {\n\tfmt.Println(helpers.Describe(), client.Describe())\n}\n", "example.com/root"},
+		{"staging/src/example.com/api/unused/unused.go", "// Package unused is imported by the root now.\npackage unused\n", "example.com/api example.com/root"},
+	} {
+		testws.Write(t, dir, testws.Files{c.file: c.content})
+		if got := runOnce(); got != c.want {
+			t.Errorf("after an edit of %s the step saw %q, want %q", c.file, got, c.want)
 		}
 	}
 }

@@ -52,6 +52,8 @@ type keyer struct {
 	versions map[string]*versionOnce
 	pending  []pendingStore
 	warnings []string // problems of the cache itself, shown once per run
+	closures map[string]map[string]bool // per module: the package directories it imports
+	narrowed map[string]*group          // per module and owner: the owner's Go files of those packages
 
 	goOnce sync.Once
 	goIn   goInputs
@@ -63,7 +65,12 @@ type goInputs struct {
 	embedded map[string]*group          // per module directory: the trees of packages that use //go:embed
 	replaced *group                     // the directories that local replace directives point to
 	imports  map[string]map[string]bool // module directory -> workspace module directories it imports
-	err      error
+	// pkgs maps a package directory to the workspace package directories
+	// its non-test files import, and tests to those its _test.go files
+	// import; unread is set when a Go file's imports could not be read.
+	pkgs, tests map[string]map[string]bool
+	unread      bool
+	err         error
 }
 
 // goBuildGlobs are the base names of the files the go command compiles or
@@ -440,6 +447,15 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 			m[kind+":"+f] = h
 		}
 	}
+	// For a step that type-checks a module (vet, typecheck), another
+	// module's Go code counts only in the packages the module imports,
+	// directly or not: an edit elsewhere in that module changes nothing
+	// the go command compiles for this one.
+	var closure map[string]bool
+	narrowGo := false
+	if mod != nil && s.Scope == ScopeModuleDeps && s.Inputs.Go {
+		closure, narrowGo = k.closure(ctx, mod)
+	}
 	files, headers := patterns(s)
 	for _, in := range []struct {
 		patterns []string
@@ -459,6 +475,10 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 				where := o
 				if where == "" {
 					where = "outside the modules"
+				}
+				if narrowGo && !in.header && pat == "**/*.go" && o != "" && o != mod.Rel {
+					add("files **/*.go imported from "+mod.Rel+" in "+o, k.narrow(groups[o], o, mod, closure), in.kind, false)
+					continue
 				}
 				add(in.kind+"s "+pat+" in "+where, groups[o], in.kind, in.header)
 			}
@@ -527,18 +547,28 @@ func (k *keyer) goInputs(ctx context.Context) *goInputs {
 		for _, m := range k.ws.Modules {
 			byPath[m.Path] = m.Rel
 		}
+		gi.pkgs, gi.tests = make(map[string]map[string]bool), make(map[string]map[string]bool)
 		for _, f := range k.files {
 			if !strings.HasSuffix(f, ".go") {
 				continue
 			}
 			imports, embeds, err := k.hasher.GoInfo(k.ws.Abs(f))
 			if err != nil {
-				continue // deleted since listed
+				gi.unread = true
+				continue // deleted since listed, or unreadable
 			}
 			if embeds {
 				embedDirs[path.Dir(f)] = true
 			}
 			o := k.owners[f]
+			pkgImports := gi.pkgs
+			if strings.HasSuffix(f, "_test.go") {
+				pkgImports = gi.tests
+			}
+			dir := path.Dir(f)
+			if pkgImports[dir] == nil {
+				pkgImports[dir] = make(map[string]bool)
+			}
 			for _, imp := range imports {
 				for p := imp; p != "." && p != "/"; p = path.Dir(p) {
 					if dep, ok := byPath[p]; ok {
@@ -546,6 +576,7 @@ func (k *keyer) goInputs(ctx context.Context) *goInputs {
 							gi.imports[o] = make(map[string]bool)
 						}
 						gi.imports[o][dep] = true
+						pkgImports[dir][path.Join(dep, strings.TrimPrefix(imp, p))] = true
 						break
 					}
 				}
@@ -693,4 +724,82 @@ func (k *keyer) resolve(name string) string {
 		return filepath.Join(k.ws.Env.Get("GOMODCACHE"), filepath.FromSlash(rest))
 	}
 	return k.ws.Abs(name)
+}
+
+// closure returns the directories of the workspace packages that a
+// module's packages import, directly or not: the imports of its own Go
+// files, tests included, then those of the imported packages' non-test
+// files (their tests are not compiled for the module). ok is false when
+// some Go file's imports could not be read.
+func (k *keyer) closure(ctx context.Context, mod *workspace.Module) (map[string]bool, bool) {
+	gi := k.goInputs(ctx)
+	if gi.err != nil || gi.unread {
+		return nil, false
+	}
+	k.mu.Lock()
+	c, ok := k.closures[mod.Rel]
+	k.mu.Unlock()
+	if ok {
+		return c, true
+	}
+	c = make(map[string]bool)
+	var queue []string
+	visit := func(imports map[string]bool) {
+		for d := range imports {
+			if !c[d] {
+				c[d] = true
+				queue = append(queue, d)
+			}
+		}
+	}
+	for dir := range gi.pkgs {
+		if k.index.Of(path.Join(dir, "x.go")) == mod.Rel {
+			visit(gi.pkgs[dir])
+		}
+	}
+	for dir := range gi.tests {
+		if k.index.Of(path.Join(dir, "x.go")) == mod.Rel {
+			visit(gi.tests[dir])
+		}
+	}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		visit(gi.pkgs[d])
+	}
+	k.mu.Lock()
+	if k.closures == nil {
+		k.closures = make(map[string]map[string]bool)
+	}
+	k.closures[mod.Rel] = c
+	k.mu.Unlock()
+	return c, true
+}
+
+// narrow returns the files of g (an owner module's Go files) that are in
+// the packages of closure, hashed once per module and owner.
+func (k *keyer) narrow(g *group, owner string, mod *workspace.Module, closure map[string]bool) *group {
+	id := mod.Rel + "\x00" + owner
+	k.mu.Lock()
+	n, ok := k.narrowed[id]
+	k.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = &group{}
+	if g != nil {
+		for _, f := range g.files {
+			if closure[path.Dir(f)] {
+				n.files = append(n.files, f)
+			}
+		}
+	}
+	n.digest = k.digest(n.files, false)
+	k.mu.Lock()
+	if k.narrowed == nil {
+		k.narrowed = make(map[string]*group)
+	}
+	k.narrowed[id] = n
+	k.mu.Unlock()
+	return n
 }
