@@ -51,7 +51,7 @@ type keyer struct {
 	headers  map[string]string // per Go file header, once per run
 	versions map[string]*versionOnce
 	pending  []pendingStore
-	warnings []string // problems of the cache itself, shown once per run
+	warnings []string                   // problems of the cache itself, shown once per run
 	closures map[string]map[string]bool // per module: the package directories it imports
 	narrowed map[string]*group          // per module and owner: the owner's Go files of those packages
 
