@@ -4,40 +4,15 @@
 package build
 
 import (
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/hackless/hackless/build/cache"
+	"github.com/hackless/hackless/internal/remotetest"
 	"github.com/hackless/hackless/internal/testws"
 )
-
-// memoryAC is an action cache server in memory (the e2e test runs a real
-// bazel-remote).
-type memoryAC struct {
-	mu      sync.Mutex
-	entries map[string][]byte
-}
-
-func (s *memoryAC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch r.Method {
-	case http.MethodPut:
-		s.entries[r.URL.Path], _ = io.ReadAll(r.Body)
-	case http.MethodGet:
-		b, ok := s.entries[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write(b)
-	}
-}
 
 // TestRemoteCacheAcrossClones: a pass stored by one clone, with its own
 // local cache, serves another clone at another path with an empty local
@@ -48,7 +23,7 @@ func TestRemoteCacheAcrossClones(t *testing.T) {
 	files := testws.Staging()
 	files["hack/exceptions.txt"] = "none\n"
 	one, two := testws.New(t, files), testws.New(t, files)
-	srv := &memoryAC{entries: map[string][]byte{}}
+	srv := remotetest.NewMemory()
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 
@@ -81,8 +56,8 @@ func TestRemoteCacheAcrossClones(t *testing.T) {
 
 	// Clone one fills the server; clone two, with an empty local cache,
 	// runs nothing.
-	if rep, n := verify(one, remote); n != 4 || rep.CountCached() != 0 || len(srv.entries) != 4 {
-		t.Fatalf("first clone: %d runs, %d cached, %d entries stored; want 4, 0, 4 (%v)", n, rep.CountCached(), len(srv.entries), rep.Warnings)
+	if rep, n := verify(one, remote); n != 4 || rep.CountCached() != 0 || srv.Len() != 4 {
+		t.Fatalf("first clone: %d runs, %d cached, %d entries stored; want 4, 0, 4 (%v)", n, rep.CountCached(), srv.Len(), rep.Warnings)
 	}
 	rep, n := verify(two, remote)
 	if n != 0 || rep.CountCached() != 2 || !rep.Results[0].Remote || !rep.Results[1].Remote || len(rep.Warnings) != 0 {
@@ -99,22 +74,27 @@ func TestRemoteCacheAcrossClones(t *testing.T) {
 
 	// Read-only: fetches, stores nothing.
 	testws.Write(t, two, testws.Files{"hack/exceptions.txt": "other\n"})
-	before := len(srv.entries)
+	before := srv.Len()
 	verify(two, cache.RemoteConfig{URL: ts.URL, ReadOnly: true})
-	if len(srv.entries) != before {
-		t.Errorf("a read-only run stored %d entries", len(srv.entries)-before)
+	if srv.Len() != before {
+		t.Errorf("a read-only run stored %d entries", srv.Len()-before)
 	}
 
 	// Entries that are not what was stored under their key: misses.
-	srv.mu.Lock()
-	var keys []string
-	for k := range srv.entries {
-		keys = append(keys, k)
-	}
-	for i, k := range keys { // each serves the next one's key
-		srv.entries[k] = srv.entries[keys[(i+1)%len(keys)]]
-	}
-	srv.mu.Unlock()
+	srv.Edit(func(entries map[string][]byte) {
+		var keys []string
+		for k := range entries {
+			keys = append(keys, k)
+		}
+		first := entries[keys[0]]
+		for i, k := range keys { // each serves the next one's key
+			if i+1 < len(keys) {
+				entries[k] = entries[keys[i+1]]
+			} else {
+				entries[k] = first
+			}
+		}
+	})
 	rep, n = verify(one, remote)
 	if n != 4 || rep.CountCached() != 0 {
 		t.Errorf("entries swapped between keys: %d runs, %d cached; want every step run", n, rep.CountCached())

@@ -286,14 +286,9 @@ func (r *Remote) Put(ctx context.Context, k Key, e *Entry) error {
 // GetAction fetches what PutAction stored under k in the action cache, or
 // nil on a miss. The caller checks that it is what was stored.
 func (r *Remote) GetAction(ctx context.Context, k Key) ([]byte, error) {
-	status, data, err := r.do(ctx, http.MethodGet, "ac", k, nil)
-	switch {
-	case err != nil:
+	data, err := r.get(ctx, "ac", k)
+	if data == nil || err != nil {
 		return nil, err
-	case status == http.StatusNotFound:
-		return nil, nil
-	case status != http.StatusOK:
-		return nil, r.fail(fmt.Errorf("GET: %s", http.StatusText(status)))
 	}
 	raw, ok := stdoutRaw(data)
 	if !ok {
@@ -312,14 +307,9 @@ func (r *Remote) PutAction(ctx context.Context, k Key, raw []byte) error {
 // store, or nil on a miss; content that does not hash to sum is
 // ErrCorrupt.
 func (r *Remote) GetBlob(ctx context.Context, sum Key) ([]byte, error) {
-	status, data, err := r.do(ctx, http.MethodGet, "cas", sum, nil)
-	switch {
-	case err != nil:
+	data, err := r.get(ctx, "cas", sum)
+	if data == nil || err != nil {
 		return nil, err
-	case status == http.StatusNotFound:
-		return nil, nil
-	case status != http.StatusOK:
-		return nil, r.fail(fmt.Errorf("GET: %s", http.StatusText(status)))
 	}
 	if sha256.Sum256(data) != sum {
 		return nil, fmt.Errorf("%w: remote blob %s does not hash to its name", ErrCorrupt, sum)
@@ -330,6 +320,23 @@ func (r *Remote) GetBlob(ctx context.Context, sum Key) ([]byte, error) {
 // PutBlob stores data in the content store, under its SHA-256.
 func (r *Remote) PutBlob(ctx context.Context, data []byte) error {
 	return r.put(ctx, "cas", sha256.Sum256(data), data)
+}
+
+// get returns what the store holds under k, or nil on a miss.
+func (r *Remote) get(ctx context.Context, store string, k Key) ([]byte, error) {
+	status, data, err := r.do(ctx, http.MethodGet, store, k, nil)
+	switch {
+	case err != nil:
+		return nil, err
+	case status == http.StatusNotFound:
+		return nil, nil
+	case status != http.StatusOK:
+		return nil, r.fail(fmt.Errorf("GET: %s", http.StatusText(status)))
+	}
+	if data == nil {
+		data = []byte{} // found, and empty
+	}
+	return data, nil
 }
 
 func (r *Remote) put(ctx context.Context, store string, k Key, body []byte) error {

@@ -5,15 +5,14 @@ package gocache
 
 import (
 	"bytes"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/hackless/hackless/internal/remotetest"
 )
 
 // The test binary serves GOCACHEPROG itself, as a magefile does.
@@ -22,30 +21,6 @@ func TestMain(m *testing.M) {
 		os.Exit(Main())
 	}
 	os.Exit(m.Run())
-}
-
-// store is a bazel-remote in memory: /ac and /cas.
-type store struct {
-	mu      sync.Mutex
-	entries map[string][]byte
-	hits    map[string]int // GETs that found something, by store
-}
-
-func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch r.Method {
-	case http.MethodPut:
-		s.entries[r.URL.Path], _ = io.ReadAll(r.Body)
-	case http.MethodGet:
-		b, ok := s.entries[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		s.hits[strings.Split(r.URL.Path, "/")[1]]++
-		w.Write(b)
-	}
 }
 
 // goBuild builds a small package with GOCACHEPROG serving from dir and
@@ -85,30 +60,30 @@ func TestBuildCacheThroughRemote(t *testing.T) {
 	os.WriteFile(filepath.Join(src, "go.mod"), []byte("module example.com/p\n\ngo 1.25\n"), 0o644)
 	// A package that imports nothing: one compile, no standard library.
 	os.WriteFile(filepath.Join(src, "p.go"), []byte("package p\n\n// Double doubles.\nfunc Double(x int) int { return 2 * x }\n"), 0o644)
-	srv := &store{entries: map[string][]byte{}, hits: map[string]int{}}
+	srv := remotetest.NewMemory()
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 
 	if c := goBuild(t, src, t.TempDir(), ts.URL); len(c) == 0 {
 		t.Fatal("the first build compiled nothing: the cache program was not used")
 	}
-	if len(srv.entries) == 0 {
+	if srv.Len() == 0 {
 		t.Fatal("the first build stored nothing on the server")
 	}
-	if c := goBuild(t, src, t.TempDir(), ts.URL); len(c) != 0 || srv.hits["cas"] == 0 {
-		t.Errorf("a second clone compiled %d packages (%d outputs fetched); want everything from the server", len(c), srv.hits["cas"])
+	if c := goBuild(t, src, t.TempDir(), ts.URL); len(c) != 0 || srv.Hits("cas") == 0 {
+		t.Errorf("a second clone compiled %d packages (%d outputs fetched); want everything from the server", len(c), srv.Hits("cas"))
 	}
 
 	// Every output altered on the server: compiled again, never used.
-	srv.mu.Lock()
-	for k, v := range srv.entries {
-		if strings.HasPrefix(k, "/cas/") && len(v) > 0 {
-			v = bytes.Clone(v)
-			v[len(v)/2] ^= 0xff
-			srv.entries[k] = v
+	srv.Edit(func(entries map[string][]byte) {
+		for k, v := range entries {
+			if strings.HasPrefix(k, "/cas/") && len(v) > 0 {
+				v = bytes.Clone(v)
+				v[len(v)/2] ^= 0xff
+				entries[k] = v
+			}
 		}
-	}
-	srv.mu.Unlock()
+	})
 	if c := goBuild(t, src, t.TempDir(), ts.URL); len(c) == 0 {
 		t.Error("outputs altered on the server were used")
 	}
