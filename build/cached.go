@@ -157,8 +157,27 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	if only != nil {
 		mods = only
 	}
-	for _, mod := range mods {
-		sh, e, why, err := keys.lookup(ctx, s, mod)
+	// The modules' lookups at once: with a remote cache each may wait
+	// on the network.
+	type found struct {
+		sh  *share
+		e   *cache.Entry
+		why string
+		err error
+	}
+	lookups := make([]found, len(mods))
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i, mod := range mods {
+		g.Go(func() error {
+			sh, e, why, err := keys.lookup(ctx, s, mod)
+			lookups[i] = found{sh, e, why, err}
+			return nil
+		})
+	}
+	g.Wait()
+	for i, mod := range mods {
+		sh, e, why, err := lookups[i].sh, lookups[i].e, lookups[i].why, lookups[i].err
 		if err != nil {
 			keys.warn(fmt.Sprintf("cache: no key for %s in %s, so it ran uncached: %v", s.Name, mod.Rel, err))
 			res := runStep(ctx, s, opts, ws, nil)

@@ -355,8 +355,11 @@ func lookProgram(pass *build.Pass, name string, dirs []string) string {
 // toolsDir is where hackless keeps the programs it builds for steps,
 // shared by every repository of the machine: HACKLESS_CACHE_DIR/tools,
 // else os.UserCacheDir()/hackless/tools, beside the step cache.
-func toolsDir(pass *build.Pass) (string, error) {
-	dir := pass.Getenv("HACKLESS_CACHE_DIR")
+func toolsDir() (string, error) {
+	// Where programs are kept is not what a step finds: each is named by
+	// what it is built from. (A recorded read of the variable would keep
+	// a pass from serving a clone with another cache directory.)
+	dir := os.Getenv("HACKLESS_CACHE_DIR")
 	if dir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -373,7 +376,7 @@ func toolsDir(pass *build.Pass) (string, error) {
 // program at once never see half of it. name says what it is built from
 // (a version, a hash of the go.mod that pins it).
 func cachedProgram(pass *build.Pass, name string, build func(exe string) error) (string, error) {
-	dir, err := toolsDir(pass)
+	dir, err := toolsDir()
 	if err != nil {
 		return "", err
 	}
