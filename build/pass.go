@@ -39,6 +39,7 @@ type Pass struct {
 
 	ctx     context.Context
 	modules []*workspace.Module // the modules to do, for a step with a module scope
+	slots   *slots              // the run's -jobs, for Parallel; nil runs one at a time
 
 	mu        sync.Mutex
 	findings  []Finding
@@ -206,6 +207,28 @@ func (p *Pass) AddTestCase(c JUnitCase) {
 
 // Logf adds a line to the step's log, which is shown when the step fails
 // or when mage runs with -v.
+// Parallel calls do(0) … do(n-1), each on the step's own slot or beside
+// it on a slot of the run that is free, and returns when all have
+// returned: a step that runs several tools at once (one per platform,
+// say) stays within the run's -jobs, as the modules of a PerModule step
+// do. do must be safe to call from several goroutines.
+func (p *Pass) Parallel(n int, do func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		if p.slots != nil && p.slots.tryAcquire() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer p.slots.release()
+				do(i)
+			}()
+			continue
+		}
+		do(i)
+	}
+	wg.Wait()
+}
+
 func (p *Pass) Logf(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

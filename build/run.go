@@ -388,7 +388,7 @@ func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace
 // runStepReads is runStep that also returns what the step read through
 // its Pass.
 func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module) (res *Result, reads []cache.Read) {
-	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules}
+	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules, slots: opts.slots}
 	defer func() { reads = pass.recorded(); res.Reads = reads }()
 	start := time.Now()
 	err := runPass(s, pass, opts)
@@ -446,7 +446,7 @@ func runPerModule(pass *Pass, mods []*workspace.Module, opts Options) error {
 	errs := make([]error, len(mods))
 	var wg sync.WaitGroup
 	for i, m := range mods {
-		subs[i] = &Pass{Step: pass.Step, Mode: pass.Mode, Workspace: pass.Workspace, Env: pass.Env, ctx: pass.ctx, modules: []*workspace.Module{m}}
+		subs[i] = &Pass{Step: pass.Step, Mode: pass.Mode, Workspace: pass.Workspace, Env: pass.Env, ctx: pass.ctx, modules: []*workspace.Module{m}, slots: opts.slots}
 		if opts.slots != nil && opts.slots.tryAcquire() {
 			wg.Add(1)
 			go func() {

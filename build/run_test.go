@@ -422,7 +422,8 @@ func TestRunStepUsageError(t *testing.T) {
 }
 
 // TestJobsBoundEveryTool: -j bounds what runs at once across steps and
-// the modules of a PerModule step, as go build -p bounds its actions.
+// the modules of a PerModule step and the calls of Pass.Parallel, as go
+// build -p bounds its actions.
 func TestJobsBoundEveryTool(t *testing.T) {
 	dir := testws.New(t, testws.Staging())
 	var mu sync.Mutex
@@ -442,6 +443,10 @@ func TestJobsBoundEveryTool(t *testing.T) {
 		{Name: "permodule1", PerModule: true, Run: work},
 		{Name: "permodule2", PerModule: true, Run: work},
 		{Name: "plain", Run: work},
+		{Name: "parallel", Run: func(p *Pass) error {
+			p.Parallel(4, func(int) { work(p) })
+			return nil
+		}},
 	}
 	for _, jobs := range []int{1, 2, 3} {
 		peak = 0

@@ -55,17 +55,30 @@ func runTypecheck(pass *build.Pass) error {
 	var problems []*problem
 	var allNotes []string
 	byKey := make(map[string]*problem)
-	for _, platform := range platforms {
-		goos, goarch, _ := strings.Cut(platform, "/")
+	// The platforms at once (the run's -jobs bounds the go commands),
+	// their results taken in order.
+	type checked struct {
+		out   vetOutcome
+		notes []string
+		err   error
+		took  time.Duration
+	}
+	results := make([]checked, len(platforms))
+	pass.Parallel(len(platforms), func(i int) {
+		goos, goarch, _ := strings.Cut(platforms[i], "/")
 		env := []string{"GOOS=" + goos, "GOARCH=" + goarch, "CGO_ENABLED=0"}
 		// Naming one analyzer turns the others off: what remains is
 		// loading and type-checking.
 		start := time.Now()
 		out, notes, err := vetModules(pass, env, []string{"-unusedresult"}, "type-checked")
+		results[i] = checked{out, notes, err, time.Since(start)}
+	})
+	for i, platform := range platforms {
+		out, notes, err := results[i].out, results[i].notes, results[i].err
 		if err != nil {
 			return err
 		}
-		pass.Logf("%s type-checked in %.1fs", platform, time.Since(start).Seconds())
+		pass.Logf("%s type-checked in %.1fs", platform, results[i].took.Seconds())
 		for _, n := range notes {
 			if !slices.Contains(allNotes, n) {
 				allNotes = append(allNotes, n)
