@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/hackless/hackless/build/cache"
@@ -213,16 +214,28 @@ func (p *Pass) AddTestCase(c JUnitCase) {
 // say) stays within the run's -jobs, as the modules of a PerModule step
 // do. do must be safe to call from several goroutines.
 func (p *Pass) Parallel(n int, do func(i int)) {
+	var next atomic.Int64
+	take := func() (int, bool) {
+		i := int(next.Add(1)) - 1
+		return i, i < n
+	}
 	var wg sync.WaitGroup
-	for i := range n {
-		if p.slots != nil && p.slots.tryAcquire() {
+	// Before each call on its own slot, the step takes every slot that
+	// has come free for a helper, which calls until none is left.
+	for {
+		for p.slots != nil && int(next.Load()) < n-1 && p.slots.tryAcquire() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer p.slots.release()
-				do(i)
+				for i, ok := take(); ok; i, ok = take() {
+					do(i)
+				}
 			}()
-			continue
+		}
+		i, ok := take()
+		if !ok {
+			break
 		}
 		do(i)
 	}

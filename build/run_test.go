@@ -503,3 +503,33 @@ func TestAbbreviate(t *testing.T) {
 		t.Errorf("abbreviate = %q, want %q", got, want)
 	}
 }
+
+func TestParallelCallsEachOnce(t *testing.T) {
+	for _, c := range []struct {
+		n     int
+		slots *slots
+	}{{0, nil}, {1, nil}, {5, nil}, {5, &slots{max: 1}}, {7, &slots{max: 3}}, {7, &slots{max: 8}}} {
+		var mu sync.Mutex
+		calls := make(map[int]int)
+		p := &Pass{slots: c.slots}
+		if c.slots != nil {
+			c.slots.used = 1 // the step's own
+		}
+		p.Parallel(c.n, func(i int) {
+			mu.Lock()
+			calls[i]++
+			mu.Unlock()
+		})
+		for i := range c.n {
+			if calls[i] != 1 {
+				t.Errorf("n=%d: do(%d) called %d times", c.n, i, calls[i])
+			}
+		}
+		if len(calls) != c.n {
+			t.Errorf("n=%d: %d distinct calls", c.n, len(calls))
+		}
+		if c.slots != nil && c.slots.used != 1 {
+			t.Errorf("n=%d: %d slots held after Parallel, want the step's own", c.n, c.slots.used)
+		}
+	}
+}
