@@ -38,7 +38,9 @@ func Start(t testing.TB, dir string) *Server {
 	}
 	build := exec.Command("go", "tool", "-modfile=tools/go.mod", "-n", "bazel-remote")
 	build.Dir = testws.Checkout()
-	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+	// GOTOOLCHAIN=local: the server is the same program whichever Go
+	// release the tests run under, built once.
+	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
 	out, err := build.Output()
 	if err != nil {
 		t.Fatalf("build bazel-remote: %v\n%s", err, out)
