@@ -235,7 +235,7 @@ func (s *soak) environ() []string {
 func TestCacheSoak(t *testing.T) {
 	rounds := 40
 	if testing.Short() {
-		rounds = 15
+		rounds = 4 // the inner loop: the soak runs, CI hunts
 	}
 	if v, err := strconv.Atoi(os.Getenv("HACKLESS_SOAK_ROUNDS")); err == nil {
 		rounds = v
