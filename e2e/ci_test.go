@@ -50,7 +50,7 @@ func TestMatrixShardsRunExactlyVerify(t *testing.T) {
 	t.Parallel()
 	dir := adopter(t)
 	for _, n := range []string{"1", "3", "300"} {
-		out, code := mage(t, dir, nil, "ci:matrix", "-n="+n)
+		out, code := run(t, dir, nil, "ci:matrix", "-n="+n)
 		wantCode(t, out, code, 0)
 		if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 {
 			t.Fatalf("ci:matrix printed %d lines, want one:\n%s", len(lines), out)
@@ -67,7 +67,7 @@ func TestMatrixShardsRunExactlyVerify(t *testing.T) {
 		var ran []string
 		for _, e := range m.Include {
 			// Run the entry as the workflow does, and read which steps ran.
-			out, code := mage(t, dir, nil, "verify", "-what="+e.What)
+			out, code := run(t, dir, nil, "verify", "-what="+e.What)
 			wantCode(t, out, code, 0)
 			for _, line := range strings.Split(out, "\n") {
 				if f := strings.Fields(line); len(f) >= 2 && (f[0] == "ok" || f[0] == "cached") {
@@ -88,12 +88,12 @@ func TestMatrixShardsRunExactlyVerify(t *testing.T) {
 			t.Errorf("n=%s: the shards ran %q, want each verify step once: %q", n, got, want)
 		}
 	}
-	out, code := mage(t, dir, nil, "ci:matrix", "-n=0")
+	out, code := run(t, dir, nil, "ci:matrix", "-n=0")
 	wantCode(t, out, code, 2)
 
 	// ci:shard runs the same split.
-	out, code = mage(t, dir, nil, "ci:shard", "2/2")
+	out, code = run(t, dir, nil, "ci:shard", "2/2")
 	wantCode(t, out, code, 0)
-	out, code = mage(t, dir, nil, "ci:shard", "3/2")
+	out, code = run(t, dir, nil, "ci:shard", "3/2")
 	wantCode(t, out, code, 2)
 }

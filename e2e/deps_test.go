@@ -57,10 +57,10 @@ func TestDownloadThenOffline(t *testing.T) {
 func TestReviewTarget(t *testing.T) {
 	t.Parallel()
 	dir := adopter(t)
-	out, code := mage(t, dir, nil, "deps:review", "-base=HEAD")
+	out, code := run(t, dir, nil, "deps:review", "-base=HEAD")
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, "## Dependency review against HEAD", "| before |")
-	out, code = mage(t, dir, nil, "deps:review", "-base=HEAD", "-json")
+	out, code = run(t, dir, nil, "deps:review", "-base=HEAD", "-json")
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, `"Base": "HEAD"`)
 }

@@ -21,24 +21,6 @@ import (
 	"github.com/hackless/hackless/internal/testws"
 )
 
-// launcher returns an adopter workspace that also has hackless's launcher
-// as a tool, as the README's adoption section says.
-func launcher(t *testing.T) string {
-	t.Helper()
-	dir := adopter(t)
-	testws.Replace(t, dir, "go.mod", "tool github.com/magefile/mage\n", "tool (\n\tgithub.com/hackless/hackless/cmd/hackless\n\tgithub.com/magefile/mage\n)\n")
-	modTidy(t, dir)
-	testws.Run(t, dir, "git", "add", "-A")
-	testws.Run(t, dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "launcher")
-	return dir
-}
-
-// hackless runs `go tool hackless args...` in dir.
-func hackless(t *testing.T, dir string, env []string, args ...string) (string, int) {
-	t.Helper()
-	return goTool(t, dir, env, "hackless", args...)
-}
-
 // children returns the pids whose parent is pid, from /proc.
 func children(pid int) []int {
 	var out []int
@@ -93,19 +75,21 @@ func alive(pid int) bool {
 // launcher → compiled magefile while a generator runs, and to the whole
 // process group, and requires a non-zero exit and no process left behind.
 func TestLauncherSignals(t *testing.T) {
+	t.Parallel()
 	if runtime := os.Getenv("GOOS"); runtime == "windows" {
 		t.Skip("unix signals")
 	}
-	dir := launcher(t)
+	dir := adopter(t)
 	testws.Write(t, dir, testws.Files{"hack/codegen.json": `{"commands": [{"dir": ".", "run": ["sleep", "47"]}]}`})
-	if out, code := hackless(t, dir, nil, "-l"); code != 0 {
+	if out, code := run(t, dir, nil, "-l"); code != 0 {
 		t.Fatalf("go tool hackless -l: %d\n%s", code, out) // compiles the magefile once
 	}
+	bins := cacheDir(t) // for every subtest: the compiled magefile is reused
 	for _, target := range []string{"go", "launcher", "magefile", "group"} {
 		t.Run(target, func(t *testing.T) {
 			cmd := exec.Command("go", "tool", "hackless", "verify:codegen")
 			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+cacheDir(t), "HACKLESS_NO_CACHE=1")
+			cmd.Env = append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+bins, "HACKLESS_NO_CACHE=1")
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 			var out strings.Builder
 			cmd.Stdout, cmd.Stderr = &out, &out
@@ -164,8 +148,8 @@ func TestLauncherSignals(t *testing.T) {
 // the single-run result; the tree stays as it was (no go.work.sum).
 func TestLauncherConcurrentRuns(t *testing.T) {
 	t.Parallel()
-	dir := launcher(t)
-	want, code := hackless(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt")
+	dir := adopter(t)
+	want, code := run(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt")
 	if code != 0 {
 		t.Fatalf("single run: %d\n%s", code, want)
 	}
@@ -211,8 +195,8 @@ func TestLauncherConcurrentRuns(t *testing.T) {
 // tolerates also through `go tool hackless`.
 func TestLauncherHermetic(t *testing.T) {
 	t.Parallel()
-	dir := launcher(t)
-	want, code := hackless(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt vet")
+	dir := adopter(t)
+	want, code := run(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt vet")
 	if code != 0 || !strings.Contains(want, "verify: 2 passed, 0 failed") {
 		t.Fatalf("clean: %d\n%s", code, want)
 	}
@@ -222,12 +206,10 @@ func TestLauncherHermetic(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the launcher: %v\n%s", err, out)
 	}
+	// Every setting at once, and each compile forced (-f): the run passes
+	// only if the launcher neutralises each of them.
 	for _, env := range [][]string{
-		{"GOFLAGS=-mod=vendor -tags=foo"},
-		{"GO111MODULE=off"},
-		{"GOOS=windows", "GOARCH=arm64"},
-		{"TMPDIR=/nonexistent"},
-		{"GOWORK=off", "GOENV=/nonexistent"},
+		{"GOFLAGS=-mod=vendor -tags=foo", "GO111MODULE=off", "GOOS=windows", "GOARCH=arm64", "TMPDIR=/nonexistent", "GOWORK=off", "GOENV=/nonexistent"},
 	} {
 		cmd := exec.Command(bin, "-f", "verify", "-what=gofmt vet")
 		cmd.Dir = dir
@@ -237,8 +219,8 @@ func TestLauncherHermetic(t *testing.T) {
 			t.Errorf("launcher under %v: %v\n%s", env, err, out)
 		}
 	}
-	for _, env := range [][]string{{"GOFLAGS=-tags=foo"}, {"GOFLAGS=-trimpath", "CGO_ENABLED=0"}} {
-		out, code := hackless(t, dir, append([]string{"HACKLESS_NO_CACHE=1"}, env...), "-f", "verify", "-what=gofmt vet")
+	for _, env := range [][]string{{"GOFLAGS=-tags=foo -trimpath", "CGO_ENABLED=0"}} {
+		out, code := run(t, dir, append([]string{"HACKLESS_NO_CACHE=1"}, env...), "-f", "verify", "-what=gofmt vet")
 		if code != 0 || !strings.Contains(out, "verify: 2 passed, 0 failed") {
 			t.Errorf("go tool hackless under %v: exit %d\n%s", env, code, out)
 		}

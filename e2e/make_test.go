@@ -46,7 +46,7 @@ func TestBuildReproducible(t *testing.T) {
 	for range 2 {
 		c := filepath.Join(t.TempDir(), "clone")
 		testws.Run(t, origin, "git", "clone", "-q", origin, c)
-		out, code := mage(t, c, []string{"KUBE_BUILD_PLATFORMS=linux/amd64 darwin/arm64"}, "build")
+		out, code := run(t, c, []string{"KUBE_BUILD_PLATFORMS=linux/amd64 darwin/arm64"}, "build")
 		wantCode(t, out, code, 0)
 		clones = append(clones, c)
 	}
@@ -77,13 +77,13 @@ func TestBuildReproducible(t *testing.T) {
 
 	// SOURCE_DATE_EPOCH wins; a dirty tree says so.
 	testws.Write(t, clones[0], testws.Files{"cmd/version/extra.go": "package main\n"})
-	o, code := mage(t, clones[0], []string{"SOURCE_DATE_EPOCH=86400", "WHAT=cmd/version"}, "build")
+	o, code := run(t, clones[0], []string{"SOURCE_DATE_EPOCH=86400", "WHAT=cmd/version"}, "build")
 	wantCode(t, o, code, 0)
 	if out := runBinary(t, clones[0]); !strings.Contains(out, "+"+commit[:14]+"-dirty "+commit+" dirty 1 2 1970-01-02T00:00:00Z") {
 		t.Errorf("dirty build printed %q", out)
 	}
 
-	o, code = mage(t, clones[0], nil, "clean")
+	o, code = run(t, clones[0], nil, "clean")
 	wantCode(t, o, code, 0)
 	if _, err := os.Stat(filepath.Join(clones[0], "_output")); !os.IsNotExist(err) {
 		t.Errorf("_output survived clean: %v", err)
@@ -111,12 +111,12 @@ func TestTestTarget(t *testing.T) {
 	t.Parallel()
 	dir := adopter(t)
 	artifacts := t.TempDir()
-	out, code := mage(t, dir, []string{"ARTIFACTS=" + artifacts}, "test")
+	out, code := run(t, dir, []string{"ARTIFACTS=" + artifacts}, "test")
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, "ok    example.com/client", "test: 1 passed")
 
 	testws.Write(t, dir, testws.Files{"staging/src/example.com/api/api_test.go": "package api\n\nimport \"testing\"\n\nfunc TestName(t *testing.T) {\n\tif Name != \"API\" {\n\t\tt.Fatalf(\"Name = %q\", Name)\n\t}\n}\n"})
-	out, code = mage(t, dir, []string{"ARTIFACTS=" + artifacts}, "test", "-short")
+	out, code = run(t, dir, []string{"ARTIFACTS=" + artifacts}, "test", "-short")
 	wantCode(t, out, code, 1)
 	wantOutput(t, out, "staging/src/example.com/api/api_test.go:7: TestName failed (example.com/api)", `Name = "api"`)
 
@@ -138,6 +138,6 @@ func TestTestTarget(t *testing.T) {
 		t.Errorf("junit_test.xml has no failed TestName:\n%s", data)
 	}
 
-	out, code = mage(t, dir, nil, "test", "-pkgs=example.com/client", "-run=TestDescribe")
+	out, code = run(t, dir, nil, "test", "-pkgs=example.com/client", "-run=TestDescribe")
 	wantCode(t, out, code, 0)
 }

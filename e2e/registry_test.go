@@ -62,20 +62,20 @@ func TestAddingAStep(t *testing.T) {
 	testws.Write(t, dir, testws.Files{"steps/steps.go": all.ReplaceAllString(string(registry), "$1, Hello}")})
 	testws.Run(t, filepath.Join(dir, "verify"), "go", "generate")
 
-	out, code := mage(t, dir, nil, "-l")
+	out, code := run(t, dir, nil, "-l")
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, "verify:hello", "checks that the repository says hello", "update:hello")
 	readme, _ := os.ReadFile(filepath.Join(dir, "README.md"))
 	if !strings.Contains(string(readme), "| `verify:hello` | Hello checks that the repository says hello") {
 		t.Errorf("the README's step table lacks hello")
 	}
-	out, code = mage(t, dir, nil, "ci:matrix", "-n=1")
+	out, code = run(t, dir, nil, "ci:matrix", "-n=1")
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, "verify:hello")
-	out, code = mage(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify:hello")
+	out, code = run(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify:hello")
 	wantCode(t, out, code, 1)
 	wantOutput(t, out, "HELLO: the repository does not say hello", "fix: go tool mage update:hello")
-	out, code = mage(t, dir, nil, "update", "-what=hello")
+	out, code = run(t, dir, nil, "update", "-what=hello")
 	wantCode(t, out, code, 0)
 	if b, _ := os.ReadFile(filepath.Join(dir, "HELLO")); string(b) != "hello\n" {
 		t.Errorf("update did not write HELLO:\n%s", out)

@@ -49,7 +49,7 @@ func report(t *testing.T, dir string) (results []struct {
 // stored on its disk.
 func TestRemoteCache(t *testing.T) {
 	t.Parallel()
-	one := launcher(t)
+	one := adopter(t)
 	srv := remotetest.Start(t, "")
 	clone := func() string {
 		dir := filepath.Join(t.TempDir(), "elsewhere", "clone")
@@ -60,7 +60,7 @@ func TestRemoteCache(t *testing.T) {
 	verify := func(dir string, env ...string) string {
 		t.Helper()
 		env = append([]string{"HACKLESS_CACHE_DIR=" + t.TempDir(), "HACKLESS_REMOTE_CACHE=" + srv.URL}, env...)
-		out, code := hackless(t, dir, env, "verify")
+		out, code := run(t, dir, env, "verify")
 		wantCode(t, out, code, 0)
 		return out
 	}
@@ -158,7 +158,7 @@ func TestRemoteCache(t *testing.T) {
 // caches are empty.
 func TestRemoteBuildCache(t *testing.T) {
 	t.Parallel()
-	one := launcher(t)
+	one := adopter(t)
 	// (without the test file, vet compiles fmt's dependencies, not
 	// testing's too)
 	testws.Run(t, one, "git", "rm", "-q", "staging/src/example.com/client/client_test.go")
@@ -168,7 +168,7 @@ func TestRemoteBuildCache(t *testing.T) {
 		t.Helper()
 		env := []string{"HACKLESS_CACHE_DIR=" + t.TempDir(), "HACKLESS_REMOTE_CACHE=" + srv.URL, "HACKLESS_REMOTE_BUILDCACHE=1"}
 		start := time.Now()
-		out, code := hackless(t, dir, env, "verify:vet")
+		out, code := run(t, dir, env, "verify:vet")
 		wantCode(t, out, code, 0)
 		return out, time.Since(start)
 	}

@@ -122,7 +122,7 @@ func TestScriptMigration(t *testing.T) {
 
 	what := "-what=hack-gofmt hack-vet hack-modules hack-worktree hack-headers"
 	start := time.Now()
-	out, code := mage(t, dir, nil, "verify", what, "-jobs=4")
+	out, code := run(t, dir, nil, "verify", what, "-jobs=4")
 	parallel := time.Since(start)
 	wantCode(t, out, code, 1)
 	wantVerdict(t, out, 3, 2)
@@ -147,7 +147,7 @@ func TestScriptMigration(t *testing.T) {
 
 	// Day one against make verify: the magefile is compiled now.
 	start = time.Now()
-	mage(t, dir, nil, "verify", what, "-jobs=4", "-nocache")
+	run(t, dir, nil, "verify", what, "-jobs=4", "-nocache")
 	parallel2 := time.Since(start)
 	start = time.Now()
 	serialCmd := exec.Command("hack/verify-all.sh")
@@ -156,12 +156,12 @@ func TestScriptMigration(t *testing.T) {
 	t.Logf("day one: go tool mage verify ran the scripts in %v (%v with the magefile compiling); hack/verify-all.sh ran them one after another in %v",
 		parallel2.Round(time.Millisecond), parallel.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 
-	out, code = mage(t, dir, nil, "update", "-what=hack-modules")
+	out, code = run(t, dir, nil, "update", "-what=hack-modules")
 	wantCode(t, out, code, 0)
-	out, code = mage(t, dir, nil, "verify", "-what=hack-modules hack-gofmt")
+	out, code = run(t, dir, nil, "verify", "-what=hack-modules hack-gofmt")
 	wantCode(t, out, code, 0)
 	// Nothing changed since: both passes come from the step cache.
-	out, code = mage(t, dir, nil, "verify", "-what=hack-modules hack-gofmt")
+	out, code = run(t, dir, nil, "verify", "-what=hack-modules hack-gofmt")
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, "2 passed (2 cached)")
 	if got := testws.Run(t, dir, "git", "status", "--porcelain"); got != " M hack/modules.txt\n" {

@@ -26,6 +26,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -73,6 +74,9 @@ func run() int {
 	bin, err := launch.Binary(root, cache, force, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hackless:", err)
+		if errors.As(err, new(*launch.ConfigError)) {
+			return 2 // a malformed go.work or go.mod, as the magefile reports it
+		}
 		return 1
 	}
 	return launch.Run(bin, args, env)

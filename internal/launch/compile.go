@@ -16,7 +16,17 @@ import (
 	"github.com/magefile/mage/mage"
 
 	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/internal/filelock"
 )
+
+// A ConfigError is a file the compiled magefile is built from (go.work,
+// a go.mod, a magefile) that cannot be read or parsed: the repository's
+// configuration is at fault, not the launch, and its message names the
+// file and line.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Binary returns the path of the compiled magefile of the repository at
 // root, compiling it when nothing compiled from the same Key exists.
@@ -26,10 +36,11 @@ import (
 // (two clones) take turns too. Mage's transient mage_output_file.go is
 // the only file written in the tree, and only while the lock is held.
 // Compiler output goes to log.
+// A go.work or go.mod that cannot be read is a *ConfigError.
 func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
 	key, err := Key(root)
 	if err != nil {
-		return "", fmt.Errorf("hash the magefiles: %w", err)
+		return "", &ConfigError{err}
 	}
 	sum := shortHash(root)
 	dir := filepath.Join(cacheDir, "bin", sum)
@@ -40,7 +51,7 @@ func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	unlock, err := lock(filepath.Join(dir, "lock"))
+	unlock, err := filelock.Lock(filepath.Join(dir, "lock"))
 	if err != nil {
 		return "", err
 	}
@@ -52,7 +63,7 @@ func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
 	// cache races when two processes build the same main package at once
 	// (two clones of one repository), and a link then fails with "cannot
 	// open file DO NOT USE - main build pseudo-cache built".
-	unlockAll, err := lock(filepath.Join(cacheDir, "bin", "compile.lock"))
+	unlockAll, err := filelock.Lock(filepath.Join(cacheDir, "bin", "compile.lock"))
 	if err != nil {
 		return "", err
 	}

@@ -3,17 +3,16 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-package launch
+package filelock
 
 import (
 	"os"
 	"syscall"
 )
 
-const exeSuffix = ""
-
-// lock takes an exclusive lock on the file at path, waiting for it.
-func lock(path string) (func(), error) {
+// Lock takes an exclusive lock on the file at path, creating it, and
+// waits for it. The returned function releases it.
+func Lock(path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
