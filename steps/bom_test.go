@@ -15,6 +15,7 @@ import (
 )
 
 func TestBOM(t *testing.T) {
+	t.Parallel()
 	dir := quoteWorkspace(t)
 	if rep, out := runSteps(t, dir, build.Verify, nil, BOM); rep.ExitCode() != build.ExitOK || !strings.Contains(out, "no bill-of-materials.json: nothing to check") {
 		t.Fatalf("without a bill of materials:\n%s", out)

@@ -284,6 +284,7 @@ var cacheCases = []cacheCase{
 }
 
 func TestCacheNeverLies(t *testing.T) {
+	t.Parallel()
 	for _, c := range cacheCases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

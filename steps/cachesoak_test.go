@@ -233,7 +233,8 @@ func (s *soak) environ() []string {
 // HACKLESS_SOAK_ROUNDS and HACKLESS_SOAK_SEED make a longer or another
 // soak; each round applies one to three mutations.
 func TestCacheSoak(t *testing.T) {
-	rounds := 40
+	t.Parallel()
+	rounds := 16 // about 35 mutations; the long hunt sets HACKLESS_SOAK_ROUNDS
 	if testing.Short() {
 		rounds = 4 // the inner loop: the soak runs, CI hunts
 	}

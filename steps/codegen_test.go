@@ -29,6 +29,7 @@ func stringerWorkspace(t *testing.T) string {
 }
 
 func TestCodegen(t *testing.T) {
+	t.Parallel()
 	for _, useGit := range []bool{false, true} {
 		t.Run(map[bool]string{false: "files", true: "git"}[useGit], func(t *testing.T) { testCodegen(t, useGit) })
 	}

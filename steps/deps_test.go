@@ -30,6 +30,7 @@ func findingsOf(rep *build.Report, step string) string {
 }
 
 func TestDepsOneVersionAndLocalReplaces(t *testing.T) {
+	t.Parallel()
 	dir := quoteWorkspace(t)
 	// A module no other module requires keeps its own version in go.mod,
 	// although the workspace builds it with the highest.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/internal/filelock"
 )
 
 // A genTool is a program generators run, pinned by the repository.
@@ -373,16 +374,33 @@ func toolsDir() (string, error) {
 // cachedProgram returns the program name of toolsDir, building it first
 // when it is not there: build writes the executable to the path it is
 // given, which is renamed into place, so that runs building the same
-// program at once never see half of it. name says what it is built from
-// (a version, a hash of the go.mod that pins it).
+// program at once never see half of it, and a lock beside it lets one of
+// them build while the others wait (the go command's build cache races
+// when two processes link one main package at once). name says what it
+// is built from (a version, a hash of the go.mod that pins it).
 func cachedProgram(pass *build.Pass, name string, build func(exe string) error) (string, error) {
 	dir, err := toolsDir()
 	if err != nil {
 		return "", err
 	}
 	exe := filepath.Join(dir, name)
-	if fi, err := os.Stat(exe); err == nil && fi.Mode().IsRegular() {
+	built := func() bool {
+		fi, err := os.Stat(exe)
+		return err == nil && fi.Mode().IsRegular()
+	}
+	if built() {
 		return exe, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	unlock, err := filelock.Lock(exe + ".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if built() {
+		return exe, nil // another run built it while this one waited
 	}
 	return exe, buildInto(exe, build)
 }

@@ -20,6 +20,7 @@ const lintDefect = "package client\n\nimport \"os\"\n\n// Clean removes the file
 // (never a silent pass), and without a pin lint runs the version hackless
 // pins; with golangci-lint required the tools.go way, that version runs.
 func TestLintFindsConfigurationAndPin(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds golangci-lint")
 	}
@@ -47,6 +48,7 @@ func TestLintFindsConfigurationAndPin(t *testing.T) {
 }
 
 func TestLint(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds golangci-lint")
 	}

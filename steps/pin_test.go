@@ -32,6 +32,7 @@ var quoteModFiles = []string{
 }
 
 func TestPin(t *testing.T) {
+	t.Parallel()
 	dir := quoteWorkspace(t)
 
 	// A ref that does not exist changes nothing.

@@ -18,6 +18,7 @@ import (
 // run limited to what they affect (-since=main) reports every finding a
 // full run reports, while leaving out what they cannot affect.
 func TestSinceMissesNoDefect(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("compares full and limited runs over seeded changes: in the full suite")
 	}

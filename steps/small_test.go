@@ -201,6 +201,7 @@ func TestCodegenCommandLines(t *testing.T) {
 // go.work, the steps after it in the same run see the new workspace, so
 // one update leaves nothing for verify.
 func TestUpdateConvergesInOneRun(t *testing.T) {
+	t.Parallel()
 	files := testws.Staging()
 	files["go.work"] = strings.Replace(files["go.work"], "\t./staging/src/example.com/client\n", "", 1)
 	// The client's go.mod lacks its requirement of the api module: tidy

@@ -85,6 +85,7 @@ func wantFindings(t *testing.T, rep *build.Report, step, out string, wants ...st
 }
 
 func TestCleanWorkspacePasses(t *testing.T) {
+	t.Parallel()
 	dir := testws.New(t, testws.Staging())
 	testws.Git(t, dir)
 	rep, out := runSteps(t, dir, build.Verify, nil, All()...)
@@ -152,6 +153,7 @@ var defects = []struct {
 }
 
 func TestDefectsCaughtAndFixed(t *testing.T) {
+	t.Parallel()
 	for i, d := range defects {
 		t.Run(fmt.Sprintf("%s/%d", d.step.Name, i), func(t *testing.T) {
 			dir := testws.New(t, testws.Staging())
@@ -192,6 +194,7 @@ func TestDefectsCaughtAndFixed(t *testing.T) {
 // TestHermetic runs verify on a workspace with defects twice, with a clean
 // and with a polluted caller environment, and wants the same results.
 func TestHermetic(t *testing.T) {
+	t.Parallel()
 	dir := testws.New(t, testws.Staging())
 	for _, d := range defects[:4] {
 		testws.Write(t, dir, d.files)

@@ -35,6 +35,7 @@ var strictSteps = append(slices.Clone(soakSteps), Boilerplate, Vendor, Codegen, 
 // file of every package it loads from the tree must enter the key of each
 // step that runs the go command.
 func TestStrictReads(t *testing.T) {
+	t.Parallel()
 	if dir := os.Getenv("HACKLESS_STRICT_CHILD"); dir != "" {
 		strictChild(t, dir)
 		return

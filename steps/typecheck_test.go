@@ -17,6 +17,7 @@ import (
 // defaults: each cold platform compiles the standard library's export
 // data once.)
 func TestTypecheck(t *testing.T) {
+	t.Parallel()
 	dir := testws.New(t, testws.Staging())
 	testws.Write(t, dir, testws.Files{"hackless.yaml": "typecheck:\n  platforms: [linux/amd64, windows/amd64]\n"})
 	if rep, out := runSteps(t, dir, build.Verify, nil, Typecheck); rep.ExitCode() != build.ExitOK {

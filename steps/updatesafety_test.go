@@ -27,6 +27,7 @@ import (
 // that the user's edit is never lost: whenever the user saves after the
 // step read the file, the step writes nothing to it.
 func TestUpdateKeepsConcurrentEdits(t *testing.T) {
+	t.Parallel()
 	const unformatted = "// Package api defines the types.\npackage api\n\n// Name is the API's name.\nconst Name =   \"api\"\n"
 	tidyMod := testws.Staging()[apiDir+"go.mod"]
 	tests := []struct {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestVendor(t *testing.T) {
+	t.Parallel()
 	dir := quoteWorkspace(t)
 	testws.Run(t, dir, "go", "work", "vendor")
 	if rep, out := runSteps(t, dir, build.Verify, nil, All()...); rep.ExitCode() != build.ExitOK {

@@ -19,6 +19,7 @@ import (
 // reported at the call, the one that only imports a package of x/text is
 // not, and the vulnerability nothing calls is only counted.
 func TestVulns(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds govulncheck")
 	}
