@@ -135,8 +135,9 @@ func modTidy(t *testing.T, dir string) {
 // and returns the combined output and the exit code. The launcher compiles
 // the magefile once per test and starts it in about 0.4 s, where
 // `go tool mage` spends about 1.2 s in go list and go build before every
-// run; the tests of Mage's own entry point (the first runs of
-// TestAdoption, TestFirstContact, TestDownloadThenOffline) call mage.
+// run. What the README runs through Mage is tested through Mage: the
+// first runs of TestAdoption, TestFirstContact, TestDownloadThenOffline
+// and the repair command of TestAdoptionBrokenWorkspace call mage.
 func run(t *testing.T, dir string, env []string, args ...string) (string, int) {
 	t.Helper()
 	return goTool(t, dir, env, "hackless", args...)
@@ -328,7 +329,8 @@ func TestAdoptionBrokenWorkspace(t *testing.T) {
 	out, code = run(t, dir, []string{"GOWORK=off"}, "verify:workspace")
 	wantCode(t, out, code, 1)
 	wantOutput(t, out, "uses ./staging/src/example.com/gone, which has no go.mod")
-	out, code = run(t, dir, []string{"GOWORK=off"}, "update:workspace")
+	// The README's repair command, as it is written there.
+	out, code = mage(t, dir, []string{"GOWORK=off"}, "update:workspace")
 	wantCode(t, out, code, 0)
 	out, code = run(t, dir, nil, "verify")
 	wantCode(t, out, code, 0)
