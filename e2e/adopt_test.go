@@ -10,6 +10,7 @@ package e2e
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,25 +89,40 @@ func (Verify) Owners(ctx context.Context) error {
 `
 
 // testMagefile is a magefile that names the test whose repository holds
-// it (after header, the repository's license header): tests that run at
-// once then never build the same magefile, because the go command's build
-// cache races when two processes build one main package at once ("link:
-// cannot open file DO NOT USE - main build pseudo-cache built").
+// it (after header, the repository's license header). Tests that run
+// `go tool mage`, or compile with a binary store of their own, need it:
+// two processes that build one main package at once race in the go
+// command's build cache ("link: cannot open file DO NOT USE - main build
+// pseudo-cache built"), and mage's own binary cache is one per magefile.
 func testMagefile(header, test string) string {
 	return header + "//go:build mage\n\npackage main\n\n// This repository is " + test + "'s.\n"
 }
 
 // adopter writes the staging workspace plus the magefile, requires hackless
 // through a replace to this checkout, pins Mage and hackless's launcher as
-// tools (as hackless init does), and commits it.
+// tools (as hackless init does), and commits it. Every adopter is the same
+// repository, so the launcher compiles its magefile once for all the
+// tests that use the shared binary store (see goTool).
 func adopter(t *testing.T) string {
+	t.Helper()
+	return newAdopter(t, nil)
+}
+
+// ownAdopter is adopter with a magefile of the test's own (testMagefile),
+// for tests that run `go tool mage` or compile outside the shared store.
+func ownAdopter(t *testing.T) string {
+	t.Helper()
+	return newAdopter(t, testws.Files{"magefiles/test.go": testMagefile("", t.Name())})
+}
+
+func newAdopter(t *testing.T, extra testws.Files) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end: compiles magefiles")
 	}
 	files := testws.Staging()
 	files["magefiles/magefile.go"] = Magefile
-	files["magefiles/test.go"] = testMagefile("", t.Name())
+	maps.Copy(files, extra)
 	checkout, err := filepath.Abs(testws.Checkout())
 	if err != nil {
 		t.Fatal(err)
@@ -150,14 +166,14 @@ func mage(t *testing.T, dir string, env []string, args ...string) (string, int) 
 	return goTool(t, dir, env, "mage", args...)
 }
 
-// goTool runs `go tool <tool> args...` in dir with the test's step cache
-// and extra environment, and returns the combined output and exit code.
+// goTool runs `go tool <tool> args...` in dir with the test's
+// environment (toolEnv) and extra environment, and returns the combined
+// output and exit code.
 func goTool(t *testing.T, dir string, env []string, tool string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command("go", append([]string{"tool", tool}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+cacheDir(t))
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(toolEnv(t), env...)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	switch {
@@ -170,7 +186,31 @@ func goTool(t *testing.T, dir string, env []string, tool string, args ...string)
 	return "", -1
 }
 
-var cacheDirs sync.Map // test -> its step cache
+// toolEnv is the environment of a test's runs: no colors, the test's own
+// step cache, and the launcher's binary store that all the tests share
+// (binaries are named by what they are built from, so tests with the
+// same magefile compile it once).
+func toolEnv(t *testing.T) []string {
+	return append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+cacheDir(t), "HACKLESS_BIN_DIR="+sharedBins(t))
+}
+
+var (
+	cacheDirs sync.Map // test -> its step cache
+
+	binsOnce sync.Once
+	bins     string // the binary store of every test; removed by TestMain
+	binsErr  error
+)
+
+// sharedBins returns the launcher's binary store that the package's tests
+// share.
+func sharedBins(t *testing.T) string {
+	binsOnce.Do(func() { bins, binsErr = os.MkdirTemp("", "hackless-e2e-bin-") })
+	if binsErr != nil {
+		t.Fatal(binsErr)
+	}
+	return bins
+}
 
 // cacheDir gives each test a step cache of its own.
 func cacheDir(t *testing.T) string {
@@ -180,6 +220,14 @@ func cacheDir(t *testing.T) string {
 	d := t.TempDir()
 	cacheDirs.Store(t.Name(), d)
 	return d
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bins != "" {
+		os.RemoveAll(bins)
+	}
+	os.Exit(code)
 }
 
 var verdictRE = regexp.MustCompile(`verify: (\d+) passed(?: \(\d+ cached\))?, (\d+) failed`)
@@ -211,7 +259,7 @@ func wantOutput(t *testing.T, out string, wants ...string) {
 
 func TestAdoption(t *testing.T) {
 	t.Parallel()
-	dir := adopter(t)
+	dir := ownAdopter(t)
 
 	out, code := mage(t, dir, nil, "-l")
 	wantCode(t, out, code, 0)
@@ -317,7 +365,7 @@ func TestAdoption(t *testing.T) {
 
 func TestAdoptionBrokenWorkspace(t *testing.T) {
 	t.Parallel()
-	dir := adopter(t)
+	dir := ownAdopter(t)
 
 	// A use directory that is gone stops every go command, mage included;
 	// GOWORK=off lets hackless start and repair it.

@@ -27,7 +27,7 @@ var tableRow = regexp.MustCompile(`(?m)^(\w+)\s+(ok|cached|FAIL|skipped)\s`)
 
 func TestDownloadThenOffline(t *testing.T) {
 	t.Parallel()
-	dir := adopter(t)
+	dir := ownAdopter(t)
 	online, code := mage(t, dir, nil, "verify")
 	wantCode(t, online, code, 0)
 

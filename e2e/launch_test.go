@@ -84,12 +84,11 @@ func TestLauncherSignals(t *testing.T) {
 	if out, code := run(t, dir, nil, "-l"); code != 0 {
 		t.Fatalf("go tool hackless -l: %d\n%s", code, out) // compiles the magefile once
 	}
-	bins := cacheDir(t) // for every subtest: the compiled magefile is reused
 	for _, target := range []string{"go", "launcher", "magefile", "group"} {
 		t.Run(target, func(t *testing.T) {
 			cmd := exec.Command("go", "tool", "hackless", "verify:codegen")
 			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+bins, "HACKLESS_NO_CACHE=1")
+			cmd.Env = append(toolEnv(t), "HACKLESS_NO_CACHE=1") // the binary compiled above
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 			var out strings.Builder
 			cmd.Stdout, cmd.Stderr = &out, &out
@@ -145,10 +144,11 @@ func TestLauncherSignals(t *testing.T) {
 
 // TestLauncherConcurrentRuns starts several runs at once in one tree,
 // from a fresh binary cache each round, and requires every one to give
-// the single-run result; the tree stays as it was (no go.work.sum).
+// the single-run result; the tree stays as it was (no go.work.sum). Then
+// two clones at other paths launch from the binary the first compiled.
 func TestLauncherConcurrentRuns(t *testing.T) {
 	t.Parallel()
-	dir := adopter(t)
+	dir := ownAdopter(t) // compiles in stores of its own
 	want, code := run(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt")
 	if code != 0 {
 		t.Fatalf("single run: %d\n%s", code, want)
@@ -185,6 +185,30 @@ func TestLauncherConcurrentRuns(t *testing.T) {
 	if s := testws.Run(t, dir, "git", "status", "--porcelain", "--ignored"); strings.TrimSpace(strings.ReplaceAll(s, "!! _output/\n", "")) != "" {
 		t.Errorf("launching changed the tree:\n%s", s)
 	}
+
+	// Clones elsewhere share the binary: three trees, one compile.
+	store := t.TempDir()
+	for i, tree := range []string{dir, filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b", "c")} {
+		if i > 0 {
+			testws.Run(t, dir, "git", "clone", "-q", dir, tree)
+		}
+		cmd := exec.Command("go", "tool", "hackless", "-l")
+		cmd.Dir = tree
+		cmd.Env = append(os.Environ(), "HACKLESS_BIN_DIR="+store)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go tool hackless -l in %s: %v\n%s", tree, err, out)
+		}
+	}
+	entries, _ := os.ReadDir(store)
+	var binaries []string
+	for _, e := range entries {
+		if e.Name() != "compile.lock" {
+			binaries = append(binaries, e.Name())
+		}
+	}
+	if len(binaries) != 1 {
+		t.Errorf("three clones of one commit: %d binaries, want one: %q", len(binaries), binaries)
+	}
 }
 
 // TestLauncherHermetic: the launcher (the binary `go tool hackless` runs)
@@ -195,7 +219,7 @@ func TestLauncherConcurrentRuns(t *testing.T) {
 // tolerates also through `go tool hackless`.
 func TestLauncherHermetic(t *testing.T) {
 	t.Parallel()
-	dir := adopter(t)
+	dir := ownAdopter(t) // compiles in a store of its own
 	want, code := run(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify", "-what=gofmt vet")
 	if code != 0 || !strings.Contains(want, "verify: 2 passed, 0 failed") {
 		t.Fatalf("clean: %d\n%s", code, want)

@@ -61,8 +61,11 @@ func Run(ctx context.Context, opts Options, steps ...*build.Step) (*build.Report
 	if dir == "" {
 		dir = "."
 	}
-	if root, err := workspace.FindRoot(dir); err == nil && opts.Durations == nil {
-		opts.Durations = LoadDurations(ReportDir(root))
+	// The report directory is asked of git once a run.
+	root, reportDir := "", ""
+	if r, err := workspace.FindRoot(dir); err == nil && opts.Durations == nil {
+		root, reportDir = r, ReportDir(r)
+		opts.Durations = LoadDurations(reportDir)
 	}
 	c := newConsole(opts, len(planned), start)
 	opts.Progress = c
@@ -75,7 +78,10 @@ func Run(ctx context.Context, opts Options, steps ...*build.Step) (*build.Report
 	if opts.GitHub {
 		writeAnnotations(c.w, rep)
 	}
-	if err := writeReports(rep, opts, ReportDir(rep.Root)); err != nil {
+	if rep.Root != root {
+		reportDir = ReportDir(rep.Root)
+	}
+	if err := writeReports(rep, opts, reportDir); err != nil {
 		fmt.Fprintf(c.w, "hackless: %v\n", err)
 	}
 	return rep, nil

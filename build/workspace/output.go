@@ -4,6 +4,7 @@
 package workspace
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,12 +40,15 @@ func OutputDir(root string) string {
 		out, err := cmd.Output()
 		return strings.TrimSpace(string(out)), err
 	}
-	gitDir, err := git("rev-parse", "--absolute-git-dir")
-	if err != nil || gitDir == "" {
+	// check-ignore exits 0 when the path is ignored, 1 when it is not, and
+	// 128 outside a work tree: one process in the common cases.
+	_, err := git("check-ignore", "-q", "--no-index", "_output/hackless")
+	var ee *exec.ExitError
+	if err == nil || !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		return inTree
 	}
-	// check-ignore exits 0 when the path is ignored, 1 when it is not.
-	if _, err := git("check-ignore", "-q", "--no-index", "_output/hackless"); err == nil {
+	gitDir, err := git("rev-parse", "--absolute-git-dir")
+	if err != nil || gitDir == "" {
 		return inTree
 	}
 	return filepath.Join(gitDir, "_output")

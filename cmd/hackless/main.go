@@ -12,8 +12,11 @@
 //   - Concurrent runs are safe. The magefile is compiled once per change
 //     of what it is built from (the Go version, the magefiles, go.mod,
 //     go.sum, go.work, go.work.sum and the sources of in-tree packages it
-//     imports), under a lock, into the user cache directory; an unchanged
-//     repository starts the compiled binary at once.
+//     imports), under a lock, into bin/ of the cache directory
+//     (HACKLESS_CACHE_DIR, by default hackless/ in the user cache
+//     directory) or into HACKLESS_BIN_DIR; an unchanged repository starts
+//     the compiled binary at once, and clones and worktrees of one commit
+//     share it.
 //   - Launching writes nothing to the tree: go.work.sum goes to a copy.
 //   - The compile does not depend on GOFLAGS, GO111MODULE, GOOS, GOARCH or
 //     a TMPDIR that does not exist; the run itself gets the caller's
@@ -59,19 +62,23 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "hackless:", err)
 		return 2
 	}
-	cache := os.Getenv("HACKLESS_CACHE_DIR")
-	if cache == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "hackless: no cache directory:", err)
-			return 2
+	binDir := os.Getenv("HACKLESS_BIN_DIR")
+	if binDir == "" {
+		cache := os.Getenv("HACKLESS_CACHE_DIR")
+		if cache == "" {
+			dir, err := os.UserCacheDir()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "hackless: no cache directory:", err)
+				return 2
+			}
+			cache = filepath.Join(dir, "hackless")
 		}
-		cache = filepath.Join(dir, "hackless")
+		binDir = filepath.Join(cache, "bin")
 	}
-	if abs, err := filepath.Abs(cache); err == nil {
-		cache = abs
+	if abs, err := filepath.Abs(binDir); err == nil {
+		binDir = abs
 	}
-	bin, err := launch.Binary(root, cache, force, os.Stderr)
+	bin, err := launch.Binary(root, binDir, force, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hackless:", err)
 		if errors.As(err, new(*launch.ConfigError)) {

@@ -5,13 +5,13 @@ package launch
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/magefile/mage/mage"
 
@@ -29,29 +29,35 @@ func (e *ConfigError) Error() string { return e.Err.Error() }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Binary returns the path of the compiled magefile of the repository at
-// root, compiling it when nothing compiled from the same Key exists.
-// Binaries live under cacheDir, one directory per repository; compiling
-// holds a lock there, so concurrent launches compile once and never see
-// each other's half-written files; compiles of different repositories
-// (two clones) take turns too. Mage's transient mage_output_file.go is
-// the only file written in the tree, and only while the lock is held.
-// Compiler output goes to log.
-// A go.work or go.mod that cannot be read is a *ConfigError.
-func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
+// root, compiling it when binDir holds nothing compiled from the same Key.
+// The binaries in binDir are named by their Key alone: the compile does
+// not depend on where the repository is (-trimpath), so clones and git
+// worktrees of one commit share one binary. Compiling holds a lock on
+// binDir, so concurrent launches compile once and never see each other's
+// half-written files, and compiles of different repositories take turns.
+// Mage's transient mage_output_file.go is the only file written in the
+// tree, and only while the lock is held. Compiler output goes to log.
+// After a compile, binaries unused for a day are removed beyond the
+// newest few (see trim). A go.work or go.mod that cannot be read is a
+// *ConfigError.
+func Binary(root, binDir string, force bool, log io.Writer) (string, error) {
 	key, err := Key(root)
 	if err != nil {
 		return "", &ConfigError{err}
 	}
-	sum := shortHash(root)
-	dir := filepath.Join(cacheDir, "bin", sum)
-	bin := filepath.Join(dir, key+exeSuffix)
-	if _, err := os.Stat(bin); err == nil && !force {
+	bin := filepath.Join(binDir, key+exeSuffix)
+	if fi, err := os.Stat(bin); err == nil && !force {
+		touch(bin, fi, time.Now())
 		return bin, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return "", err
 	}
-	unlock, err := filelock.Lock(filepath.Join(dir, "lock"))
+	// One compile at a time on the machine, too: the go command's build
+	// cache races when two processes build the same main package at once
+	// (two clones of one repository), and a link then fails with "cannot
+	// open file DO NOT USE - main build pseudo-cache built".
+	unlock, err := filelock.Lock(filepath.Join(binDir, "compile.lock"))
 	if err != nil {
 		return "", err
 	}
@@ -59,24 +65,15 @@ func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
 	if _, err := os.Stat(bin); err == nil && !force {
 		return bin, nil // another launch compiled it while we waited
 	}
-	// One compile at a time on the machine, too: the go command's build
-	// cache races when two processes build the same main package at once
-	// (two clones of one repository), and a link then fails with "cannot
-	// open file DO NOT USE - main build pseudo-cache built".
-	unlockAll, err := filelock.Lock(filepath.Join(cacheDir, "bin", "compile.lock"))
-	if err != nil {
-		return "", err
-	}
-	defer unlockAll()
 	// Mage writes the binary's name into its usage texts: the same name
 	// every time, so that every clone builds the same bytes.
-	tmpDir, err := os.MkdirTemp(dir, ".compile-")
+	tmpDir, err := os.MkdirTemp(binDir, ".compile-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmpDir)
 	tmp := filepath.Join(tmpDir, "hackless"+exeSuffix)
-	restore, err := compileEnv(root, dir)
+	restore, err := compileEnv(root, tmpDir)
 	if err != nil {
 		return "", err
 	}
@@ -97,10 +94,80 @@ func Binary(root, cacheDir string, force bool, log io.Writer) (string, error) {
 	if err := os.Rename(tmp, bin); err != nil {
 		return "", err
 	}
-	// Keep the last few binaries of this repository, for switching
-	// branches back and forth; remove the rest.
-	prune(dir, bin, 4)
+	trim(binDir, bin, time.Now())
 	return bin, nil
+}
+
+// touchEvery is how stale a binary's modification time may get before a
+// launch that uses it sets it to now, as the go command marks the cache
+// entries it uses (at most hourly, to spare the writes).
+const touchEvery = time.Hour
+
+// touch marks bin, of which fi is the FileInfo, as used at now when its
+// mark is older than touchEvery.
+func touch(bin string, fi os.FileInfo, now time.Time) {
+	if now.Sub(fi.ModTime()) > touchEvery {
+		os.Chtimes(bin, now, now)
+	}
+}
+
+const (
+	// keepBinaries is how many of the most recently used binaries trim
+	// keeps, however old: enough to switch between a few branches and
+	// repositories without a compile.
+	keepBinaries = 8
+	// keepUsedWithin keeps every binary used this recently, however many:
+	// another launch may be about to start it.
+	keepUsedWithin = 24 * time.Hour
+)
+
+// trim removes, from binDir, the binaries beyond the keepBinaries most
+// recently used that were not used within keepUsedWithin, never current,
+// and what interrupted compiles and the per-repository layout of earlier
+// versions left there. It touches only names of its own making, so a
+// binDir shared with other files loses none of them. It runs only after
+// a compile, under the compile lock.
+func trim(binDir, current string, now time.Time) {
+	entries, err := os.ReadDir(binDir)
+	if err != nil {
+		return
+	}
+	type bin struct {
+		path string
+		used time.Time
+	}
+	var bins []bin
+	for _, e := range entries {
+		p, name := filepath.Join(binDir, e.Name()), e.Name()
+		switch {
+		case e.IsDir() && (strings.HasPrefix(name, ".compile-") || isHex(name, 16)):
+			os.RemoveAll(p)
+		case !e.IsDir() && isHex(strings.TrimSuffix(name, exeSuffix), 32) && p != current:
+			if fi, err := e.Info(); err == nil {
+				bins = append(bins, bin{p, fi.ModTime()})
+			}
+		}
+	}
+	slices.SortFunc(bins, func(a, b bin) int { return b.used.Compare(a.used) }) // most recent first
+	for i, b := range bins {
+		if i >= keepBinaries-1 && now.Sub(b.used) > keepUsedWithin {
+			os.Remove(b.path)
+		}
+	}
+}
+
+// isHex reports whether s is n lower-case hexadecimal digits, as Key and
+// the earlier per-repository directories name them.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // compileEnv sets the launcher's own environment for compiling the
@@ -143,33 +210,4 @@ func compileEnv(root, dir string) (func(), error) {
 	}
 	os.Setenv("GOWORK", work)
 	return restore, nil
-}
-
-// prune removes all but the newest keep binaries in dir, never current.
-func prune(dir, current string, keep int) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	type bin struct {
-		path string
-		mod  int64
-	}
-	var bins []bin
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "lock" || strings.HasPrefix(e.Name(), "go.work") || p == current {
-			continue
-		}
-		if fi, err := e.Info(); err == nil {
-			bins = append(bins, bin{p, fi.ModTime().UnixNano()})
-		}
-	}
-	if len(bins) < keep {
-		return
-	}
-	slices.SortFunc(bins, func(a, b bin) int { return cmp.Compare(b.mod, a.mod) }) // newest first
-	for _, b := range bins[keep-1:] {
-		os.Remove(b.path)
-	}
 }

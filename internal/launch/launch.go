@@ -41,31 +41,36 @@ var keyFiles = []string{"go.mod", "go.sum"}
 // and go.work.sum, and every Go file of the packages in the tree (or in a
 // local replace) that the magefiles import, directly or not. Modules from
 // the module cache are named by go.sum and do not change under a version.
+// Files are named by where they are in the repository, or, for a package
+// the magefiles import, by its import path: two clones of a commit,
+// wherever they are, have one key (the compile is -trimpath: one binary
+// too).
 func Key(root string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "go %s %s/%s -trimpath\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	addFile := func(p string) error {
+	addFile := func(name, p string) error {
 		b, err := os.ReadFile(p)
 		if errors.Is(err, fs.ErrNotExist) {
-			fmt.Fprintf(h, "%s absent\n", p)
+			fmt.Fprintf(h, "%s absent\n", name)
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(h, "%s %d\n", p, len(b))
+		fmt.Fprintf(h, "%s %d\n", name, len(b))
 		h.Write(b)
 		return nil
 	}
 	for _, f := range keyFiles {
-		if err := addFile(filepath.Join(root, f)); err != nil {
+		if err := addFile(f, filepath.Join(root, f)); err != nil {
 			return "", err
 		}
 	}
 	wsRoot, err := workspace.FindRoot(root)
 	if err == nil {
+		up, _ := filepath.Rel(root, wsRoot) // "." or "..", "../..": the workspace above a module
 		for _, f := range []string{"go.work", "go.work.sum"} {
-			if err := addFile(filepath.Join(wsRoot, f)); err != nil {
+			if err := addFile(path.Join(filepath.ToSlash(up), f), filepath.Join(wsRoot, f)); err != nil {
 				return "", err
 			}
 		}
@@ -74,27 +79,32 @@ func Key(root string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := magefilesDir(root)
+	type pkg struct{ name, dir string }
 	seen := map[string]bool{}
-	queue := []string{dir}
+	mageDir := magefilesDir(root)
+	name := "./" + mage.MagefilesDirName
+	if mageDir == root {
+		name = "." // mage-tagged files at the root
+	}
+	queue := []pkg{{name, mageDir}}
 	for len(queue) > 0 {
-		d := queue[0]
+		p := queue[0]
 		queue = queue[1:]
-		if seen[d] {
+		if seen[p.dir] {
 			continue
 		}
-		seen[d] = true
-		files, err := goFiles(d)
+		seen[p.dir] = true
+		files, err := goFiles(p.dir)
 		if err != nil {
 			return "", err
 		}
 		for _, f := range files {
-			if err := addFile(f); err != nil {
+			if err := addFile(p.name+"/"+filepath.Base(f), f); err != nil {
 				return "", err
 			}
 			for _, imp := range imports(f) {
 				if pd := local.dir(imp); pd != "" && !seen[pd] {
-					queue = append(queue, pd)
+					queue = append(queue, pkg{imp, pd})
 				}
 			}
 		}

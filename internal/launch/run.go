@@ -4,8 +4,6 @@
 package launch
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
@@ -13,11 +11,6 @@ import (
 	"syscall"
 	"time"
 )
-
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:8])
-}
 
 // Run runs the compiled magefile bin with args in the current directory,
 // with the caller's environment env, and returns the exit code to exit
