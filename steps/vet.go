@@ -65,6 +65,7 @@ type vetOutcome struct {
 	failures []build.Finding // load and type errors
 	unplaced []string
 	err      error
+	vetted   bool // the vet tool ran: go vet got past loading every package
 }
 
 type vetFinding struct {
@@ -114,19 +115,31 @@ func runVet(pass *build.Pass) error {
 // vetModules runs go vet -json with flags (and env) over the pass's
 // modules in one invocation. When a load error stops it before any
 // analysis, it goes module by module, so that the others are still
-// analysed, and tries a module that does not load in the workspace with
-// its own build list (GOWORK=off): the workspace's build list may be what
-// is incoherent. A load error that only the workspace has is a failure
-// "in the workspace", or, where the workspace is hackless's own view (no
-// go.work), which the repository never builds, a note: done says what
-// happened to the module instead ("vetted").
+// analysed. A module that fails in the workspace (a load error, or a type
+// error the vet tool reports) is tried with its own build list
+// (GOWORK=off): the workspace's build list may be what is incoherent. A
+// failure that only the workspace has is a failure "in the workspace",
+// or, where the workspace is hackless's own view (no go.work), which the
+// repository never builds, a note: done says what happened to the module
+// instead ("vetted"). When the vet tool ran (go vet got past loading,
+// so every package was analysed), only the modules with failures run
+// again.
 func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutcome, notes []string, err error) {
 	mods := pass.Modules()
 	out = runVetOnce(pass, env, flags, modulePatterns(pass))
 	if err := pass.Context().Err(); err != nil {
 		return out, nil, err
 	}
-	if out.err == nil || len(out.findings) > 0 || len(mods) < 2 {
+	if out.err == nil || len(mods) < 2 {
+		return out, nil, nil
+	}
+	if out.vetted {
+		if len(out.unplaced) > 0 {
+			return out, nil, nil // a failure no module can be asked about
+		}
+		return alone(pass, env, flags, done, mods, out)
+	}
+	if len(out.findings) > 0 {
 		return out, nil, nil
 	}
 	pass.Logf("go vet stopped at a load error; running it module by module")
@@ -134,19 +147,7 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 	for _, m := range mods {
 		one := runVetOnce(pass, env, flags, []string{"./" + path.Join(m.Rel, "...")})
 		if one.err != nil && len(one.findings) == 0 && len(one.failures) > 0 {
-			alone := runVetOnce(pass, append(slices.Clone(env), "GOWORK=off"), flags, []string{"./..."}, m)
-			if alone.err == nil || len(alone.findings) > 0 {
-				for i := range one.failures {
-					one.failures[i].Message = "in the workspace: " + one.failures[i].Message + fmt.Sprintf(" (the module %s loads on its own, with GOWORK=off, and was %s so)", m.Path, done)
-				}
-				if pass.Workspace.Synthetic {
-					for _, f := range one.failures {
-						notes = append(notes, fmt.Sprintf("%s: %s", f.Pos, f.Message))
-					}
-					one.failures = nil
-				}
-				one.findings, one.err, one.unplaced = alone.findings, nil, nil
-			}
+			notes = append(notes, tryAlone(pass, env, flags, done, m, &one)...)
 		}
 		out.findings = append(out.findings, one.findings...)
 		out.failures = append(out.failures, one.failures...)
@@ -159,6 +160,77 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 		}
 	}
 	return out, notes, nil
+}
+
+// alone splits the outcome of a workspace run that got past loading by
+// module, and tries each module with failures on its own (tryAlone).
+func alone(pass *build.Pass, env, flags []string, done string, mods []*workspace.Module, all vetOutcome) (out vetOutcome, notes []string, err error) {
+	rels := make([]string, len(mods))
+	for i, m := range mods {
+		rels[i] = m.Rel
+	}
+	owners := workspace.NewOwners(rels)
+	of := func(f build.Finding) string { return owners.Of(f.Pos.File) }
+	out.err = all.err
+	for _, m := range mods {
+		one := vetOutcome{err: all.err}
+		for _, f := range all.findings {
+			if of(f.Finding) == m.Rel {
+				one.findings = append(one.findings, f)
+			}
+		}
+		for _, f := range all.failures {
+			if of(f) == m.Rel {
+				one.failures = append(one.failures, f)
+			}
+		}
+		if len(one.failures) > 0 {
+			notes = append(notes, tryAlone(pass, env, flags, done, m, &one)...)
+		}
+		out.findings = append(out.findings, one.findings...)
+		out.failures = append(out.failures, one.failures...)
+		if err := pass.Context().Err(); err != nil {
+			return out, nil, err
+		}
+	}
+	// What no module holds (a file outside every module) stays as it was.
+	for _, f := range all.findings {
+		if !slices.Contains(rels, of(f.Finding)) {
+			out.findings = append(out.findings, f)
+		}
+	}
+	for _, f := range all.failures {
+		if !slices.Contains(rels, of(f)) {
+			out.failures = append(out.failures, f)
+		}
+	}
+	if len(out.failures) == 0 && len(out.unplaced) == 0 {
+		out.err = nil
+	}
+	return out, notes, nil
+}
+
+// tryAlone runs go vet on module m with its own build list (GOWORK=off);
+// when the module passes or only has findings there, one's failures are
+// the workspace's alone: they are marked so (or, in hackless's own view
+// of a workspace without go.work, returned as notes), and one takes the
+// module's own findings.
+func tryAlone(pass *build.Pass, env, flags []string, done string, m *workspace.Module, one *vetOutcome) (notes []string) {
+	alone := runVetOnce(pass, append(slices.Clone(env), "GOWORK=off"), flags, []string{"./..."}, m)
+	if len(alone.failures) > 0 || len(alone.unplaced) > 0 || alone.err != nil && len(alone.findings) == 0 {
+		return nil // it fails on its own too
+	}
+	for i := range one.failures {
+		one.failures[i].Message = "in the workspace: " + one.failures[i].Message + fmt.Sprintf(" (the module %s loads on its own, with GOWORK=off, and was %s so)", m.Path, done)
+	}
+	if pass.Workspace.Synthetic {
+		for _, f := range one.failures {
+			notes = append(notes, fmt.Sprintf("%s: %s", f.Pos, f.Message))
+		}
+		one.failures = nil
+	}
+	one.findings, one.err, one.unplaced = alone.findings, nil, nil
+	return notes
 }
 
 // runVetOnce runs go vet -json on patterns (in module m's directory when
@@ -193,6 +265,9 @@ func runVetOnce(pass *build.Pass, env, flags, patterns []string, m ...*workspace
 		text.WriteString(rest)
 	}
 	out.failures, out.unplaced = goFailure(text.String(), rel, build.Position{File: "go.work", Line: 1})
+	// The vet tool's own errors (type errors) start "vet: "; the go
+	// command prints none when loading fails, for it then runs no tool.
+	out.vetted = strings.HasPrefix(text.String(), "vet: ") || strings.Contains(text.String(), "\nvet: ")
 	if runErr != nil {
 		out.err = runErr
 	}
@@ -215,6 +290,8 @@ func vetJSON(data []byte, rel func(string) string, out *vetOutcome) (string, err
 			obj.Reset()
 			obj.WriteString(line + "\n")
 			continue
+		case depth == 0 && line == "{}":
+			continue // a package without diagnostics
 		case depth == 0:
 			text.WriteString(line + "\n")
 			continue

@@ -120,3 +120,41 @@ func TestVetPartialLoadAndSuppression(t *testing.T) {
 		t.Fatalf("findings in %v:\n%s", got, out)
 	}
 }
+
+// TestWorkspaceOnlyTypeError: a module whose code type-checks with its own
+// build list but not in the workspace (go.work uses a newer copy of a
+// module it requires) fails "in the workspace", while another module's
+// finding is still reported; vet and typecheck alike.
+func TestWorkspaceOnlyTypeError(t *testing.T) {
+	t.Parallel()
+	files := testws.Staging()
+	const lib = "staging/src/example.com/lib/"
+	files[lib+"go.mod"] = "module example.com/lib\n\ngo " + testws.GoVersion + "\n"
+	files[lib+"lib.go"] = "// Package lib is the newer copy.\npackage lib\n\n// Gone was Go.\nfunc Gone() string { return \"go\" }\n"
+	files["third_party/lib/go.mod"] = files[lib+"go.mod"]
+	files["third_party/lib/lib.go"] = "// Package lib is the released copy.\npackage lib\n\n// Go says go.\nfunc Go() string { return \"go\" }\n"
+	files["go.work"] = strings.Replace(files["go.work"], ")", "\t./"+strings.TrimSuffix(lib, "/")+"\n)", 1)
+	files[clientDir+"go.mod"] = strings.Replace(files[clientDir+"go.mod"], "require example.com/api v0.0.0\n", "require (\n\texample.com/api v0.0.0\n\texample.com/lib v0.0.0\n)\n", 1) +
+		"\nreplace example.com/lib => ../../../../third_party/lib\n"
+	files[clientDir+"uses.go"] = "package client\n\nimport \"example.com/lib\"\n\n// Uses calls what the workspace's copy lacks.\nfunc Uses() string { return lib.Go() }\n"
+	files[apiDir+"bad.go"] = "package api\n\nimport \"fmt\"\n\n// Bad misuses Printf.\nfunc Bad() { fmt.Printf(\"%d\\n\", \"x\") }\n"
+	dir := testws.New(t, files)
+	rep, out := runSteps(t, dir, build.Verify, nil, Vet, Typecheck)
+	for _, step := range []string{"vet", "typecheck"} {
+		var got []string
+		for _, f := range result(rep, step).Findings {
+			got = append(got, f.Pos.String()+": "+f.Message)
+		}
+		joined := strings.Join(got, "\n")
+		if !strings.Contains(joined, clientDir+"uses.go:6:") || !strings.Contains(joined, "in the workspace: ") ||
+			!strings.Contains(joined, "(the module example.com/client loads on its own, with GOWORK=off") {
+			t.Errorf("%s: no workspace-only failure in %s:\n%s", step, clientDir, joined)
+		}
+		if step == "vet" && !strings.Contains(joined, apiDir+"bad.go:6:") {
+			t.Errorf("vet: the finding in api is lost:\n%s", joined)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+}
