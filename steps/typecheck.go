@@ -26,9 +26,9 @@ var DefaultPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/arm64", "w
 // analyzer) that loads and type-checks every package, compiling only the
 // dependencies' export data, never linking; its type and load errors are
 // the findings, each naming the platforms it breaks. When part of the
-// workspace does not load, it goes module by module as vet does, and a
-// load error that only hackless's own view of a workspace without go.work
-// has is a note. A package whose
+// workspace does not load, it goes module by module as vet does; a
+// failure only the workspace has says so, and one that only hackless's
+// own view of a workspace without go.work has is a note. A package whose
 // dependency does not type-check is checked once the dependency is fixed.
 // There is no update form: a type error needs a person.
 var Typecheck = &build.Step{

@@ -31,13 +31,13 @@ import (
 //
 // When part of the workspace cannot be loaded (an ambiguous import, a
 // missing checksum), go vet analyses nothing at all; vet then runs module
-// by module, so that every module that loads is still analysed, and a
-// module that does not load in the workspace is also tried with its own
-// build list (GOWORK=off). Each load error is a finding at the file and
-// line the go command names, with a hint of the fix. In a repository
-// without go.work, where the workspace is hackless's own view and never
-// built as one, a load error that the module's own build list does not
-// have is a note instead.
+// by module, so that every module that loads is still analysed. A module
+// that does not load or type-check in the workspace is also tried with its
+// own build list (GOWORK=off). Each load error is a finding at the file
+// and line the go command names, with a hint of the fix; a failure only
+// the workspace has says so. In a repository without go.work, where the
+// workspace is hackless's own view and never built as one, such a failure
+// is a note instead.
 //
 // Findings are suppressed as golangci-lint suppresses them: a //nolint,
 // //nolint:govet or //nolint:all comment on the line, on the line before a
@@ -65,7 +65,7 @@ type vetOutcome struct {
 	failures []build.Finding // load and type errors
 	unplaced []string
 	err      error
-	vetted   bool // the vet tool ran: go vet got past loading every package
+	vetted   bool // a tool ran: go vet got past loading every package
 }
 
 type vetFinding struct {
@@ -265,9 +265,16 @@ func runVetOnce(pass *build.Pass, env, flags, patterns []string, m ...*workspace
 		text.WriteString(rest)
 	}
 	out.failures, out.unplaced = goFailure(text.String(), rel, build.Position{File: "go.work", Line: 1})
-	// The vet tool's own errors (type errors) start "vet: "; the go
-	// command prints none when loading fails, for it then runs no tool.
-	out.vetted = strings.HasPrefix(text.String(), "vet: ") || strings.Contains(text.String(), "\nvet: ")
+	// What the vet tool prints (type errors) starts "vet: ", and what a
+	// failed compile of a dependency prints follows a "# <package>"
+	// header; the go command prints neither when loading fails, for then
+	// it runs no tool at all.
+	for line := range strings.Lines(text.String()) {
+		if strings.HasPrefix(line, "vet: ") || strings.HasPrefix(line, "# ") {
+			out.vetted = true
+			break
+		}
+	}
 	if runErr != nil {
 		out.err = runErr
 	}

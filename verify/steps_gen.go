@@ -105,13 +105,13 @@ func Gofmt(ctx context.Context,
 //
 // When part of the workspace cannot be loaded (an ambiguous import, a
 // missing checksum), go vet analyses nothing at all; vet then runs module
-// by module, so that every module that loads is still analysed, and a
-// module that does not load in the workspace is also tried with its own
-// build list (GOWORK=off). Each load error is a finding at the file and
-// line the go command names, with a hint of the fix. In a repository
-// without go.work, where the workspace is hackless's own view and never
-// built as one, a load error that the module's own build list does not
-// have is a note instead.
+// by module, so that every module that loads is still analysed. A module
+// that does not load or type-check in the workspace is also tried with its
+// own build list (GOWORK=off). Each load error is a finding at the file
+// and line the go command names, with a hint of the fix; a failure only
+// the workspace has says so. In a repository without go.work, where the
+// workspace is hackless's own view and never built as one, such a failure
+// is a note instead.
 //
 // Findings are suppressed as golangci-lint suppresses them: a //nolint,
 // //nolint:govet or //nolint:all comment on the line, on the line before a
@@ -136,9 +136,9 @@ func Vet(ctx context.Context,
 // analyzer) that loads and type-checks every package, compiling only the
 // dependencies' export data, never linking; its type and load errors are
 // the findings, each naming the platforms it breaks. When part of the
-// workspace does not load, it goes module by module as vet does, and a
-// load error that only hackless's own view of a workspace without go.work
-// has is a note. A package whose
+// workspace does not load, it goes module by module as vet does; a
+// failure only the workspace has says so, and one that only hackless's
+// own view of a workspace without go.work has is a note. A package whose
 // dependency does not type-check is checked once the dependency is fixed.
 // There is no update form: a type error needs a person.
 func Typecheck(ctx context.Context,
