@@ -153,8 +153,9 @@ func TestLauncherConcurrentRuns(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("single run: %d\n%s", code, want)
 	}
+	var bins string
 	for round := range 3 {
-		bins := t.TempDir() // every round compiles anew
+		bins = t.TempDir() // every round compiles anew
 		var wg sync.WaitGroup
 		outs := make([]string, 4)
 		codes := make([]int, 4)
@@ -186,20 +187,18 @@ func TestLauncherConcurrentRuns(t *testing.T) {
 		t.Errorf("launching changed the tree:\n%s", s)
 	}
 
-	// Clones elsewhere share the binary: three trees, one compile.
-	store := t.TempDir()
-	for i, tree := range []string{dir, filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b", "c")} {
-		if i > 0 {
-			testws.Run(t, dir, "git", "clone", "-q", dir, tree)
-		}
+	// Clones elsewhere share the binary the last round compiled: three
+	// trees, one compile.
+	for _, tree := range []string{filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b", "c")} {
+		testws.Run(t, dir, "git", "clone", "-q", dir, tree)
 		cmd := exec.Command("go", "tool", "hackless", "-l")
 		cmd.Dir = tree
-		cmd.Env = append(os.Environ(), "HACKLESS_BIN_DIR="+store)
+		cmd.Env = append(os.Environ(), "HACKLESS_CACHE_DIR="+bins)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go tool hackless -l in %s: %v\n%s", tree, err, out)
 		}
 	}
-	entries, _ := os.ReadDir(store)
+	entries, _ := os.ReadDir(filepath.Join(bins, "bin"))
 	var binaries []string
 	for _, e := range entries {
 		if e.Name() != "compile.lock" {
