@@ -11,6 +11,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"maps"
 	"path"
 	"slices"
@@ -30,8 +31,9 @@ import (
 // too. There is no update form: vet's findings need a person.
 //
 // When part of the workspace cannot be loaded (an ambiguous import, a
-// missing checksum), go vet analyses nothing at all; vet then runs module
-// by module, so that every module that loads is still analysed. A module
+// missing checksum), go vet analyses nothing at all; vet then analyses,
+// in one more run, every package that loads (go list -e names them), or,
+// when the module graph itself is at fault, goes module by module. A module
 // that does not load or type-check in the workspace is also tried with its
 // own build list (GOWORK=off). Each load error is a finding at the file
 // and line the go command names, with a hint of the fix; a failure only
@@ -114,8 +116,9 @@ func runVet(pass *build.Pass) error {
 
 // vetModules runs go vet -json with flags (and env) over the pass's
 // modules in one invocation. When a load error stops it before any
-// analysis, it goes module by module, so that the others are still
-// analysed. A module that fails in the workspace (a load error, or a type
+// analysis, it vets the packages that load (vetLoadable) or, failing
+// that, goes module by module, so that the others are still analysed. A
+// module that fails in the workspace (a load error, or a type
 // error the vet tool reports) is tried with its own build list
 // (GOWORK=off): the workspace's build list may be what is incoherent. A
 // failure that only the workspace has is a failure "in the workspace",
@@ -142,6 +145,9 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 	if len(out.findings) > 0 {
 		return out, nil, nil
 	}
+	if rest, ok := vetLoadable(pass, env, flags, out); ok {
+		return alone(pass, env, flags, done, mods, rest)
+	}
 	pass.Logf("go vet stopped at a load error; running it module by module")
 	out = vetOutcome{}
 	for _, m := range mods {
@@ -162,6 +168,74 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 	return out, notes, nil
 }
 
+// maxLoadable bounds the packages vetLoadable names on one command line.
+const maxLoadable = 2000
+
+// vetLoadable handles a workspace run that stopped at load errors of
+// packages (each placed in a Go file): it lists the packages with
+// `go list -e -test` and vets, in one more invocation, those that load,
+// tests included. It returns the load errors with what that run found,
+// and false when it cannot help (an error of the module graph, a list
+// too long, a run that stops at loading again): the caller then goes
+// module by module.
+func vetLoadable(pass *build.Pass, env, flags []string, stopped vetOutcome) (vetOutcome, bool) {
+	if len(stopped.failures) == 0 || len(stopped.unplaced) > 0 {
+		return vetOutcome{}, false
+	}
+	for _, f := range stopped.failures {
+		if !strings.HasSuffix(f.Pos.File, ".go") {
+			return vetOutcome{}, false // go.work, a go.mod: the module graph
+		}
+	}
+	cmd := pass.Command(".", "go", append([]string{"list", "-e", "-test", "-json=ImportPath,ForTest,Incomplete"}, modulePatterns(pass)...)...)
+	cmd.Env = append(cmd.Env, env...)
+	data, err := cmd.Output()
+	if err != nil {
+		return vetOutcome{}, false
+	}
+	complete := map[string]bool{} // package -> it and its test variants load
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var p struct {
+			ImportPath, ForTest string
+			Incomplete          bool
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return vetOutcome{}, false
+		}
+		name, _, _ := strings.Cut(p.ImportPath, " ")
+		if p.ForTest != "" {
+			name = p.ForTest
+		} else if strings.HasSuffix(name, ".test") {
+			continue // a test's main package: its variants say it
+		}
+		ok, seen := complete[name]
+		complete[name] = (ok || !seen) && !p.Incomplete
+	}
+	var loadable []string
+	for _, name := range slices.Sorted(maps.Keys(complete)) {
+		if complete[name] {
+			loadable = append(loadable, name)
+		}
+	}
+	if len(loadable) > maxLoadable {
+		return vetOutcome{}, false
+	}
+	out := vetOutcome{failures: stopped.failures, err: stopped.err, vetted: true}
+	if len(loadable) > 0 {
+		rest := runVetOnce(pass, env, flags, loadable)
+		if rest.err != nil && !rest.vetted && len(rest.findings) == 0 {
+			return vetOutcome{}, false // it stopped at loading again
+		}
+		out.findings, out.unplaced = rest.findings, rest.unplaced
+		out.failures = append(out.failures, rest.failures...)
+	}
+	pass.Logf("go vet stopped at a load error; vetted the %d of %d packages that load", len(loadable), len(complete))
+	return out, true
+}
+
 // alone splits the outcome of a workspace run that got past loading by
 // module, and tries each module with failures on its own (tryAlone).
 func alone(pass *build.Pass, env, flags []string, done string, mods []*workspace.Module, all vetOutcome) (out vetOutcome, notes []string, err error) {
@@ -171,7 +245,7 @@ func alone(pass *build.Pass, env, flags []string, done string, mods []*workspace
 	}
 	owners := workspace.NewOwners(rels)
 	of := func(f build.Finding) string { return owners.Of(f.Pos.File) }
-	out.err = all.err
+	out.err, out.unplaced, out.vetted = all.err, all.unplaced, true
 	for _, m := range mods {
 		one := vetOutcome{err: all.err}
 		for _, f := range all.findings {

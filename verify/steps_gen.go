@@ -104,8 +104,9 @@ func Gofmt(ctx context.Context,
 // too. There is no update form: vet's findings need a person.
 //
 // When part of the workspace cannot be loaded (an ambiguous import, a
-// missing checksum), go vet analyses nothing at all; vet then runs module
-// by module, so that every module that loads is still analysed. A module
+// missing checksum), go vet analyses nothing at all; vet then analyses,
+// in one more run, every package that loads (go list -e names them), or,
+// when the module graph itself is at fault, goes module by module. A module
 // that does not load or type-check in the workspace is also tried with its
 // own build list (GOWORK=off). Each load error is a finding at the file
 // and line the go command names, with a hint of the fix; a failure only
