@@ -133,7 +133,15 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 	if err := pass.Context().Err(); err != nil {
 		return out, nil, err
 	}
-	if out.err == nil || len(mods) < 2 {
+	if out.err == nil {
+		return out, nil, nil
+	}
+	if len(mods) < 2 {
+		if !out.vetted && len(out.findings) == 0 {
+			if rest, ok := vetLoadable(pass, env, flags, out); ok {
+				return rest, nil, nil // one module: nothing to try on its own
+			}
+		}
 		return out, nil, nil
 	}
 	if out.vetted {

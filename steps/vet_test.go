@@ -158,3 +158,23 @@ func TestWorkspaceOnlyTypeError(t *testing.T) {
 		t.Log(out)
 	}
 }
+
+// TestVetOneModulePartialLoad: in a single-module workspace, a package
+// that does not load leaves the others analysed.
+func TestVetOneModulePartialLoad(t *testing.T) {
+	t.Parallel()
+	dir := testws.New(t, testws.Files{
+		"go.work":          "go " + testws.GoVersion + "\n\nuse .\n",
+		"go.mod":           "module example.com/one\n\ngo " + testws.GoVersion + "\n",
+		"broken/broken.go": "// Package broken imports what no module provides.\npackage broken\n\nimport _ \"example.com/nothere\"\n",
+		"bad/bad.go":       "// Package bad misuses Printf.\npackage bad\n\nimport \"fmt\"\n\n// Bad misuses Printf.\nfunc Bad() { fmt.Printf(\"%d\\n\", \"x\") }\n",
+	})
+	rep, out := runSteps(t, dir, build.Verify, nil, Vet)
+	var got []string
+	for _, f := range rep.Results[0].Findings {
+		got = append(got, f.Pos.File)
+	}
+	if !slices.Contains(got, "bad/bad.go") || !slices.Contains(got, "broken/broken.go") {
+		t.Errorf("findings in %v, want bad/bad.go and broken/broken.go:\n%s", got, out)
+	}
+}
