@@ -145,7 +145,7 @@ func TestLauncherSignals(t *testing.T) {
 // TestLauncherConcurrentRuns starts several runs at once in one tree,
 // from a fresh binary cache each round, and requires every one to give
 // the single-run result; the tree stays as it was (no go.work.sum). Then
-// two clones at other paths launch from the binary the first compiled.
+// two clones at other paths launch from the binary the last round compiled.
 func TestLauncherConcurrentRuns(t *testing.T) {
 	t.Parallel()
 	dir := ownAdopter(t) // compiles in stores of its own

@@ -133,31 +133,30 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 	if err := pass.Context().Err(); err != nil {
 		return out, nil, err
 	}
-	if out.err == nil {
+	switch {
+	case out.err == nil:
 		return out, nil, nil
-	}
-	if len(mods) < 2 {
-		if !out.vetted && len(out.findings) == 0 {
-			if rest, ok := vetLoadable(pass, env, flags, out); ok {
-				return rest, nil, nil // one module: nothing to try on its own
-			}
+	case !out.vetted && len(out.findings) == 0: // stopped at loading
+		rest, ok := vetLoadable(pass, env, flags, out)
+		switch {
+		case ok && len(mods) < 2:
+			return rest, nil, nil // one module: nothing to try on its own
+		case ok:
+			return alone(pass, env, flags, done, mods, rest)
+		case len(mods) >= 2:
+			return moduleByModule(pass, env, flags, done, mods)
 		}
-		return out, nil, nil
-	}
-	if out.vetted {
-		if len(out.unplaced) > 0 {
-			return out, nil, nil // a failure no module can be asked about
-		}
+	case out.vetted && len(mods) >= 2 && len(out.unplaced) == 0:
 		return alone(pass, env, flags, done, mods, out)
 	}
-	if len(out.findings) > 0 {
-		return out, nil, nil
-	}
-	if rest, ok := vetLoadable(pass, env, flags, out); ok {
-		return alone(pass, env, flags, done, mods, rest)
-	}
+	return out, nil, nil
+}
+
+// moduleByModule runs go vet on each module in the workspace, trying a
+// module that fails to load with its own build list (tryAlone): what
+// vetModules does when even the packages that load cannot be told apart.
+func moduleByModule(pass *build.Pass, env, flags []string, done string, mods []*workspace.Module) (out vetOutcome, notes []string, err error) {
 	pass.Logf("go vet stopped at a load error; running it module by module")
-	out = vetOutcome{}
 	for _, m := range mods {
 		one := runVetOnce(pass, env, flags, []string{"./" + path.Join(m.Rel, "...")})
 		if one.err != nil && len(one.findings) == 0 && len(one.failures) > 0 {
@@ -245,29 +244,36 @@ func vetLoadable(pass *build.Pass, env, flags []string, stopped vetOutcome) (vet
 }
 
 // alone splits the outcome of a workspace run that got past loading by
-// module, and tries each module with failures on its own (tryAlone).
+// module, and tries each module with failures on its own (tryAlone). What
+// no module holds (a file outside every module) stays as it was.
 func alone(pass *build.Pass, env, flags []string, done string, mods []*workspace.Module, all vetOutcome) (out vetOutcome, notes []string, err error) {
 	rels := make([]string, len(mods))
+	byRel := make(map[string]*vetOutcome, len(mods))
 	for i, m := range mods {
 		rels[i] = m.Rel
+		byRel[m.Rel] = &vetOutcome{err: all.err}
 	}
 	owners := workspace.NewOwners(rels)
-	of := func(f build.Finding) string { return owners.Of(f.Pos.File) }
 	out.err, out.unplaced, out.vetted = all.err, all.unplaced, true
+	var outside vetOutcome
+	for _, f := range all.findings {
+		if one := byRel[owners.Of(f.Pos.File)]; one != nil {
+			one.findings = append(one.findings, f)
+		} else {
+			outside.findings = append(outside.findings, f)
+		}
+	}
+	for _, f := range all.failures {
+		if one := byRel[owners.Of(f.Pos.File)]; one != nil {
+			one.failures = append(one.failures, f)
+		} else {
+			outside.failures = append(outside.failures, f)
+		}
+	}
 	for _, m := range mods {
-		one := vetOutcome{err: all.err}
-		for _, f := range all.findings {
-			if of(f.Finding) == m.Rel {
-				one.findings = append(one.findings, f)
-			}
-		}
-		for _, f := range all.failures {
-			if of(f) == m.Rel {
-				one.failures = append(one.failures, f)
-			}
-		}
+		one := byRel[m.Rel]
 		if len(one.failures) > 0 {
-			notes = append(notes, tryAlone(pass, env, flags, done, m, &one)...)
+			notes = append(notes, tryAlone(pass, env, flags, done, m, one)...)
 		}
 		out.findings = append(out.findings, one.findings...)
 		out.failures = append(out.failures, one.failures...)
@@ -275,17 +281,8 @@ func alone(pass *build.Pass, env, flags []string, done string, mods []*workspace
 			return out, nil, err
 		}
 	}
-	// What no module holds (a file outside every module) stays as it was.
-	for _, f := range all.findings {
-		if !slices.Contains(rels, of(f.Finding)) {
-			out.findings = append(out.findings, f)
-		}
-	}
-	for _, f := range all.failures {
-		if !slices.Contains(rels, of(f)) {
-			out.failures = append(out.failures, f)
-		}
-	}
+	out.findings = append(out.findings, outside.findings...)
+	out.failures = append(out.failures, outside.failures...)
 	if len(out.failures) == 0 && len(out.unplaced) == 0 {
 		out.err = nil
 	}
