@@ -50,7 +50,11 @@ type Files map[string]string
 // Staging returns the files of a workspace with a root module
 // (example.com/root) and two staging modules, example.com/api and
 // example.com/client, in staging/src/, which require each other. Every
-// file is formatted, vetted and tidy.
+// file is formatted, vetted and tidy. Its hackless.yaml has typecheck
+// check linux/amd64 only: each platform is a go vet run over the whole
+// workspace, the largest part of a run's cost, and the tests that are
+// about platforms (TestTypecheck, TestSinceMissesNoDefect) and about a
+// first run on defaults (e2e's TestFirstContact) name theirs or have none.
 func Staging() Files {
 	return Files{
 		"go.work": "go " + GoVersion + "\n\nuse (\n\t.\n\t./staging/src/example.com/api\n\t./staging/src/example.com/client\n)\n",
@@ -63,7 +67,8 @@ func Staging() Files {
 		"staging/src/example.com/client/go.mod":          "module example.com/client\n\ngo " + GoVersion + "\n\nrequire example.com/api v0.0.0\n\nreplace example.com/api => ../api\n",
 		"staging/src/example.com/client/client.go":       "// Package client talks to the API.\npackage client\n\nimport \"example.com/api\"\n\n// Describe names the API.\nfunc Describe() string { return \"client of \" + api.Name }\n",
 		"staging/src/example.com/client/client_test.go":  "package client\n\nimport \"testing\"\n\nfunc TestDescribe(t *testing.T) {\n\tif Describe() == \"\" {\n\t\tt.Fatal(\"empty\")\n\t}\n}\n",
-		".gitignore": "_output/\n",
+		".gitignore":    "_output/\n",
+		"hackless.yaml": "typecheck:\n  platforms: [linux/amd64]\n",
 	}
 }
 
