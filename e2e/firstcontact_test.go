@@ -336,7 +336,7 @@ func TestFirstContact(t *testing.T) {
 
 			// A seeded defect is still caught, at its file and line.
 			testws.Write(t, dir, sh.defects)
-			out, code = mage(t, dir, nil, "verify")
+			out, code = mage(t, dir, []string{hashFast}, "verify")
 			wantCode(t, out, code, 1)
 			wantOutput(t, out, sh.wants...)
 		})

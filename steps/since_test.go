@@ -37,9 +37,7 @@ func TestSinceMissesNoDefect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			files := testws.Staging()
-			files["hackless.yaml"] = "typecheck:\n  platforms: [linux/amd64, windows/amd64]\n"
-			dir := testws.New(t, files)
+			dir := testws.New(t, testws.Staging())
 			testws.Git(t, dir)
 			testws.Run(t, dir, "git", "branch", "-M", "main")
 			testws.Run(t, dir, "git", "checkout", "-q", "-b", "change")

@@ -53,8 +53,8 @@ type Files map[string]string
 // file is formatted, vetted and tidy. Its hackless.yaml has typecheck
 // check linux/amd64 only: each platform is a go vet run over the whole
 // workspace, the largest part of a run's cost, and the tests that are
-// about platforms (TestTypecheck, TestSinceMissesNoDefect) and about a
-// first run on defaults (e2e's TestFirstContact) name theirs or have none.
+// about platforms (TestTypecheck) or about a first run on the defaults
+// (e2e's TestFirstContact) name theirs or have none.
 func Staging() Files {
 	return Files{
 		"go.work": "go " + GoVersion + "\n\nuse (\n\t.\n\t./staging/src/example.com/api\n\t./staging/src/example.com/client\n)\n",
