@@ -300,8 +300,15 @@ func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
 		}
 		return os.Symlink(strings.TrimSpace(string(out)), link)
 	case "tools.go import":
-		exe, err := pinnedProgram(pass, t.dir, t.name, t.pkg+fmt.Sprint(alone), func(out string) error {
-			_, err := run(pass.Command(t.dir, "go", "build", "-o", out, t.pkg))
+		goCmd := func(args ...string) *exec.Cmd {
+			cmd := pass.Command(t.dir, "go", args...)
+			if alone {
+				cmd.Env = append(cmd.Env, "GOWORK=off")
+			}
+			return cmd
+		}
+		exe, err := pinnedProgram(pass, t.dir, t.name, t.pkg+fmt.Sprint(alone), goCmd, func(out string) error {
+			_, err := pass.Output(goCmd("build", "-o", out, t.pkg))
 			return err
 		})
 		if err != nil {
@@ -377,13 +384,21 @@ func toolsDir() (string, error) {
 // program at once never see half of it, and a lock beside it lets one of
 // them build while the others wait (the go command's build cache races
 // when two processes link one main package at once). name says what it
-// is built from (a version, a hash of the go.mod that pins it).
-func cachedProgram(pass *build.Pass, name string, build func(exe string) error) (string, error) {
+// is built from (a version, a hash of the go.mod that pins it); the
+// version of the go command that builds it is added, asked of goCmd (a
+// go command in the directory and environment of the build), so that a
+// repository that moves to another Go builds its programs again: a
+// golangci-lint built by an older Go refuses to lint code for a newer one.
+func cachedProgram(pass *build.Pass, name string, goCmd func(args ...string) *exec.Cmd, build func(exe string) error) (string, error) {
+	v, err := pass.Output(goCmd("env", "GOVERSION"))
+	if err != nil {
+		return "", fmt.Errorf("ask the go command that builds %s for its version: %w", name, err)
+	}
 	dir, err := toolsDir()
 	if err != nil {
 		return "", err
 	}
-	exe := filepath.Join(dir, name)
+	exe := filepath.Join(dir, name+"-"+strings.TrimSpace(string(v)))
 	built := func() bool {
 		fi, err := os.Stat(exe)
 		return err == nil && fi.Mode().IsRegular()
@@ -430,7 +445,7 @@ func buildInto(exe string, build func(exe string) error) error {
 // that replaces a module by a directory builds from files no name
 // covers: its program is built anew for every run, into the repository's
 // output directory (one copy, replaced).
-func pinnedProgram(pass *build.Pass, dir, name, what string, build func(exe string) error) (string, error) {
+func pinnedProgram(pass *build.Pass, dir, name, what string, goCmd func(args ...string) *exec.Cmd, build func(exe string) error) (string, error) {
 	sum := sha256.New()
 	for _, f := range []string{"go.mod", "go.sum"} {
 		data, _ := pass.ReadFile(path.Join(dir, f))
@@ -443,7 +458,19 @@ func pinnedProgram(pass *build.Pass, dir, name, what string, build func(exe stri
 		}
 	}
 	fmt.Fprint(sum, what)
-	return cachedProgram(pass, name+"-"+hex.EncodeToString(sum.Sum(nil))[:16], build)
+	return cachedProgram(pass, name+"-"+hex.EncodeToString(sum.Sum(nil))[:16], goCmd, build)
+}
+
+// outsideModules returns a go command that installs programs at a version
+// (go install pkg@version) outside every build list: in the private
+// TMPDIR, with GOWORK=off.
+func outsideModules(pass *build.Pass) func(args ...string) *exec.Cmd {
+	return func(args ...string) *exec.Cmd {
+		cmd := pass.Command(".", "go", args...)
+		cmd.Env = append(cmd.Env, "GOWORK=off")
+		cmd.Dir = pass.Env.TempDir()
+		return cmd
+	}
 }
 
 // pinnedOrDefault returns the executable of a program steps run: the one
@@ -468,10 +495,9 @@ func pinnedOrDefault(pass *build.Pass, name, pkg, version string) (string, func(
 		pass.Notef("%s as %s pins it (%s)", name, t.pos.File, t.how)
 		return filepath.Join(bin, name), cleanup, nil
 	}
-	exe, err := cachedProgram(pass, name+"@"+version, func(out string) error {
-		cmd := pass.Command(".", "go", "install", pkg+"@"+version)
-		cmd.Env = append(cmd.Env, "GOWORK=off", "GOBIN="+filepath.Dir(out))
-		cmd.Dir = pass.Env.TempDir()
+	exe, err := cachedProgram(pass, name+"@"+version, outsideModules(pass), func(out string) error {
+		cmd := outsideModules(pass)("install", pkg+"@"+version)
+		cmd.Env = append(cmd.Env, "GOBIN="+filepath.Dir(out))
 		if _, err := pass.Output(cmd); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -75,8 +76,8 @@ func golangciConfig(pass *build.Pass) (string, bool) {
 // pattern). Without a pin, lint runs the version hackless pins
 // (DefaultGolangciLint, or lint.version), installed outside every build
 // list. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
-// (default os.UserCacheDir()/hackless/tools), named by its version and
-// the go.mod that pins it. Best kept in a tools module
+// (default os.UserCacheDir()/hackless/tools), named by its version, the
+// go.mod that pins it and the Go that builds it. Best kept in a tools module
 // that go.work does not use, so that golangci-lint's many requirements
 // stay out of the product's build list:
 //
@@ -219,10 +220,13 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 	if required != nil {
 		pkg := required.Mod.Path + "/cmd/golangci-lint"
 		pass.Notef("golangci-lint %s, required by %s/go.mod (the tools.go pattern)", required.Mod.Version, requiredIn)
-		return pinnedProgram(pass, requiredIn, "golangci-lint@"+required.Mod.Version, pkg, func(out string) error {
-			cmd := pass.Command(requiredIn, "go", "build", "-o", out, pkg)
+		goCmd := func(args ...string) *exec.Cmd {
+			cmd := pass.Command(requiredIn, "go", args...)
 			cmd.Env = append(cmd.Env, "GOWORK=off")
-			if _, err := pass.Output(cmd); err != nil {
+			return cmd
+		}
+		return pinnedProgram(pass, requiredIn, "golangci-lint@"+required.Mod.Version, pkg, goCmd, func(out string) error {
+			if _, err := pass.Output(goCmd("build", "-o", out, pkg)); err != nil {
 				return fmt.Errorf("build golangci-lint required by %s/go.mod: %w", requiredIn, err)
 			}
 			return nil
@@ -237,10 +241,9 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 		mod = "github.com/golangci/golangci-lint"
 	}
 	pass.Notef("no module pins golangci-lint, so lint runs %s, the version hackless pins (set lint.version in hackless.yaml, or pin it in a tools module)", version)
-	bin, err := cachedProgram(pass, "golangci-lint@"+version, func(out string) error {
-		cmd := pass.Command(".", "go", "install", mod+"/cmd/golangci-lint@"+version)
-		cmd.Env = append(cmd.Env, "GOWORK=off", "GOBIN="+filepath.Dir(out))
-		cmd.Dir = pass.Env.TempDir()
+	bin, err := cachedProgram(pass, "golangci-lint@"+version, outsideModules(pass), func(out string) error {
+		cmd := outsideModules(pass)("install", mod+"/cmd/golangci-lint@"+version)
+		cmd.Env = append(cmd.Env, "GOBIN="+filepath.Dir(out))
 		if _, err := pass.Output(cmd); err != nil {
 			return err
 		}

@@ -249,8 +249,8 @@ func Spelling(ctx context.Context,
 // pattern). Without a pin, lint runs the version hackless pins
 // (DefaultGolangciLint, or lint.version), installed outside every build
 // list. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
-// (default os.UserCacheDir()/hackless/tools), named by its version and
-// the go.mod that pins it. Best kept in a tools module
+// (default os.UserCacheDir()/hackless/tools), named by its version, the
+// go.mod that pins it and the Go that builds it. Best kept in a tools module
 // that go.work does not use, so that golangci-lint's many requirements
 // stay out of the product's build list:
 //

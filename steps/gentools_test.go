@@ -1,0 +1,69 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package steps
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// TestProgramsRebuiltForAnotherGo: a program hackless builds for a step is
+// kept per version of the go command that builds it. When go.work's
+// toolchain line moves, the next run builds the program again instead of
+// starting what the older Go built.
+func TestProgramsRebuiltForAnotherGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("downloads a Go toolchain through the module proxy")
+	}
+	t.Setenv("HACKLESS_CACHE_DIR", t.TempDir())
+	var built []string // the go version of each build
+	program := &build.Step{
+		Name:     "program",
+		Doc:      "builds a program and starts it",
+		Inputs:   build.Inputs{Tools: []build.Tool{build.GoCommand}, Go: true},
+		Uncached: true,
+		Run: func(pass *build.Pass) error {
+			exe, err := cachedProgram(pass, "program@v1", outsideModules(pass), func(out string) error {
+				v, err := pass.Output(outsideModules(pass)("env", "GOVERSION"))
+				if err != nil {
+					return err
+				}
+				built = append(built, strings.TrimSpace(string(v)))
+				return os.WriteFile(out, []byte("#!/bin/sh\n"), 0o755)
+			})
+			if err != nil {
+				return err
+			}
+			_, err = pass.Output(pass.Command(".", exe))
+			return err
+		},
+	}
+	dir := testws.New(t, testws.Staging())
+	verify := func() {
+		t.Helper()
+		if rep, out := runSteps(t, dir, build.Verify, nil, program); rep.ExitCode() != build.ExitOK {
+			t.Fatalf("verify:\n%s", out)
+		}
+	}
+	verify()
+	verify()
+	if len(built) != 1 {
+		t.Fatalf("two runs with one Go built the program %d times, want once: %q", len(built), built)
+	}
+	other := "go1.25.14" // the oldest supported release, as .ci/run uses
+	if built[0] == other {
+		other = "go1.26.8"
+	}
+	testws.Replace(t, dir, "go.work", "use (", "toolchain "+other+"\n\nuse (")
+	verify()
+	verify()
+	if want := []string{built[0], other}; !slices.Equal(built, want) {
+		t.Errorf("builds by Go version: %q, want %q (after go.work moved to %s)", built, want, other)
+	}
+}
