@@ -307,7 +307,7 @@ func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
 			}
 			return cmd
 		}
-		exe, err := pinnedProgram(pass, t.dir, t.name, t.pkg+fmt.Sprint(alone), goCmd, func(out string) error {
+		exe, err := pinnedProgram(pass, t.dir, t.name, t.pkg, !alone, goCmd, func(out string) error {
 			_, err := pass.Output(goCmd("build", "-o", out, t.pkg))
 			return err
 		})
@@ -442,10 +442,16 @@ func buildInto(exe string, build func(exe string) error) error {
 // pinnedProgram is cachedProgram for a program built from the build list
 // of the module in dir (root-relative), named by what the module's go.mod
 // and go.sum say, and what (the package and how it is built). A module
-// that replaces a module by a directory builds from files no name
-// covers: its program is built anew for every run, into the repository's
-// output directory (one copy, replaced).
-func pinnedProgram(pass *build.Pass, dir, name, what string, goCmd func(args ...string) *exec.Cmd, build func(exe string) error) (string, error) {
+// that replaces a module by a directory, or one that go.work uses
+// (inWorkspace: its build list is the workspace's, whose modules are
+// directories too), builds from files no name covers: its program is
+// built anew for every run, into the repository's output directory (one
+// copy, replaced), and the go command's build cache keeps that cheap.
+func pinnedProgram(pass *build.Pass, dir, name, what string, inWorkspace bool, goCmd func(args ...string) *exec.Cmd, build func(exe string) error) (string, error) {
+	if inWorkspace {
+		exe := filepath.Join(pass.Workspace.OutDir, "tools", name)
+		return exe, buildInto(exe, build)
+	}
 	sum := sha256.New()
 	for _, f := range []string{"go.mod", "go.sum"} {
 		data, _ := pass.ReadFile(path.Join(dir, f))

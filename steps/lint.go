@@ -225,7 +225,7 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 			cmd.Env = append(cmd.Env, "GOWORK=off")
 			return cmd
 		}
-		return pinnedProgram(pass, requiredIn, "golangci-lint@"+required.Mod.Version, pkg, goCmd, func(out string) error {
+		return pinnedProgram(pass, requiredIn, "golangci-lint@"+required.Mod.Version, pkg, false, goCmd, func(out string) error {
 			if _, err := pass.Output(goCmd("build", "-o", out, pkg)); err != nil {
 				return fmt.Errorf("build golangci-lint required by %s/go.mod: %w", requiredIn, err)
 			}
