@@ -285,30 +285,25 @@ func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
 	ws := pass.Workspace
 	// A module go.work does not use builds with its own build list.
 	alone := t.dir == "" || !slices.ContainsFunc(ws.Modules, func(m *workspace.Module) bool { return m.Rel == t.dir })
-	run := func(cmd *exec.Cmd) ([]byte, error) {
+	goCmd := func(dir string, args ...string) *exec.Cmd {
+		cmd := pass.Command(dir, "go", args...)
 		if alone {
 			cmd.Env = append(cmd.Env, "GOWORK=off")
 		}
-		return pass.Output(cmd)
+		return cmd
 	}
+	inModule := func(args ...string) *exec.Cmd { return goCmd(t.dir, args...) }
 	link := filepath.Join(bin, t.name)
 	switch t.how {
 	case "tool directive":
-		out, err := run(pass.Command(t.dir, "go", "tool", "-n", t.pkg))
+		out, err := pass.Output(inModule("tool", "-n", t.pkg))
 		if err != nil {
 			return err
 		}
 		return os.Symlink(strings.TrimSpace(string(out)), link)
 	case "tools.go import":
-		goCmd := func(args ...string) *exec.Cmd {
-			cmd := pass.Command(t.dir, "go", args...)
-			if alone {
-				cmd.Env = append(cmd.Env, "GOWORK=off")
-			}
-			return cmd
-		}
-		exe, err := pinnedProgram(pass, t.dir, t.name, t.pkg, !alone, goCmd, func(out string) error {
-			_, err := pass.Output(goCmd("build", "-o", out, t.pkg))
+		exe, err := pinnedProgram(pass, t.dir, t.name, t.pkg, !alone, inModule, func(out string) error {
+			_, err := pass.Output(inModule("build", "-o", out, t.pkg))
 			return err
 		})
 		if err != nil {
@@ -316,10 +311,10 @@ func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
 		}
 		return os.Symlink(exe, link)
 	default: // codegen.tools
-		cmd := pass.Command(".", "go", "install", t.pkg)
+		cmd := goCmd(".", "install", t.pkg)
 		cmd.Dir = pass.Env.TempDir()
 		cmd.Env = append(cmd.Env, "GOBIN="+bin)
-		if _, err := run(cmd); err != nil {
+		if _, err := pass.Output(cmd); err != nil {
 			return err
 		}
 		pkg, _, _ := strings.Cut(t.pkg, "@")
@@ -398,7 +393,7 @@ func cachedProgram(pass *build.Pass, name string, goCmd func(args ...string) *ex
 	if err != nil {
 		return "", err
 	}
-	exe := filepath.Join(dir, name+"-"+strings.TrimSpace(string(v)))
+	exe := filepath.Join(dir, name+"-"+fileSafe(strings.TrimSpace(string(v))))
 	built := func() bool {
 		fi, err := os.Stat(exe)
 		return err == nil && fi.Mode().IsRegular()
@@ -465,6 +460,17 @@ func pinnedProgram(pass *build.Pass, dir, name, what string, inWorkspace bool, g
 	}
 	fmt.Fprint(sum, what)
 	return cachedProgram(pass, name+"-"+hex.EncodeToString(sum.Sum(nil))[:16], goCmd, build)
+}
+
+// fileSafe makes a go version a part of a file name on every system: a
+// development toolchain's is "devel go1.27-abc Tue Nov 3 10:11:12 2026 +0000".
+func fileSafe(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r == '+' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+			return r
+		}
+		return '_'
+	}, v)
 }
 
 // outsideModules returns a go command that installs programs at a version

@@ -67,3 +67,15 @@ func TestProgramsRebuiltForAnotherGo(t *testing.T) {
 		t.Errorf("builds by Go version: %q, want %q (after go.work moved to %s)", built, want, other)
 	}
 }
+
+func TestFileSafe(t *testing.T) {
+	for _, tt := range []struct{ v, want string }{
+		{"go1.26.8", "go1.26.8"},
+		{"go1.25.14 X:jsonv2", "go1.25.14_X_jsonv2"},
+		{"devel go1.27-2b1d3c Tue Nov 3 10:11:12 2026 +0000", "devel_go1.27-2b1d3c_Tue_Nov_3_10_11_12_2026_+0000"},
+	} {
+		if got := fileSafe(tt.v); got != tt.want {
+			t.Errorf("fileSafe(%q) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
