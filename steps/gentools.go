@@ -285,14 +285,13 @@ func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
 	ws := pass.Workspace
 	// A module go.work does not use builds with its own build list.
 	alone := t.dir == "" || !slices.ContainsFunc(ws.Modules, func(m *workspace.Module) bool { return m.Rel == t.dir })
-	goCmd := func(dir string, args ...string) *exec.Cmd {
-		cmd := pass.Command(dir, "go", args...)
+	inModule := func(args ...string) *exec.Cmd {
+		cmd := pass.Command(t.dir, "go", args...)
 		if alone {
 			cmd.Env = append(cmd.Env, "GOWORK=off")
 		}
 		return cmd
 	}
-	inModule := func(args ...string) *exec.Cmd { return goCmd(t.dir, args...) }
 	link := filepath.Join(bin, t.name)
 	switch t.how {
 	case "tool directive":
@@ -311,8 +310,7 @@ func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
 		}
 		return os.Symlink(exe, link)
 	default: // codegen.tools
-		cmd := goCmd(".", "install", t.pkg)
-		cmd.Dir = pass.Env.TempDir()
+		cmd := outsideModules(pass)("install", t.pkg)
 		cmd.Env = append(cmd.Env, "GOBIN="+bin)
 		if _, err := pass.Output(cmd); err != nil {
 			return err
