@@ -333,6 +333,11 @@ func TestFirstContact(t *testing.T) {
 			if s := testws.Run(t, dir, "git", "status", "--porcelain"); s != "" {
 				t.Errorf("verify left the tree changed:\n%s", s)
 			}
+			// The licenses it identified are remembered, so that the next
+			// run need not build licensecheck's matcher.
+			if memo, _ := filepath.Glob(filepath.Join(cacheDir(t), "licenses", "*", "*")); len(memo) == 0 {
+				t.Errorf("verify remembered no identified license in %s", cacheDir(t))
+			}
 
 			// A seeded defect is still caught, at its file and line.
 			testws.Write(t, dir, sh.defects)

@@ -137,11 +137,12 @@ func runBOM(pass *build.Pass) error {
 		}
 		keep = append(keep, p)
 	}
+	identify := classifier(pass)
 	for _, m := range mods {
 		if covered[m.path] {
 			continue
 		}
-		entry, err := bomEntry(pass, m, overrides)
+		entry, err := bomEntry(pass, identify, m, overrides)
 		if err != nil {
 			return err
 		}
@@ -168,7 +169,7 @@ func runBOM(pass *build.Pass) error {
 // bomEntry is the entry update records for a module: its override, else
 // the license licensecheck identifies. A module whose license cannot be
 // told is a finding that asks for an override, and nil.
-func bomEntry(pass *build.Pass, m *shipped, overrides []bomProject) (*bomProject, error) {
+func bomEntry(pass *build.Pass, identify *licenses.Classifier, m *shipped, overrides []bomProject) (*bomProject, error) {
 	if i := slices.IndexFunc(overrides, func(o bomProject) bool { return o.Project == m.path }); i >= 0 {
 		return &bomProject{Project: m.path, Licenses: overrides[i].Licenses}, nil
 	}
@@ -182,7 +183,7 @@ func bomEntry(pass *build.Pass, m *shipped, overrides []bomProject) (*bomProject
 	var ids []string
 	var coverage float64
 	if f != nil {
-		ids, coverage = licenses.Identify(f.Data)
+		ids, coverage = identify.Identify(f.Data)
 	}
 	if len(ids) == 0 {
 		pass.Reportf(build.Position{File: BOMFile, Line: 1}, "%s ships, but its license cannot be identified: record it in %s", m.path, BOMOverrideFile)

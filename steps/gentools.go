@@ -357,18 +357,24 @@ func lookProgram(pass *build.Pass, name string, dirs []string) string {
 // shared by every repository of the machine: HACKLESS_CACHE_DIR/tools,
 // else os.UserCacheDir()/hackless/tools, beside the step cache.
 func toolsDir() (string, error) {
-	// Where programs are kept is not what a step finds: each is named by
-	// what it is built from. (A recorded read of the variable would keep
-	// a pass from serving a clone with another cache directory.)
+	return cacheSubdir("tools")
+}
+
+// cacheSubdir returns the absolute path of name in the machine's cache
+// directory: HACKLESS_CACHE_DIR, by default hackless/ in the user cache
+// directory. What is kept there is named by what it is made from, never
+// what a step finds, so the variable is not a recorded read (that would
+// keep a pass from serving a clone with another cache directory).
+func cacheSubdir(name string) (string, error) {
 	dir := os.Getenv("HACKLESS_CACHE_DIR")
 	if dir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
-			return "", fmt.Errorf("no directory for tools: %w", err)
+			return "", fmt.Errorf("no cache directory for %s: %w", name, err)
 		}
 		dir = filepath.Join(base, "hackless")
 	}
-	return filepath.Abs(filepath.Join(dir, "tools"))
+	return filepath.Abs(filepath.Join(dir, name))
 }
 
 // cachedProgram returns the program name of toolsDir, building it first

@@ -117,6 +117,7 @@ func runLicenses(pass *build.Pass) error {
 		}
 	}
 	count := make(map[string]int)
+	identify := classifier(pass)
 	for _, m := range mods {
 		var f *licenses.File
 		if m.dir != "" {
@@ -131,7 +132,7 @@ func runLicenses(pass *build.Pass) error {
 			found = "no module directory (run go tool mage deps:download)"
 		case f != nil:
 			var cov float64
-			ids, cov = licenses.Identify(f.Data)
+			ids, cov = identify.Identify(f.Data)
 			found = strings.Join(ids, " AND ")
 			if ids == nil {
 				found = fmt.Sprintf("an unidentified license (%s: %.0f%% known license text)", f.Name, cov)
@@ -179,6 +180,22 @@ func runLicenses(pass *build.Pass) error {
 		}
 	}
 	return pass.ProposeTree("LICENSES/vendor", tree, "LICENSES/vendor is stale")
+}
+
+// classifier identifies license texts and remembers them in licenses/ of
+// the machine's cache directory (see cacheSubdir), so that a run whose
+// texts were all seen before does not build licensecheck's matcher, two
+// CPU-seconds. A cache directory inside the workspace remembers nothing:
+// a run writes nothing to the tree.
+func classifier(pass *build.Pass) *licenses.Classifier {
+	dir, err := cacheSubdir("licenses")
+	if err != nil {
+		return licenses.NewClassifier("")
+	}
+	if rel, err := filepath.Rel(pass.Workspace.Root, dir); err == nil && filepath.IsLocal(rel) {
+		return licenses.NewClassifier("")
+	}
+	return licenses.NewClassifier(dir)
 }
 
 // loadPolicy reads the policy file; a malformed one is a finding, and a

@@ -302,6 +302,7 @@ func compareSides(pass *build.Pass, before, after *side) *ReviewReport {
 			shipped[p.Module.Path] = true
 		}
 	}
+	identify := classifier(pass)
 	for _, path := range slices.Sorted(maps.Keys(after.mods)) {
 		a := after.mods[path]
 		if a.Main {
@@ -330,7 +331,7 @@ func compareSides(pass *build.Pass, before, after *side) *ReviewReport {
 			rep.Forks = append(rep.Forks, ModuleChange{Path: path, From: path, To: a.Replace.Path + " " + a.Replace.Version, Direct: !a.Indirect})
 		}
 		if changed && shipped[path] {
-			from, to := licenseOf(bdir), licenseOf(adir)
+			from, to := licenseOf(identify, bdir), licenseOf(identify, adir)
 			if !had {
 				from = "(new)"
 			}
@@ -374,7 +375,7 @@ func latestTag(pass *build.Pass, path string) string {
 	return m.Versions[len(m.Versions)-1]
 }
 
-func licenseOf(dir string) string {
+func licenseOf(identify *licenses.Classifier, dir string) string {
 	if dir == "" {
 		return "(unknown: module not downloaded)"
 	}
@@ -382,7 +383,7 @@ func licenseOf(dir string) string {
 	if err != nil || f == nil {
 		return "(no license file)"
 	}
-	ids, cov := licenses.Identify(f.Data)
+	ids, cov := identify.Identify(f.Data)
 	if ids == nil {
 		return fmt.Sprintf("(unidentified, %.0f%% known text)", cov)
 	}

@@ -17,8 +17,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/licensecheck"
-
 	"github.com/hackless/hackless/internal/jsonfile"
 )
 
@@ -111,16 +109,7 @@ func candidates(dir string, prefixes []string, depth int) ([]string, error) {
 // and the share of the text they cover. The identifiers are nil when the
 // coverage is below MinCoverage.
 func Identify(data []byte) (ids []string, coverage float64) {
-	cov := licensecheck.Scan(data)
-	if cov.Percent < MinCoverage {
-		return nil, cov.Percent
-	}
-	for _, m := range cov.Match {
-		if !slices.Contains(ids, m.ID) {
-			ids = append(ids, m.ID)
-		}
-	}
-	return ids, cov.Percent
+	return threshold(scan(data))
 }
 
 // Policy says which licenses are allowed, and what to assume for modules
