@@ -77,7 +77,9 @@ func golangciConfig(pass *build.Pass) (string, bool) {
 // (DefaultGolangciLint, or lint.version), installed outside every build
 // list. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
 // (default os.UserCacheDir()/hackless/tools), named by its version, the
-// go.mod that pins it and the Go that builds it. Best kept in a tools module
+// go.mod and go.sum that pin it and the Go that builds it; a pinning
+// module that replaces a module by a directory has the go command build
+// it for every run (go tool -n), from its cache. Best kept in a tools module
 // that go.work does not use, so that golangci-lint's many requirements
 // stay out of the product's build list:
 //
@@ -209,13 +211,30 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 		if ws.ModuleByPath(f.Module.Mod.Path) != nil {
 			pass.Notef("golangci-lint is pinned in %s, a module go.work uses, so its requirements join the workspace's build list", rel)
 		}
-		cmd := pass.Command(d, "go", "tool", "-n", tool.Path)
-		cmd.Env = append(cmd.Env, "GOWORK=off")
-		out, err := pass.Output(cmd)
-		if err != nil {
-			return "", fmt.Errorf("build golangci-lint pinned in %s: %w", rel, err)
+		goCmd := func(args ...string) *exec.Cmd {
+			cmd := pass.Command(d, "go", args...)
+			cmd.Env = append(cmd.Env, "GOWORK=off")
+			return cmd
 		}
-		return strings.TrimSpace(string(out)), nil
+		if slices.ContainsFunc(f.Replace, func(r *modfile.Replace) bool { return r.New.Version == "" }) {
+			// A directory replace builds from files no name covers: the go
+			// command's cache of tool executables answers for every run.
+			out, err := pass.Output(goCmd("tool", "-n", tool.Path))
+			if err != nil {
+				return "", fmt.Errorf("build golangci-lint pinned in %s: %w", rel, err)
+			}
+			return strings.TrimSpace(string(out)), nil
+		}
+		// Otherwise go.mod and go.sum name the program (GOWORK=off: the
+		// module's own build list), so it is built once per machine, as a
+		// tools.go pin is; `go tool -n` would cost over a CPU-second a run
+		// even with the executable in the go command's cache.
+		return pinnedProgram(pass, d, "golangci-lint", tool.Path, false, goCmd, func(out string) error {
+			if _, err := pass.Output(goCmd("build", "-o", out, tool.Path)); err != nil {
+				return fmt.Errorf("build golangci-lint pinned in %s: %w", rel, err)
+			}
+			return nil
+		})
 	}
 	if required != nil {
 		pkg := required.Mod.Path + "/cmd/golangci-lint"

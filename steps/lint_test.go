@@ -4,8 +4,11 @@
 package steps
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,6 +68,27 @@ func TestLint(t *testing.T) {
 		"staging/src/example.com/client/lint.go:7:11: Error return value of `os.Remove` is not checked (errcheck)",
 		"staging/src/example.com/client/lint.go:5:", "(misspell)",
 	)
+	// The tool directive's program is built once per machine, named by
+	// the go.mod and go.sum that pin it, and started as it is after that.
+	pin := sha256.New()
+	for _, f := range []string{"hack/tools/go.mod", "hack/tools/go.sum"} {
+		b, _ := os.ReadFile(filepath.Join(dir, f))
+		pin.Write(b)
+	}
+	pin.Write([]byte("github.com/golangci/golangci-lint/v2/cmd/golangci-lint"))
+	tools, err := toolsDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exes, _ := filepath.Glob(filepath.Join(tools, "golangci-lint-"+hex.EncodeToString(pin.Sum(nil))[:16]+"-*"))
+	exes = slices.DeleteFunc(exes, func(p string) bool { return strings.HasSuffix(p, ".lock") })
+	if len(exes) != 1 {
+		t.Fatalf("golangci-lint is not built once into %s: %q", tools, exes)
+	}
+	built, err := os.Stat(exes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	runSteps(t, dir, build.Update, nil, Lint)
 	b, _ := os.ReadFile(filepath.Join(dir, "staging/src/example.com/client/lint.go"))
@@ -74,6 +98,10 @@ func TestLint(t *testing.T) {
 	rep, _ = runSteps(t, dir, build.Verify, nil, Lint)
 	if got := findingsOf(rep, "lint"); strings.Contains(got, "misspell") || !strings.Contains(got, "errcheck") {
 		t.Errorf("after update only errcheck is left:\n%s", got)
+	}
+
+	if fi, err := os.Stat(exes[0]); err != nil || !fi.ModTime().Equal(built.ModTime()) {
+		t.Errorf("golangci-lint was built again for a later run")
 	}
 
 	// Pinned in a workspace module: the repository's choice, noted.

@@ -330,7 +330,9 @@ func Spelling(ctx context.Context,
 // (DefaultGolangciLint, or lint.version), installed outside every build
 // list. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
 // (default os.UserCacheDir()/hackless/tools), named by its version, the
-// go.mod that pins it and the Go that builds it. Best kept in a tools module
+// go.mod and go.sum that pin it and the Go that builds it; a pinning
+// module that replaces a module by a directory has the go command build
+// it for every run (go tool -n), from its cache. Best kept in a tools module
 // that go.work does not use, so that golangci-lint's many requirements
 // stay out of the product's build list:
 //
