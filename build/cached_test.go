@@ -61,6 +61,18 @@ func TestCache(t *testing.T) {
 	if run(t, dir, opts, step); runs.Load() != 2 {
 		t.Error("an undeclared file invalidated the cache")
 	}
+	// The Go runtime's resource settings are no input: a run that bounds
+	// GOMAXPROCS shares the entry. (The caller's GOOS is removed.)
+	bounded := opts
+	bounded.Env = append(os.Environ(), "GOMAXPROCS=1", "GOMEMLIMIT=1GiB", "GOGC=50")
+	if rep, out := run(t, dir, bounded, step); runs.Load() != 2 || !rep.Results[0].Cached {
+		t.Errorf("GOMAXPROCS, GOMEMLIMIT or GOGC invalidated the cache:\n%s", out)
+	}
+	other := opts
+	other.Env = append(os.Environ(), "GOOS=windows")
+	if rep, _ := run(t, dir, other, step); runs.Load() != 2 || !rep.Results[0].Cached {
+		t.Error("GOOS of the caller is not removed")
+	}
 
 	// Failures are not cached.
 	fail = true

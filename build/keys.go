@@ -26,6 +26,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build/cache"
+	"github.com/hackless/hackless/build/hermetic"
 	"github.com/hackless/hackless/build/workspace"
 )
 
@@ -404,10 +405,12 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 	}
 	for _, kv := range k.ws.Env.Vars() {
 		name, val, _ := strings.Cut(kv, "=")
-		switch name {
-		case "GOCACHE", "GOMODCACHE", "GOCACHEPROG":
+		switch {
+		case name == "GOCACHE", name == "GOMODCACHE", name == "GOCACHEPROG":
 			continue // where caches are, not what a step sees: a module's content is fixed by its go.sum line
-		case "GOWORK":
+		case slices.Contains(hermetic.Resources, name):
+			continue // how much CPU and memory, not what is computed
+		case name == "GOWORK":
 			val = k.portable(val) // the same go.work in every clone
 		}
 		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || name == "LC_ALL" || name == "TZ" || slices.Contains(s.Inputs.Env, name) {

@@ -229,6 +229,7 @@ func cacheDir(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	testws.OneProcEach()
 	code := m.Run()
 	if bins != "" {
 		os.RemoveAll(bins)

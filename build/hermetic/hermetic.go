@@ -6,7 +6,8 @@
 // caller's shell.
 //
 // From the caller's environment it removes every GO* and CGO_* variable,
-// GOPATH among them, the locale (LANG, LANGUAGE, LC_*), TZ, TMPDIR and the
+// GOPATH among them (but the Go runtime's resource settings, Resources),
+// the locale (LANG, LANGUAGE, LC_*), TZ, TMPDIR and the
 // git variables a hook may set (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE …).
 // It then sets:
 //
@@ -41,6 +42,12 @@ var PassThrough = []string{
 	"GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GONOSUMCHECK", "GOSUMDB",
 	"GOAUTH", "GOINSECURE", "GOVCS", "GOCACHE", "GOCACHEPROG", "GOMODCACHE",
 }
+
+// Resources lists the Go runtime's settings kept from the caller: how many
+// CPUs and how much memory a Go program may use, never what it computes.
+// A CI job that bounds GOMAXPROCS bounds the go commands and tools of a
+// run too, as the go command passes it on to the compiler.
+var Resources = []string{"GOMAXPROCS", "GOMEMLIMIT", "GOGC"}
 
 // removedGit lists git's variables that redirect a repository; hooks set them.
 var removedGit = []string{
@@ -211,6 +218,7 @@ func clean(env []string) []string {
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
+		case slices.Contains(Resources, k):
 		case strings.HasPrefix(k, "GO"), strings.HasPrefix(k, "CGO_"),
 			k == "LANG", k == "LANGUAGE", strings.HasPrefix(k, "LC_"),
 			k == "TZ", k == "TMPDIR", slices.Contains(removedGit, k):

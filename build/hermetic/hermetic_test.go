@@ -35,6 +35,9 @@ func TestNewNeutralizesCaller(t *testing.T) {
 		"GOPROXY=https://proxy.example.com",
 		"GOPRIVATE=example.com/private",
 		"KEEP_ME=1",
+		"GOMAXPROCS=1",
+		"GOMEMLIMIT=1GiB",
+		"GOGC=50",
 	}
 	env, err := New(context.Background(), Config{Root: root, WorkFile: filepath.Join(root, "go.work"), Toolchain: "go1.26.3", Caller: caller})
 	if err != nil {
@@ -52,6 +55,9 @@ func TestNewNeutralizesCaller(t *testing.T) {
 		"GOPRIVATE":    "example.com/private",
 		"GOMODCACHE":   filepath.Join(home, "go", "pkg", "mod"),
 		"KEEP_ME":      "1",
+		"GOMAXPROCS":   "1",
+		"GOMEMLIMIT":   "1GiB",
+		"GOGC":         "50",
 		"HOME":         home,
 		"GO111MODULE":  "",
 		"GOPATH":       "",
