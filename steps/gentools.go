@@ -477,6 +477,16 @@ func fileSafe(v string) string {
 	}, v)
 }
 
+// ownBuildList returns a go command that runs in the module at dir
+// (root-relative) with the module's own build list (GOWORK=off).
+func ownBuildList(pass *build.Pass, dir string) func(args ...string) *exec.Cmd {
+	return func(args ...string) *exec.Cmd {
+		cmd := pass.Command(dir, "go", args...)
+		cmd.Env = append(cmd.Env, "GOWORK=off")
+		return cmd
+	}
+}
+
 // outsideModules returns a go command that installs programs at a version
 // (go install pkg@version) outside every build list: in the private
 // TMPDIR, with GOWORK=off.

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -211,11 +210,7 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 		if ws.ModuleByPath(f.Module.Mod.Path) != nil {
 			pass.Notef("golangci-lint is pinned in %s, a module go.work uses, so its requirements join the workspace's build list", rel)
 		}
-		goCmd := func(args ...string) *exec.Cmd {
-			cmd := pass.Command(d, "go", args...)
-			cmd.Env = append(cmd.Env, "GOWORK=off")
-			return cmd
-		}
+		goCmd := ownBuildList(pass, d)
 		if slices.ContainsFunc(f.Replace, func(r *modfile.Replace) bool { return r.New.Version == "" }) {
 			// A directory replace builds from files no name covers: the go
 			// command's cache of tool executables answers for every run.
@@ -239,11 +234,7 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 	if required != nil {
 		pkg := required.Mod.Path + "/cmd/golangci-lint"
 		pass.Notef("golangci-lint %s, required by %s/go.mod (the tools.go pattern)", required.Mod.Version, requiredIn)
-		goCmd := func(args ...string) *exec.Cmd {
-			cmd := pass.Command(requiredIn, "go", args...)
-			cmd.Env = append(cmd.Env, "GOWORK=off")
-			return cmd
-		}
+		goCmd := ownBuildList(pass, requiredIn)
 		return pinnedProgram(pass, requiredIn, "golangci-lint@"+required.Mod.Version, pkg, false, goCmd, func(out string) error {
 			if _, err := pass.Output(goCmd("build", "-o", out, pkg)); err != nil {
 				return fmt.Errorf("build golangci-lint required by %s/go.mod: %w", requiredIn, err)
