@@ -6,10 +6,12 @@ package steps
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"go/build/constraint"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -17,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/modfile"
 
@@ -388,6 +391,7 @@ func cacheSubdir(name string) (string, error) {
 // go command in the directory and environment of the build), so that a
 // repository that moves to another Go builds its programs again: a
 // golangci-lint built by an older Go refuses to lint code for a newer one.
+// A program is kept while runs use it (see keepProgram).
 func cachedProgram(pass *build.Pass, name string, goCmd func(args ...string) *exec.Cmd, build func(exe string) error) (string, error) {
 	v, err := pass.Output(goCmd("env", "GOVERSION"))
 	if err != nil {
@@ -397,15 +401,36 @@ func cachedProgram(pass *build.Pass, name string, goCmd func(args ...string) *ex
 	if err != nil {
 		return "", err
 	}
-	exe := filepath.Join(dir, name+"-"+fileSafe(strings.TrimSpace(string(v))))
-	built := func() bool {
+	return keepProgram(filepath.Join(dir, name+"-"+fileSafe(strings.TrimSpace(string(v)))), time.Now(), build)
+}
+
+// unusedFor is how long a program of toolsDir may go unused before the
+// next build of a program removes it: as long as the go command keeps an
+// unused build cache entry. The step cache's size bound leaves programs
+// alone (a program costs minutes to build again, an entry one step's run),
+// so a use marks the program, at most every touchEvery.
+const (
+	unusedFor  = 5 * 24 * time.Hour
+	touchEvery = time.Hour
+)
+
+// keepProgram returns exe, building it first when it is not there, and
+// marks it used. A program that has not been marked within touchEvery is
+// marked under its lock, so that removeUnused, which removes under the
+// same lock, never takes a program a run is about to start. After a
+// build, the programs beside exe unused for unusedFor are removed.
+func keepProgram(exe string, now time.Time, build func(exe string) error) (string, error) {
+	used := func() (ok, recent bool) {
 		fi, err := os.Stat(exe)
-		return err == nil && fi.Mode().IsRegular()
+		if err != nil || !fi.Mode().IsRegular() {
+			return false, false
+		}
+		return true, now.Sub(fi.ModTime()) < touchEvery
 	}
-	if built() {
+	if ok, recent := used(); ok && recent {
 		return exe, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
 		return "", err
 	}
 	unlock, err := filelock.Lock(exe + ".lock")
@@ -413,10 +438,56 @@ func cachedProgram(pass *build.Pass, name string, goCmd func(args ...string) *ex
 		return "", err
 	}
 	defer unlock()
-	if built() {
-		return exe, nil // another run built it while this one waited
+	if ok, recent := used(); ok {
+		if !recent {
+			os.Chtimes(exe, now, now)
+		}
+		return exe, nil // built before, or by another run while this one waited
 	}
-	return exe, buildInto(exe, build)
+	if err := buildInto(exe, build); err != nil {
+		return "", err
+	}
+	removeUnused(filepath.Dir(exe), exe, now)
+	return exe, nil
+}
+
+// removeUnused removes from dir the programs (and their locks) that were
+// last used unusedFor before now, but never keep, and the directories of
+// builds interrupted as long ago. Each program goes under its lock, after
+// a last look at its time.
+func removeUnused(dir, keep string, now time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		fi, err := e.Info()
+		if err != nil || p == keep || now.Sub(fi.ModTime()) < unusedFor {
+			continue
+		}
+		if prog, ok := strings.CutSuffix(p, ".lock"); ok {
+			if _, err := os.Stat(prog); errors.Is(err, fs.ErrNotExist) {
+				os.Remove(p) // the lock of a build that failed long ago
+			}
+			continue
+		}
+		if e.IsDir() {
+			if strings.HasPrefix(e.Name(), ".build-") {
+				os.RemoveAll(p)
+			}
+			continue
+		}
+		unlock, err := filelock.Lock(p + ".lock")
+		if err != nil {
+			continue
+		}
+		if fi, err := os.Stat(p); err == nil && now.Sub(fi.ModTime()) >= unusedFor {
+			os.Remove(p)
+			os.Remove(p + ".lock")
+		}
+		unlock()
+	}
 }
 
 // buildInto has build write an executable beside exe, in a directory of

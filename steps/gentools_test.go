@@ -5,9 +5,11 @@ package steps
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/internal/testws"
@@ -77,5 +79,57 @@ func TestFileSafe(t *testing.T) {
 		if got := fileSafe(tt.v); got != tt.want {
 			t.Errorf("fileSafe(%q) = %q, want %q", tt.v, got, tt.want)
 		}
+	}
+}
+
+// TestKeepProgram: a program is built once, a use marks it, and a build
+// removes the programs (with their locks) and interrupted builds that have
+// gone unused for unusedFor, never one a run has just marked.
+func TestKeepProgram(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	at := func(name string, age time.Duration, isDir bool) {
+		p := filepath.Join(dir, name)
+		if isDir {
+			os.Mkdir(p, 0o755)
+		} else {
+			os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755)
+		}
+		os.Chtimes(p, now.Add(-age), now.Add(-age))
+	}
+	long := unusedFor + time.Hour
+	at("old", long, false)
+	at("old.lock", long, false)
+	at("failed.lock", long, false)
+	at(".build-1", long, true)
+	at("recent", unusedFor-time.Hour, false)
+	at("used", long, false)
+	builds := 0
+	build := func(exe string) error {
+		builds++
+		return os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755)
+	}
+	keep := func(name string) {
+		t.Helper()
+		if exe, err := keepProgram(filepath.Join(dir, name), now, build); err != nil || exe != filepath.Join(dir, name) {
+			t.Fatalf("keepProgram(%s) = %s, %v", name, exe, err)
+		}
+	}
+	keep("used") // there, but not marked for days: marked now
+	if builds != 0 {
+		t.Fatalf("a program that is there was built again")
+	}
+	keep("new")
+	keep("new")
+	if builds != 1 {
+		t.Errorf("%d builds of a new program, want 1", builds)
+	}
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{"new", "new.lock", "recent", "used", "used.lock"}; !slices.Equal(left, want) {
+		t.Errorf("after a build, the programs directory holds %q, want %q", left, want)
 	}
 }

@@ -248,8 +248,18 @@ func (c *Cache) MaybeTrim(now time.Time) (bool, error) {
 	return true, c.Trim()
 }
 
-// Trim removes the least recently used entries until the cache directory
-// is within its bound.
+// programDirs are the subdirectories of a cache directory that hold
+// programs built for it rather than cache entries: bin, the launcher's
+// compiled magefiles, and tools, the programs steps build. Trim leaves
+// them alone: a program costs minutes to build again where an entry costs
+// one step's run, and one program (golangci-lint is some 70 MB) can be
+// bigger than a tenth of the bound. Their owners remove the programs that
+// have gone unused for days, and mark the ones they start.
+var programDirs = []string{"bin", "tools"}
+
+// Trim removes the least recently used entries until the cache directory,
+// apart from the programs in its bin and tools subdirectories, is within
+// its bound.
 func (c *Cache) Trim() error {
 	type file struct {
 		path string
@@ -259,8 +269,14 @@ func (c *Cache) Trim() error {
 	var files []file
 	var total int64
 	err := filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			if slices.Contains(programDirs, d.Name()) && p == filepath.Join(c.dir, d.Name()) {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		info, err := d.Info()
 		if err != nil {

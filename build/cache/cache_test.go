@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,18 +68,32 @@ func TestTrim(t *testing.T) {
 		os.Chtimes(c.entryPath(k), old, old)
 	}
 	c.Put(key("newest"), &Entry{Step: "newest"})
+	// Programs built beside the entries, older than all of them and each
+	// bigger than the bound, are not the cache's to evict.
+	programs := []string{filepath.Join(c.Dir(), "bin", "0123"), filepath.Join(c.Dir(), "tools", "golangci-lint-0123-go1.25.0")}
+	for _, p := range programs {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, make([]byte, 8192), 0o755)
+		old := time.Now().Add(-1000 * time.Hour)
+		os.Chtimes(p, old, old)
+	}
 	if err := c.Trim(); err != nil {
 		t.Fatal(err)
 	}
 	var total int64
-	filepath.Walk(c.Dir(), func(_ string, fi os.FileInfo, _ error) error {
-		if fi != nil && !fi.IsDir() {
+	filepath.Walk(c.Dir(), func(p string, fi os.FileInfo, _ error) error {
+		if fi != nil && !fi.IsDir() && !slices.Contains(programs, p) {
 			total += fi.Size()
 		}
 		return nil
 	})
 	if total > 4096 {
 		t.Errorf("%d bytes after Trim, bound 4096", total)
+	}
+	for _, p := range programs {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("Trim removed the program %s: %v", p, err)
+		}
 	}
 	if e, _ := c.Get(key("newest")); e == nil {
 		t.Error("Trim removed the most recent entry")
