@@ -27,6 +27,17 @@ func oldX(module, goLine string) testws.Files {
 	}
 }
 
+// twoX is oldX without golang.org/x/sys: a root module that does not
+// require what hackless requires at a lower version than the workspace's
+// other modules (x/sys, through fatih/color).
+func twoX(module, goLine string) testws.Files {
+	return testws.Files{
+		"go.mod": "module " + module + "\n\ngo " + goLine + "\n\nrequire (\n\tgolang.org/x/mod v0.21.0\n\tgolang.org/x/sync v0.8.0\n)\n",
+		"x.go": "// Copyright The Example Authors.\n\n// Package x uses older golang.org/x modules.\npackage x\n\nimport (\n\t\"golang.org/x/mod/semver\"\n\t\"golang.org/x/sync/errgroup\"\n)\n\n" +
+			"// OK says whether v is valid.\nfunc OK(v string) bool {\n\tvar g errgroup.Group\n\tg.Go(func() error { return nil })\n\treturn semver.IsValid(v) && g.Wait() == nil\n}\n",
+	}
+}
+
 // shape is one kind of repository hackless meets first.
 type shape struct {
 	name  string
@@ -39,6 +50,8 @@ type shape struct {
 	// defects seeds one defect per step; wants are what verify must say.
 	defects testws.Files
 	wants   []string
+	// adopted are what hackless init must say.
+	adopted []string
 }
 
 func under(dir string, files testws.Files) testws.Files {
@@ -70,10 +83,12 @@ var shapes = []shape{
 	{
 		// A: a checked-in go.work (go 1.25, no patch), a tools module
 		// inside it with newer pins, release notes with typos, a vet
-		// finding silenced with //nolint:govet.
+		// finding silenced with //nolint:govet, and a root module that
+		// does not require golang.org/x/sys, which server requires above
+		// the version hackless asks for.
 		name: "etcd-like",
 		files: merge(
-			oldX("example.com/a", "1.25"),
+			twoX("example.com/a", "1.25"),
 			under("server", oldX("example.com/a/server", "1.25")),
 			under("tools", testws.Files{
 				"go.mod":   "module example.com/a/tools\n\ngo 1.25\n\nrequire golang.org/x/sys v0.30.0\n",
@@ -89,6 +104,7 @@ var shapes = []shape{
 		tidy:    []string{".", "server", "tools"},
 		defects: testws.Files{"server/bad.go": header + "package x\n\nimport \"fmt\"\n\n// Bad misuses Printf.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n"},
 		wants:   []string{"server/bad.go:8:", "(printf)"},
+		adopted: []string{"raised golang.org/x/sys to v0.25.0"},
 	},
 	{
 		// B: Kubernetes style, no go.work (git ignores it), an unpinned
@@ -292,6 +308,7 @@ func TestFirstContact(t *testing.T) {
 			}
 			out := adopt()
 			t.Logf("adoption:\n%s", out)
+			wantOutput(t, out, sh.adopted...)
 
 			// Adoption changes nothing the repository did not ask for: no
 			// go, toolchain or requirement line of any module moves, and
@@ -366,5 +383,52 @@ func generate(t *testing.T, dir string, modules []string) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go generate in %s: %v\n%s", m, err, out)
 		}
+	}
+}
+
+// TestAdoptionKeepsTheRootsVersions: adoption raises a requirement it adds
+// to the version the workspace's other modules require (TestFirstContact's
+// etcd-like shape), but not where the raise would move a version of the
+// root's own build list: here lib requires fatih/color v1.18.0, which
+// requires golang.org/x/sys v0.25.0, and the root keeps x/sys v0.20.0.
+func TestAdoptionKeepsTheRootsVersions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: adopts hackless into a generated repository")
+	}
+	t.Parallel()
+	bin := hacklessCommand(t)
+	checkout, err := filepath.Abs(testws.Checkout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := testws.New(t, testws.Files{
+		"go.mod":     "module example.com/r\n\ngo 1.25\n\nrequire golang.org/x/sys v0.20.0\n",
+		"r.go":       header + "// Package r reads a CPU feature.\npackage r\n\nimport \"golang.org/x/sys/cpu\"\n\n// AVX2 says whether the CPU has AVX2.\nvar AVX2 = cpu.X86.HasAVX2\n",
+		"lib/go.mod": "module example.com/r/lib\n\ngo 1.25\n\nrequire github.com/fatih/color v1.18.0\n",
+		"lib/lib.go": header + "// Package lib colors.\npackage lib\n\nimport \"github.com/fatih/color\"\n\n// Red is red.\nvar Red = color.New(color.FgRed)\n",
+		"go.work":    "go 1.25\n\nuse (\n\t.\n\t./lib\n)\n",
+	})
+	testws.Tidy(t, dir, ".", "lib")
+	testws.Git(t, dir)
+	before := buildList(t, dir, []string{"."})
+	cmd := exec.Command(bin, "init", "-replace="+checkout)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("hackless init: %v\n%s", err, out)
+	}
+	wantOutput(t, string(out), "go.mod: not raised github.com/fatih/color to v1.18.0, the version the workspace's other modules require, because that would move the root's own build list (golang.org/x/sys v0.20.0 -> v0.25.0)", "go.mod: raised github.com/mattn/go-isatty to v0.0.20")
+	after := buildList(t, dir, []string{"."})
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("adoption moved %s: %s -> %s", k, v, after[k])
+		}
+	}
+	if v := after[". github.com/fatih/color"]; v == "v1.18.0" || v == "" {
+		t.Errorf("the root's fatih/color is %q, want the version hackless asks for", v)
+	}
+	if v := after[". github.com/mattn/go-isatty"]; v != "v0.0.20" {
+		t.Errorf("the root's go-isatty is %q, want v0.0.20, lib's, a raise that moves nothing", v)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
 
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/internal/atomicfile"
@@ -89,6 +90,7 @@ func Run(ctx context.Context, opts Options) error {
 	// after the edit changes only what hackless needs (checksums for its
 	// tests' dependencies among them). One that is not tidy is left so.
 	a.wasTidy = a.goCmd(true, "mod", "tidy", "-diff") == nil
+	a.listBefore = a.buildList()
 	steps := []func() error{
 		a.ignoreOutput,
 		a.goWork,
@@ -114,6 +116,9 @@ type adopter struct {
 	out     io.Writer
 	changes int
 	wasTidy bool
+	// listBefore is the root module's build list before adoption (nil if
+	// go list -m all fails there): what alignNew must not move.
+	listBefore map[string]string
 }
 
 func (a *adopter) changed(format string, args ...any) {
@@ -382,15 +387,24 @@ func (a *adopter) require(v, replace string) error {
 		}
 	}
 	pkgs := append([]string{"-tags", "mage", "./magefiles"}, tools...)
-	if err := a.goCmd(true, append([]string{"list", "-mod=mod", "-deps", "-e=false", "-f", "{{.ImportPath}}"}, pkgs...)...); err != nil {
-		return err
-	}
-	if a.wasTidy {
-		if err := a.goCmd(true, "mod", "tidy"); err != nil {
+	settle := func() error {
+		if err := a.goCmd(true, append([]string{"list", "-mod=mod", "-deps", "-e=false", "-f", "{{.ImportPath}}"}, pkgs...)...); err != nil {
 			return err
 		}
-	} else {
+		if a.wasTidy {
+			return a.goCmd(true, "mod", "tidy")
+		}
+		return nil
+	}
+	if err := settle(); err != nil {
+		return err
+	}
+	if !a.wasTidy {
 		fmt.Fprintln(a.out, "  go.mod: the root module was not tidy before adoption, so it was not tidied (verify:tidy will say what go mod tidy would change)")
+	}
+	raised, err := a.alignNew(before, settle)
+	if err != nil {
+		return err
 	}
 	after, err := os.ReadFile(gomod)
 	if err != nil {
@@ -398,6 +412,9 @@ func (a *adopter) require(v, replace string) error {
 	}
 	if !bytes.Equal(before, after) {
 		a.changed("go.mod: %s", describeEdits(before, after))
+	}
+	if len(raised) > 0 {
+		fmt.Fprintf(a.out, "  go.mod: raised %s: the versions the workspace's other modules require, above the ones hackless asks for, so that every module is required at one version (verify:deps)\n", strings.Join(raised, ", "))
 	}
 	if _, err := os.Stat(filepath.Join(a.root, "go.work")); err == nil {
 		sum := filepath.Join(a.root, "go.work.sum")
@@ -410,6 +427,172 @@ func (a *adopter) require(v, replace string) error {
 		}
 	}
 	return nil
+}
+
+// alignNew raises each requirement that adoption added to the root
+// go.mod (one that before lacks) to the highest version the workspace's
+// other modules require, where that is higher, and settles go.mod again:
+// hackless asks for the lowest versions it needs, and a module the root
+// did not require may be one its neighbours require at a newer version
+// (golang.org/x/sys, in an OpenTelemetry-like repository), which
+// verify:deps's one-version rule would report on the first run. Tools
+// modules and deps.ownVersions are out of that rule, and so out of this.
+// Each raise that would move a version of the root's build list from
+// before adoption is undone, and said: the repository's own versions
+// stay. It returns the raises it kept, as "module to version".
+func (a *adopter) alignNew(before []byte, settle func() error) ([]string, error) {
+	if a.listBefore == nil {
+		return nil, nil // no build list to hold the raises against
+	}
+	ws, err := workspace.Load(a.ctx, a.root, os.Environ())
+	if err != nil {
+		return nil, nil // verify:workspace will say what is wrong
+	}
+	root, err := modfile.Parse("go.mod", before, nil)
+	if err != nil || root.Module == nil {
+		return nil, err
+	}
+	own := ws.Config.Deps.OwnVersions
+	if m := ws.ModuleByPath(root.Module.Mod.Path); m == nil || m.Rel != "." || ws.IsTools(".") || slices.Contains(own, m.Path) {
+		return nil, nil
+	}
+	had := make(map[string]bool)
+	for _, r := range root.Require {
+		had[r.Mod.Path] = true
+	}
+	highest := make(map[string]string)
+	for _, m := range ws.Modules {
+		if m.Rel == "." || ws.IsTools(m.Rel) || slices.Contains(own, m.Path) {
+			continue
+		}
+		for _, r := range m.File.Require {
+			if ws.ModuleByPath(r.Mod.Path) == nil && semver.Compare(r.Mod.Version, highest[r.Mod.Path]) > 0 {
+				highest[r.Mod.Path] = r.Mod.Version
+			}
+		}
+	}
+	below := func() ([]string, error) { // added requirements below the workspace's version
+		data, err := os.ReadFile(filepath.Join(a.root, "go.mod"))
+		if err != nil {
+			return nil, err
+		}
+		f, err := modfile.Parse("go.mod", data, nil)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, r := range f.Require {
+			if !had[r.Mod.Path] && semver.Compare(highest[r.Mod.Path], r.Mod.Version) > 0 {
+				out = append(out, r.Mod.Path)
+			}
+		}
+		return out, nil
+	}
+	candidates, err := below()
+	if err != nil {
+		return nil, err
+	}
+	// One raise at a time, kept when it moves nothing of the root's build
+	// list. A raised module's own requirements may come in below the
+	// workspace's versions in turn: they are raised with it, but for those
+	// already refused.
+	var kept []string
+	refused := make(map[string]bool)
+	for _, p := range candidates {
+		if now, err := below(); err != nil {
+			return nil, err
+		} else if !slices.Contains(now, p) {
+			continue // raised with an earlier one
+		}
+		undo, err := a.saveGoMod()
+		if err != nil {
+			return nil, err
+		}
+		raise, raised := []string{p}, []string{}
+		for range 4 {
+			var edits []string
+			for _, q := range raise {
+				edits = append(edits, "-require="+q+"@"+highest[q])
+				raised = append(raised, q+" to "+highest[q])
+			}
+			if err := a.goCmd(true, append([]string{"mod", "edit"}, edits...)...); err != nil {
+				return nil, err
+			}
+			if err := settle(); err != nil {
+				return nil, err
+			}
+			if raise, err = below(); err != nil {
+				return nil, err
+			}
+			raise = slices.DeleteFunc(raise, func(q string) bool { return refused[q] })
+			if len(raise) == 0 {
+				break
+			}
+		}
+		if moved := a.moved(); len(moved) > 0 {
+			if err := undo(); err != nil {
+				return nil, err
+			}
+			refused[p] = true
+			fmt.Fprintf(a.out, "  go.mod: not raised %s, the version the workspace's other modules require, because that would move the root's own build list (%s): verify:deps will report it, and go tool mage update:deps raises it\n", strings.Join(raised, ", "), strings.Join(moved, ", "))
+			continue
+		}
+		kept = append(kept, raised...)
+	}
+	return kept, nil
+}
+
+// saveGoMod keeps the root's go.mod and go.sum as they are; the function
+// it returns puts them back.
+func (a *adopter) saveGoMod() (undo func() error, err error) {
+	gomod, gosum := filepath.Join(a.root, "go.mod"), filepath.Join(a.root, "go.sum")
+	mod, err := os.ReadFile(gomod)
+	if err != nil {
+		return nil, err
+	}
+	sum, _ := os.ReadFile(gosum)
+	return func() error {
+		if err := os.WriteFile(gomod, mod, 0o644); err != nil {
+			return err
+		}
+		return os.WriteFile(gosum, sum, 0o644)
+	}, nil
+}
+
+// moved lists the modules of the root's build list before adoption whose
+// version is not the same now ("path before -> now"); a build list that
+// cannot be listed moves everything.
+func (a *adopter) moved() []string {
+	now := a.buildList()
+	if now == nil {
+		return []string{"go list -m all fails"}
+	}
+	var moved []string
+	for _, p := range slices.Sorted(maps.Keys(a.listBefore)) {
+		if v := a.listBefore[p]; now[p] != v {
+			moved = append(moved, fmt.Sprintf("%s %s -> %s", p, v, now[p]))
+		}
+	}
+	return moved
+}
+
+// buildList returns the root module's build list on its own (go list -m
+// all), path to version, or nil when the go command cannot list it.
+func (a *adopter) buildList() map[string]string {
+	cmd := exec.CommandContext(a.ctx, "go", "list", "-m", "all")
+	cmd.Dir = a.root
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	list := make(map[string]string)
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 {
+			list[f[0]] = f[1]
+		}
+	}
+	return list
 }
 
 // describeEdits lists the go.mod lines adoption added.
