@@ -296,16 +296,7 @@ func TestFirstContact(t *testing.T) {
 			testws.Git(t, dir)
 			before, beforeList := modLines(t, dir), buildList(t, dir, sh.tidy)
 
-			adopt := func() string {
-				cmd := exec.Command(bin, "init", "-replace="+checkout)
-				cmd.Dir = dir
-				cmd.Env = append(os.Environ(), "GOFLAGS=")
-				out, err := cmd.CombinedOutput()
-				if err != nil {
-					t.Fatalf("hackless init: %v\n%s", err, out)
-				}
-				return string(out)
-			}
+			adopt := func() string { return hacklessInit(t, bin, checkout, dir) }
 			out := adopt()
 			t.Logf("adoption:\n%s", out)
 			wantOutput(t, out, sh.adopted...)
@@ -365,6 +356,20 @@ func TestFirstContact(t *testing.T) {
 	}
 }
 
+// hacklessInit runs `hackless init` (bin) in dir with hackless replaced by
+// checkout, and returns what it printed.
+func hacklessInit(t *testing.T, bin, checkout, dir string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "init", "-replace="+checkout)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("hackless init: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
 // generate runs go generate in modules of dir, with stringer, built from
 // internal/tools, on PATH: what the repository's Makefile would do.
 func generate(t *testing.T, dir string, modules []string) {
@@ -411,14 +416,8 @@ func TestAdoptionKeepsTheRootsVersions(t *testing.T) {
 	testws.Tidy(t, dir, ".", "lib")
 	testws.Git(t, dir)
 	before := buildList(t, dir, []string{"."})
-	cmd := exec.Command(bin, "init", "-replace="+checkout)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("hackless init: %v\n%s", err, out)
-	}
-	wantOutput(t, string(out), "go.mod: not raised github.com/fatih/color to v1.18.0, the version the workspace's other modules require, because that would move the root's own build list (golang.org/x/sys v0.20.0 -> v0.25.0)", "go.mod: raised github.com/mattn/go-isatty to v0.0.20")
+	out := hacklessInit(t, bin, checkout, dir)
+	wantOutput(t, out, "go.mod: not raised github.com/fatih/color to v1.18.0, the version the workspace's other modules require, because that would move the root's own build list (golang.org/x/sys v0.20.0 -> v0.25.0)", "go.mod: raised github.com/mattn/go-isatty to v0.0.20")
 	after := buildList(t, dir, []string{"."})
 	for k, v := range before {
 		if after[k] != v {
