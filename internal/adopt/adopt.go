@@ -508,38 +508,54 @@ func (a *adopter) alignNew(before []byte, settle func() error) ([]string, error)
 		if err != nil {
 			return nil, err
 		}
-		raise, raised := []string{p}, []string{}
-		for range 4 {
-			var edits []string
-			for _, q := range raise {
-				edits = append(edits, "-require="+q+"@"+highest[q])
-				raised = append(raised, q+" to "+highest[q])
+		var raised []string
+		trial := func() (why string, err error) {
+			raise := []string{p}
+			for range 4 {
+				var edits []string
+				for _, q := range raise {
+					edits = append(edits, "-require="+q+"@"+highest[q])
+					raised = append(raised, q+" to "+highest[q])
+				}
+				if err := a.goCmd(true, append([]string{"mod", "edit"}, edits...)...); err != nil {
+					return oneLine(err.Error()), nil
+				}
+				if err := settle(); err != nil {
+					return oneLine(err.Error()), nil
+				}
+				if raise, err = below(); err != nil {
+					return "", err
+				}
+				raise = slices.DeleteFunc(raise, func(q string) bool { return refused[q] })
+				if len(raise) == 0 {
+					break
+				}
 			}
-			if err := a.goCmd(true, append([]string{"mod", "edit"}, edits...)...); err != nil {
-				return nil, err
+			if moved := a.moved(); len(moved) > 0 {
+				return "that would move the root's own build list (" + strings.Join(moved, ", ") + ")", nil
 			}
-			if err := settle(); err != nil {
-				return nil, err
-			}
-			if raise, err = below(); err != nil {
-				return nil, err
-			}
-			raise = slices.DeleteFunc(raise, func(q string) bool { return refused[q] })
-			if len(raise) == 0 {
-				break
-			}
+			return "", nil
 		}
-		if moved := a.moved(); len(moved) > 0 {
+		why, err := trial()
+		if err != nil {
+			return nil, err
+		}
+		if why != "" {
 			if err := undo(); err != nil {
 				return nil, err
 			}
 			refused[p] = true
-			fmt.Fprintf(a.out, "  go.mod: not raised %s, the version the workspace's other modules require, because that would move the root's own build list (%s): verify:deps will report it, and go tool mage update:deps raises it\n", strings.Join(raised, ", "), strings.Join(moved, ", "))
+			fmt.Fprintf(a.out, "  go.mod: not raised %s, the version the workspace's other modules require, because %s: verify:deps will report it, and go tool mage update:deps raises it\n", strings.Join(raised, ", "), why)
 			continue
 		}
 		kept = append(kept, raised...)
 	}
 	return kept, nil
+}
+
+// oneLine puts the lines of a go command's failure on one line.
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
 }
 
 // saveGoMod keeps the root's go.mod and go.sum as they are; the function
