@@ -24,6 +24,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/internal/filelock"
 )
@@ -404,30 +405,20 @@ func cachedProgram(pass *build.Pass, name string, goCmd func(args ...string) *ex
 	return keepProgram(filepath.Join(dir, name+"-"+fileSafe(strings.TrimSpace(string(v)))), time.Now(), build)
 }
 
-// unusedFor is how long a program of toolsDir may go unused before the
-// next build of a program removes it: as long as the go command keeps an
-// unused build cache entry. The step cache's size bound leaves programs
-// alone (a program costs minutes to build again, an entry one step's run),
-// so a use marks the program, at most every touchEvery.
-const (
-	unusedFor  = 5 * 24 * time.Hour
-	touchEvery = time.Hour
-)
-
 // keepProgram returns exe, building it first when it is not there, and
-// marks it used. A program that has not been marked within touchEvery is
-// marked under its lock, so that removeUnused, which removes under the
-// same lock, never takes a program a run is about to start. After a
-// build, the programs beside exe unused for unusedFor are removed.
+// marks it used (cache.MarkUsed). The step cache's size bound leaves
+// programs alone (one costs minutes to build again, an entry one step's
+// run); they are kept by last use instead. A program whose mark is older
+// than cache.MarkEvery is marked under its lock, so that removeUnused,
+// which removes under the same lock, never takes a program a run is about
+// to start. After a build, the programs beside exe unused for
+// cache.UnusedFor are removed.
 func keepProgram(exe string, now time.Time, build func(exe string) error) (string, error) {
-	used := func() (ok, recent bool) {
+	used := func() (fs.FileInfo, bool) {
 		fi, err := os.Stat(exe)
-		if err != nil || !fi.Mode().IsRegular() {
-			return false, false
-		}
-		return true, now.Sub(fi.ModTime()) < touchEvery
+		return fi, err == nil && fi.Mode().IsRegular()
 	}
-	if ok, recent := used(); ok && recent {
+	if fi, ok := used(); ok && now.Sub(fi.ModTime()) <= cache.MarkEvery {
 		return exe, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
@@ -438,10 +429,8 @@ func keepProgram(exe string, now time.Time, build func(exe string) error) (strin
 		return "", err
 	}
 	defer unlock()
-	if ok, recent := used(); ok {
-		if !recent {
-			os.Chtimes(exe, now, now)
-		}
+	if fi, ok := used(); ok {
+		cache.MarkUsed(exe, fi, now)
 		return exe, nil // built before, or by another run while this one waited
 	}
 	if err := buildInto(exe, build); err != nil {
@@ -452,7 +441,7 @@ func keepProgram(exe string, now time.Time, build func(exe string) error) (strin
 }
 
 // removeUnused removes from dir the programs (and their locks) that were
-// last used unusedFor before now, but never keep, and the directories of
+// last used cache.UnusedFor before now, but never keep, and the directories of
 // builds interrupted as long ago. Each program goes under its lock, after
 // a last look at its time.
 func removeUnused(dir, keep string, now time.Time) {
@@ -463,7 +452,7 @@ func removeUnused(dir, keep string, now time.Time) {
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
 		fi, err := e.Info()
-		if err != nil || p == keep || now.Sub(fi.ModTime()) < unusedFor {
+		if err != nil || p == keep || now.Sub(fi.ModTime()) < cache.UnusedFor {
 			continue
 		}
 		if prog, ok := strings.CutSuffix(p, ".lock"); ok {
@@ -482,7 +471,7 @@ func removeUnused(dir, keep string, now time.Time) {
 		if err != nil {
 			continue
 		}
-		if fi, err := os.Stat(p); err == nil && now.Sub(fi.ModTime()) >= unusedFor {
+		if fi, err := os.Stat(p); err == nil && now.Sub(fi.ModTime()) >= cache.UnusedFor {
 			os.Remove(p)
 			os.Remove(p + ".lock")
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/internal/testws"
 )
 
@@ -84,7 +85,7 @@ func TestFileSafe(t *testing.T) {
 
 // TestKeepProgram: a program is built once, a use marks it, and a build
 // removes the programs (with their locks) and interrupted builds that have
-// gone unused for unusedFor, never one a run has just marked.
+// gone unused for cache.UnusedFor, never one a run has just marked.
 func TestKeepProgram(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
@@ -97,12 +98,12 @@ func TestKeepProgram(t *testing.T) {
 		}
 		os.Chtimes(p, now.Add(-age), now.Add(-age))
 	}
-	long := unusedFor + time.Hour
+	long := cache.UnusedFor + time.Hour
 	at("old", long, false)
 	at("old.lock", long, false)
 	at("failed.lock", long, false)
 	at(".build-1", long, true)
-	at("recent", unusedFor-time.Hour, false)
+	at("recent", cache.UnusedFor-time.Hour, false)
 	at("used", long, false)
 	builds := 0
 	build := func(exe string) error {

@@ -90,14 +90,43 @@ func (c *Cache) entryPath(k Key) string {
 	return filepath.Join(c.dir, "entries", s[:2], s)
 }
 
-// touchInterval is how stale an entry's time may get before a hit
-// refreshes it for eviction; trimInterval is how often the cache is
-// trimmed. As the go command's build cache does, a hit writes nothing most
-// of the time, and the directory is walked at most once a day.
+// The go command's rules for keeping its build cache, which hackless
+// keeps its own files by (step entries, the programs it builds, compiled
+// magefiles, the remote build cache's local copies): a use marks a file
+// at most every MarkEvery, so that a hit writes nothing most of the time;
+// maintenance walks a directory at most every TrimEvery; a file unused for
+// UnusedFor may go.
 const (
-	touchInterval = time.Hour
-	trimInterval  = 24 * time.Hour
+	MarkEvery = time.Hour
+	TrimEvery = 24 * time.Hour
+	UnusedFor = 5 * 24 * time.Hour
 )
+
+// MarkUsed records a use at now of the file at path, whose FileInfo is
+// fi: it sets the file's modification time to now when the mark is older
+// than MarkEvery. A mark that fails only ages the file.
+func MarkUsed(path string, fi fs.FileInfo, now time.Time) {
+	if now.Sub(fi.ModTime()) > MarkEvery {
+		os.Chtimes(path, now, now)
+	}
+}
+
+// TrimDue reports whether maintenance that records its time in the file
+// stamp last ran TrimEvery before now or longer ago, and if so records
+// now. Processes sharing the directory may race on it: at worst two trim
+// at once.
+func TrimDue(stamp string, now time.Time) (bool, error) {
+	if data, err := os.ReadFile(stamp); err == nil {
+		var last int64
+		if _, err := fmt.Sscan(string(data), &last); err == nil && now.Sub(time.Unix(last, 0)) < TrimEvery {
+			return false, nil
+		}
+	}
+	if _, err := atomicfile.Write(stamp, fmt.Appendf(nil, "%d\n", now.Unix()), 0o644); err != nil {
+		return false, err
+	}
+	return true, nil
+}
 
 // Get returns the entry for k, or nil on a miss. A corrupt entry is removed
 // and reported as ErrCorrupt, and is never a hit. A hit refreshes the
@@ -112,9 +141,8 @@ func (c *Cache) Get(k Key) (*Entry, error) {
 		os.Remove(p)
 		return nil, err
 	}
-	if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > touchInterval {
-		now := time.Now()
-		os.Chtimes(p, now, now) // best effort: a lost touch only ages the entry
+	if fi, err := os.Stat(p); err == nil {
+		MarkUsed(p, fi, time.Now())
 	}
 	return &e, nil
 }
@@ -235,14 +263,7 @@ func readChecked(path string, v any) error {
 // Processes that share the directory may race on it: at worst two trim at
 // once, and each removal is one file.
 func (c *Cache) MaybeTrim(now time.Time) (bool, error) {
-	stamp := filepath.Join(c.dir, "trim.txt")
-	if data, err := os.ReadFile(stamp); err == nil {
-		var last int64
-		if _, err := fmt.Sscan(string(data), &last); err == nil && now.Sub(time.Unix(last, 0)) < trimInterval {
-			return false, nil
-		}
-	}
-	if _, err := atomicfile.Write(stamp, []byte(fmt.Sprintf("%d\n", now.Unix())), 0o644); err != nil {
+	if due, err := TrimDue(filepath.Join(c.dir, "trim.txt"), now); !due || err != nil {
 		return false, err
 	}
 	return true, c.Trim()

@@ -169,9 +169,9 @@ func (s *server) get(ctx context.Context, req *request) *response {
 	if out, size, t, ok := s.readAction(req.ActionID); ok {
 		p := s.outputPath(out)
 		if fi, err := os.Stat(p); err == nil && fi.Size() == size {
-			touch(p, fi)
+			cache.MarkUsed(p, fi, time.Now())
 			if fi, err := os.Stat(s.actionPath(req.ActionID)); err == nil {
-				touch(s.actionPath(req.ActionID), fi)
+				cache.MarkUsed(s.actionPath(req.ActionID), fi, time.Now())
 			}
 			return &response{ID: req.ID, OutputID: out, Size: size, Time: &t, DiskPath: p}
 		}
@@ -282,34 +282,17 @@ func (s *server) noteDown() {
 	}
 }
 
-// As the go command's own cache does, a hit refreshes an output's time at
-// most hourly, and outputs unused for five days are removed, at most once
-// a day.
-const (
-	touchInterval = time.Hour
-	trimInterval  = 24 * time.Hour
-	trimAge       = 5 * 24 * time.Hour
-)
-
-func touch(p string, fi os.FileInfo) {
-	if time.Since(fi.ModTime()) > touchInterval {
-		now := time.Now()
-		os.Chtimes(p, now, now)
-	}
-}
-
+// trim removes the outputs and actions unused for cache.UnusedFor, at
+// most every cache.TrimEvery, as the go command trims its own cache; a
+// hit marks what it uses (cache.MarkUsed).
 func (s *server) trim(now time.Time) {
-	stamp := filepath.Join(s.cfg.Dir, "trim.txt")
-	if data, err := os.ReadFile(stamp); err == nil {
-		if last, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err == nil && now.Sub(time.Unix(last, 0)) < trimInterval {
-			return
-		}
+	if due, _ := cache.TrimDue(filepath.Join(s.cfg.Dir, "trim.txt"), now); !due {
+		return
 	}
-	atomicfile.Write(stamp, fmt.Appendf(nil, "%d\n", now.Unix()), 0o644)
 	for _, sub := range []string{"o", "a"} {
 		entries, _ := os.ReadDir(filepath.Join(s.cfg.Dir, sub))
 		for _, e := range entries {
-			if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > trimAge {
+			if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > cache.UnusedFor {
 				os.Remove(filepath.Join(s.cfg.Dir, sub, e.Name()))
 			}
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/magefile/mage/mage"
 
+	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/internal/filelock"
 )
@@ -47,7 +48,7 @@ func Binary(root, binDir string, force bool, log io.Writer) (string, error) {
 	}
 	bin := filepath.Join(binDir, key+exeSuffix)
 	if fi, err := os.Stat(bin); err == nil && !force {
-		touch(bin, fi, time.Now())
+		cache.MarkUsed(bin, fi, time.Now())
 		return bin, nil
 	}
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
@@ -96,19 +97,6 @@ func Binary(root, binDir string, force bool, log io.Writer) (string, error) {
 	}
 	trim(binDir, bin, time.Now())
 	return bin, nil
-}
-
-// touchEvery is how stale a binary's modification time may get before a
-// launch that uses it sets it to now, as the go command marks the cache
-// entries it uses (at most hourly, to spare the writes).
-const touchEvery = time.Hour
-
-// touch marks bin, of which fi is the FileInfo, as used at now when its
-// mark is older than touchEvery.
-func touch(bin string, fi os.FileInfo, now time.Time) {
-	if now.Sub(fi.ModTime()) > touchEvery {
-		os.Chtimes(bin, now, now)
-	}
 }
 
 const (
