@@ -4,8 +4,11 @@
 // Package cache stores the results of steps that passed, keyed by a hash
 // of everything they read, in a directory shared by every workspace of a
 // user (os.UserCacheDir()/hackless). Entries carry a checksum: a corrupt or
-// truncated entry reads as a miss, never as a pass. The directory is kept
-// under a size bound by removing the least recently used entries.
+// truncated entry reads as a miss, never as a pass. The entries are kept
+// under a size bound by removing the least recently used; the programs
+// built into the same directory (bin/, tools/) are kept by last use
+// instead, by the rules this package holds for every file hackless keeps
+// that way (MarkUsed, UnusedFor), which are the go command's.
 package cache
 
 import (
