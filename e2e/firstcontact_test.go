@@ -20,21 +20,25 @@ import (
 // oldX is a module of three modules' worth of older golang.org/x
 // requirements, used by code so that go mod tidy keeps them.
 func oldX(module, goLine string) testws.Files {
-	return testws.Files{
-		"go.mod": "module " + module + "\n\ngo " + goLine + "\n\nrequire (\n\tgolang.org/x/mod v0.21.0\n\tgolang.org/x/sync v0.8.0\n\tgolang.org/x/sys v0.25.0\n)\n",
-		"x.go": "// Copyright The Example Authors.\n\n// Package x uses older golang.org/x modules.\npackage x\n\nimport (\n\t\"golang.org/x/mod/semver\"\n\t\"golang.org/x/sync/errgroup\"\n\t\"golang.org/x/sys/cpu\"\n)\n\n" +
-			"// OK says whether v is valid.\nfunc OK(v string) bool {\n\tvar g errgroup.Group\n\tg.Go(func() error { return nil })\n\t_ = cpu.X86.HasAVX2\n\treturn semver.IsValid(v) && g.Wait() == nil\n}\n",
-	}
+	return xModule(module, goLine, true)
 }
 
 // twoX is oldX without golang.org/x/sys: a root module that does not
 // require what hackless requires at a lower version than the workspace's
 // other modules (x/sys, through fatih/color).
 func twoX(module, goLine string) testws.Files {
+	return xModule(module, goLine, false)
+}
+
+func xModule(module, goLine string, sys bool) testws.Files {
+	req, imp, use := "", "", ""
+	if sys {
+		req, imp, use = "\tgolang.org/x/sys v0.25.0\n", "\t\"golang.org/x/sys/cpu\"\n", "\t_ = cpu.X86.HasAVX2\n"
+	}
 	return testws.Files{
-		"go.mod": "module " + module + "\n\ngo " + goLine + "\n\nrequire (\n\tgolang.org/x/mod v0.21.0\n\tgolang.org/x/sync v0.8.0\n)\n",
-		"x.go": "// Copyright The Example Authors.\n\n// Package x uses older golang.org/x modules.\npackage x\n\nimport (\n\t\"golang.org/x/mod/semver\"\n\t\"golang.org/x/sync/errgroup\"\n)\n\n" +
-			"// OK says whether v is valid.\nfunc OK(v string) bool {\n\tvar g errgroup.Group\n\tg.Go(func() error { return nil })\n\treturn semver.IsValid(v) && g.Wait() == nil\n}\n",
+		"go.mod": "module " + module + "\n\ngo " + goLine + "\n\nrequire (\n\tgolang.org/x/mod v0.21.0\n\tgolang.org/x/sync v0.8.0\n" + req + ")\n",
+		"x.go": "// Copyright The Example Authors.\n\n// Package x uses older golang.org/x modules.\npackage x\n\nimport (\n\t\"golang.org/x/mod/semver\"\n\t\"golang.org/x/sync/errgroup\"\n" + imp + ")\n\n" +
+			"// OK says whether v is valid.\nfunc OK(v string) bool {\n\tvar g errgroup.Group\n\tg.Go(func() error { return nil })\n" + use + "\treturn semver.IsValid(v) && g.Wait() == nil\n}\n",
 	}
 }
 

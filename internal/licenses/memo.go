@@ -13,9 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/licensecheck"
 
+	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/internal/atomicfile"
 )
 
@@ -84,6 +86,9 @@ func (c *Classifier) Identify(data []byte) (ids []string, coverage float64) {
 	path := filepath.Join(c.dir, sum[:2], sum)
 	if b, err := os.ReadFile(path); err == nil {
 		if ids, coverage, ok := parseMemo(string(b)); ok {
+			if fi, err := os.Stat(path); err == nil {
+				cache.MarkUsed(path, fi, time.Now()) // kept by use, as the cache's entries are
+			}
 			return threshold(ids, coverage)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // memoFiles lists the remembered results under dir.
@@ -57,8 +58,22 @@ func TestClassifierRemembers(t *testing.T) {
 	for _, f := range files {
 		os.WriteFile(f, []byte(memoHeader+"100\nISC\n"), 0o644)
 	}
+	old := time.Now().Add(-48 * time.Hour)
+	for _, f := range files {
+		os.Chtimes(f, old, old)
+	}
 	if ids, cov := c.Identify([]byte(mit)); !slices.Equal(ids, []string{"ISC"}) || cov != 100 {
 		t.Errorf("the remembered result is not used: %v %.1f%%", ids, cov)
+	}
+	// A use marks it, so that the cache's trim keeps what is used.
+	used := 0
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil && fi.ModTime().After(old.Add(time.Hour)) {
+			used++
+		}
+	}
+	if used != 1 {
+		t.Errorf("%d remembered results marked after one use, want 1", used)
 	}
 	// Another licensecheck remembers apart.
 	other := newClassifier(dir, "github.com/google/licensecheck@v0.3.2 h1:y")
