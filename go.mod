@@ -5,11 +5,6 @@ module github.com/hackless/hackless
 // version hackless needs (see "What adoption adds" in the README).
 go 1.25
 
-tool (
-	github.com/hackless/hackless/cmd/hackless
-	github.com/magefile/mage
-)
-
 require (
 	github.com/fatih/color v1.15.0
 	github.com/golangci/misspell v0.4.0

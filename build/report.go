@@ -75,7 +75,17 @@ type Report struct {
 	// Warnings are problems of the run itself that failed no step, such
 	// as a cache that could not be used.
 	Warnings []string `json:",omitempty"`
+	// Command is the command prefix that runs a target of the repository
+	// from its root, as fix hints name it: "go -C magefiles tool
+	// hackless" where hackless has a module of its own (see
+	// workspace.Command).
+	Command string `json:",omitempty"`
 }
+
+// MageCommand is how a step's messages name the command that runs a
+// target ("go tool mage update:tidy"); the run writes the repository's
+// own command (Report.Command) in its place.
+const MageCommand = "go tool mage"
 
 // Count returns how many results have status s.
 func (r *Report) Count(s Status) int {

@@ -46,7 +46,8 @@ type Options struct {
 	// every step has them.
 	HasTargets func(step string) bool
 	// FixCommand is the command prefix that runs a target, for the fix
-	// hints; "" means "go tool mage".
+	// hints; "" means the command of the repository's layout
+	// (workspace.Command).
 	FixCommand string
 	// Env is the caller's environment; nil means os.Environ().
 	Env []string
@@ -152,6 +153,9 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			return &Report{Name: runName(opts), Mode: opts.Mode, Interrupted: true}, nil
 		}
 		return nil, &UsageError{Err: err}
+	}
+	if opts.FixCommand == "" {
+		opts.FixCommand = ws.Command()
 	}
 	for _, s := range g.order {
 		if s.Validate == nil || slices.Contains(opts.Skip, s.Name) {
@@ -269,6 +273,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		running--
 		finished++
 		s, res := o.step, o.res
+		res.nameCommand(opts.FixCommand)
 		results[s] = res
 		if res.Status != Skipped {
 			finishedFn(res)
@@ -314,10 +319,29 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 	}
 	rep.Duration = time.Since(start)
+	rep.Command = opts.FixCommand
 	for _, s := range g.order {
 		rep.Results = append(rep.Results, results[s])
 	}
 	return rep, nil
+}
+
+// nameCommand writes the repository's command into what the step said:
+// steps name a target as "go tool mage <target>" (MageCommand), which is
+// the command only where the magefiles are part of the root module.
+func (r *Result) nameCommand(command string) {
+	if command == MageCommand || command == "" {
+		return
+	}
+	fix := func(s string) string { return strings.ReplaceAll(s, MageCommand+" ", command+" ") }
+	r.Reason = fix(r.Reason)
+	for i := range r.Notes {
+		r.Notes[i] = fix(r.Notes[i])
+	}
+	for i := range r.Findings {
+		r.Findings[i].Message = fix(r.Findings[i].Message)
+		r.Findings[i].Detail = fix(r.Findings[i].Detail)
+	}
 }
 
 // openKeys opens the cache at dir, which must be outside the workspace
@@ -493,7 +517,7 @@ func safeRun(s *Step, pass *Pass) (err error) {
 func fixCommand(opts Options, s *Step) string {
 	prefix := opts.FixCommand
 	if prefix == "" {
-		prefix = "go tool mage"
+		prefix = MageCommand
 	}
 	if opts.HasTargets != nil && !opts.HasTargets(s.Name) {
 		return prefix + " update -what=" + s.Name

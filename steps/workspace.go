@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/build/workspace"
 )
 
@@ -102,7 +103,7 @@ func runWorkspace(pass *build.Pass) error {
 	changed := false
 	want := make(map[string]bool)
 	for _, d := range dirs {
-		if !excluded[d] {
+		if !excluded[d] && d != config.HacklessModule {
 			want[d] = true
 		}
 	}
@@ -115,6 +116,8 @@ func runWorkspace(pass *build.Pass) error {
 			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s, which has no go.mod (every go command fails until it is removed)", u.Path)})
 		case excluded[d]:
 			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s, which a hackless:exclude comment keeps out of the workspace", u.Path)})
+		case d == config.HacklessModule:
+			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s, hackless's own module, whose requirements must never join the product's build list", u.Path)})
 		case !want[d]:
 			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s, which is not a module of this repository", u.Path)})
 		case have[d]:

@@ -37,7 +37,12 @@ func (CI) Matrix(ctx context.Context,
 	if len(shards) == 0 {
 		return &driver.ExitError{Code: build.ExitUsage, Err: fmt.Errorf("no verify steps: a GitHub matrix cannot be empty")}
 	}
-	out, err := json.Marshal(map[string][]driver.MatrixEntry{"include": driver.Matrix(shards, "", hasTargets)})
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	prefix := workspace.CommandAt(workspace.RepoDir(wd))
+	out, err := json.Marshal(map[string][]driver.MatrixEntry{"include": driver.Matrix(shards, prefix, hasTargets)})
 	if err != nil {
 		return err
 	}

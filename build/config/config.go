@@ -401,12 +401,22 @@ func (c *Config) validate(top *yaml.Node) error {
 	return nil
 }
 
+// HacklessModule is the directory, relative to the root, of hackless's
+// own module: the magefiles, with a go.mod and a go.work of their own, so
+// that hackless's requirements never join the product's build list (see
+// package adopt). It is a tools module that no setting brings back in.
+const HacklessModule = "magefiles"
+
 // Excluded reports whether the module directory dir (slash-separated,
 // relative to the root) is a tools module kept out of the workspace view
-// and of what ships: listed in workspace.exclude, or, unless listed in
-// workspace.include, named tools or _tools, or under a directory so named
-// (tools/, hack/tools/, internal/tools/).
+// and of what ships: hackless's own module (HacklessModule), one listed
+// in workspace.exclude, or, unless listed in workspace.include, one named
+// tools or _tools, or under a directory so named (tools/, hack/tools/,
+// internal/tools/).
 func (c *Config) Excluded(dir string) bool {
+	if dir == HacklessModule {
+		return true
+	}
 	if c != nil && slices.Contains(c.Workspace.Exclude, dir) {
 		return true
 	}

@@ -190,6 +190,9 @@ func (c *console) close() {
 
 // summary prints every failure's details, then the table and the verdict.
 func (c *console) summary(rep *build.Report) {
+	if c.fixCmd == "" {
+		c.fixCmd = rep.Command
+	}
 	c.close()
 	var fixes []string
 	for _, r := range rep.Results {
@@ -314,7 +317,7 @@ func firstFiles(g []build.Finding, n int) string {
 
 func (c *console) prefix() string {
 	if c.fixCmd == "" {
-		return "go tool mage"
+		return build.MageCommand
 	}
 	return c.fixCmd
 }

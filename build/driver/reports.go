@@ -287,6 +287,9 @@ func escapeProperty(s string) string {
 
 // writeMarkdown writes the run as a Markdown table and failure list.
 func writeMarkdown(w io.Writer, rep *build.Report, fixPrefix string) error {
+	if fixPrefix == "" {
+		fixPrefix = rep.Command
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "### hackless %s: %d passed, %d failed, %d skipped\n\n", rep.Name, rep.Count(build.Passed), rep.Count(build.Failed), rep.Count(build.Skipped))
 	b.WriteString("| step | result | time |\n|---|---|---|\n")

@@ -121,9 +121,40 @@ func FindRoot(dir string) (string, error) {
 	}
 }
 
+// RepoDir returns the directory hackless works on when started in dir:
+// dir itself, or the repository around it when dir is hackless's own
+// module (config.HacklessModule, a magefiles directory with a go.mod of
+// its own), where `go -C magefiles tool hackless` and
+// `cd magefiles && go tool mage` start. The go.work of that module is
+// hackless's, never the product's.
+func RepoDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil || filepath.Base(abs) != config.HacklessModule {
+		return dir
+	}
+	if _, err := os.Stat(filepath.Join(abs, "go.mod")); err != nil {
+		return dir
+	}
+	return filepath.Dir(abs)
+}
+
+// Command returns the command that runs a target of the repository from
+// its root: the launcher in hackless's own module where adoption made
+// one, else Mage, with the magefiles part of the root module.
+func (ws *Workspace) Command() string { return CommandAt(ws.Root) }
+
+// CommandAt is Command for the repository whose root is dir.
+func CommandAt(dir string) string {
+	if _, err := os.Stat(filepath.Join(dir, config.HacklessModule, "go.mod")); err == nil {
+		return "go -C " + config.HacklessModule + " tool hackless"
+	}
+	return "go tool mage"
+}
+
 // RootOf returns the root of the workspace enclosing dir, as Load finds
 // it, without loading the workspace.
 func RootOf(ctx context.Context, dir string) (string, error) {
+	dir = RepoDir(dir)
 	root, err := FindRoot(dir)
 	var notFound *NotFoundError
 	if errors.As(err, &notFound) && notFound.GoMod != "" {
@@ -145,7 +176,7 @@ func syntheticRoot(ctx context.Context, dir, gomod string) string {
 	return filepath.Dir(gomod)
 }
 
-// Load finds the workspace enclosing dir and parses go.work and the go.mod
+// Load finds the workspace enclosing dir (see RepoDir) and parses go.work and the go.mod
 // of every module it uses. A malformed file is an error naming the file and
 // line. A use directive whose directory has no go.mod is recorded in
 // MissingUses rather than failing, so that the workspace can be repaired.
@@ -160,6 +191,7 @@ func syntheticRoot(ctx context.Context, dir, gomod string) string {
 // repository is not asked to commit a go.work, and its own module-mode
 // builds are untouched.
 func Load(ctx context.Context, dir string, caller []string) (*Workspace, error) {
+	dir = RepoDir(dir)
 	root, err := FindRoot(dir)
 	var notFound *NotFoundError
 	if errors.As(err, &notFound) && notFound.GoMod != "" {

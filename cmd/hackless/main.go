@@ -1,8 +1,11 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-// Command hackless runs a repository's magefile: `go tool hackless verify`
-// is `go tool mage verify` with the guarantees a CI job needs.
+// Command hackless runs a repository's magefile: from the repository's
+// root, `go -C magefiles tool hackless verify` runs the verify target of
+// the magefiles, which adoption keeps in a module of their own
+// (magefiles/go.mod and magefiles/go.work), with the guarantees a CI job
+// needs. `hackless init` adopts hackless (see package adopt).
 //
 //   - Exit codes survive signals. SIGINT or SIGTERM, to the process group,
 //     to the go command or to any process of the chain, ends the run with
@@ -10,9 +13,9 @@
 //     exits 0. (`go tool mage` exits 0 when mage dies of a signal:
 //     golang/go#79540.)
 //   - Concurrent runs are safe. The magefile is compiled once per change
-//     of what it is built from (the Go version, the magefiles, go.mod,
-//     go.sum, go.work, go.work.sum and the sources of in-tree packages it
-//     imports), under a lock, into bin/ of the cache directory
+//     of what it is built from (the Go version, the magefiles, their
+//     module's go.mod, go.sum, go.work and go.work.sum, and the sources of
+//     in-tree packages they import), under a lock, into bin/ of the cache directory
 //     (HACKLESS_CACHE_DIR, by default hackless/ in the user cache
 //     directory) or into HACKLESS_BIN_DIR; an unchanged repository starts
 //     the compiled binary at once, and clones and worktrees of one commit
@@ -22,8 +25,9 @@
 //     a TMPDIR that does not exist; the run itself gets the caller's
 //     environment, which hackless makes hermetic.
 //
-// Usage: go tool hackless [-f] [mage flags] [targets...], from the
-// directory holding magefiles/. -f recompiles. Every other argument goes
+// Usage: go tool hackless [-f] [mage flags] [targets...], in the
+// magefiles' module (go -C magefiles from the root); the targets run at
+// the repository's root. -f recompiles. Every other argument goes
 // to the compiled magefile, which takes mage's flags (-l, -h, -v, -t).
 package main
 
@@ -38,8 +42,8 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/internal/adopt"
-
 	"github.com/hackless/hackless/internal/launch"
 )
 
@@ -57,11 +61,13 @@ func run() int {
 	if len(args) > 0 && args[0] == "-f" {
 		force, args = true, args[1:]
 	}
-	root, err := os.Getwd()
+	wd, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hackless:", err)
 		return 2
 	}
+	root := workspace.RepoDir(wd) // go -C magefiles tool hackless: the repository around it
+
 	binDir := os.Getenv("HACKLESS_BIN_DIR")
 	if binDir == "" {
 		cache := os.Getenv("HACKLESS_CACHE_DIR")
@@ -86,7 +92,7 @@ func run() int {
 		}
 		return 1
 	}
-	return launch.Run(bin, args, env)
+	return launch.Run(bin, root, args, env)
 }
 
 // adoptRepo runs `hackless init`: adoption of hackless by the repository

@@ -1,12 +1,21 @@
 // Copyright The hackless Authors.
 // SPDX-License-Identifier: Apache-2.0
 
-// Package adopt makes a repository use hackless, once, changing only what
-// that needs: the magefile, the root module's requirement of hackless and
-// its tool directives (with the requirements that building them needs,
-// at the versions hackless asks for), go.work where the repository keeps
-// one, and an ignore rule for _output/. Every change is printed; running
-// it again changes nothing.
+// Package adopt makes a repository use hackless, once, beside the product
+// and never in it: hackless's requirements live in a module of its own,
+// magefiles/ with a go.mod and a go.work of its own (as Mage's issue #502
+// and Kubernetes's hack/tools keep build tooling out of the product's
+// module). No existing go.mod, go.sum, go.work or go.work.sum is written,
+// in any layout: a published library's consumers never inherit hackless,
+// no build list of the product moves, and no go.work appears where the
+// repository had none. The only existing file adoption may touch is
+// .gitignore. Every change is printed; running it again changes nothing.
+//
+// The nested go.work stops the go command's upward search, so the
+// magefiles' module builds the same whether the repository keeps a
+// go.work, ignores one or has none, and the repository's go.work never
+// sees it. `go -C magefiles tool hackless verify`, from the root, runs
+// the targets at the root (see workspace.RepoDir).
 package adopt
 
 import (
@@ -15,9 +24,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/version"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,14 +37,21 @@ import (
 	"time"
 
 	"golang.org/x/mod/modfile"
-	"golang.org/x/mod/semver"
 
-	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/internal/atomicfile"
 )
 
 // Module is hackless's module path.
 const Module = "github.com/hackless/hackless"
+
+// Command is what runs a target from the repository's root once hackless
+// is adopted: the launcher, in hackless's module.
+const Command = "go -C " + config.HacklessModule + " tool hackless"
+
+// minGo is the go line hackless's own go.mod holds: the oldest Go that
+// builds it, and so the lowest go line of the module adoption writes.
+const minGo = "1.25"
 
 // tools are the tool directives adoption adds: Mage, and hackless's
 // launcher.
@@ -49,11 +65,12 @@ type Options struct {
 	Out     io.Writer // where the changes are listed
 }
 
-// magefile is what adoption writes, after the repository's header.
-const magefile = `//go:build mage
-
-// The repository's build targets: hackless's verify and update steps (go
-// tool mage -l lists them). See https://pkg.go.dev/github.com/hackless/hackless.
+// magefile is what adoption writes, after the build constraint and the
+// repository's header.
+const magefile = `// The repository's build targets: hackless's verify and update steps
+// (go -C magefiles tool hackless -l lists them). This directory is a
+// module of its own, so that hackless's requirements never join the
+// product's. See https://pkg.go.dev/github.com/hackless/hackless.
 package main
 
 import (
@@ -66,7 +83,18 @@ import (
 )
 `
 
-// Run adopts hackless into the repository around opts.Dir.
+// goWork is the go.work of hackless's module, after its go line.
+const goWork = `
+use .
+`
+
+const goWorkComment = `// hackless's module has a workspace of its own: the go command stops
+// here, so the repository's go.work, if it has one, never sees hackless's
+// requirements, and this module builds the same in every layout.
+`
+
+// Run adopts hackless into the repository around opts.Dir. Everything it
+// cannot do is said before anything is written.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Replace != "" {
 		abs, err := filepath.Abs(opts.Replace)
@@ -82,19 +110,14 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	a := &adopter{ctx: ctx, root: root, out: opts.Out}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		return fmt.Errorf("no go.mod at the repository's root %s: hackless is adopted by the root module, which holds the magefile's requirements", root)
+	a := &adopter{ctx: ctx, root: root, out: opts.Out, dir: filepath.Join(root, config.HacklessModule)}
+	if err := a.check(); err != nil {
+		return err
 	}
-	// A root module that is tidy before adoption stays tidy: go mod tidy
-	// after the edit changes only what hackless needs (checksums for its
-	// tests' dependencies among them). One that is not tidy is left so.
-	a.wasTidy = a.goCmd(true, "mod", "tidy", "-diff") == nil
-	a.listBefore = a.buildList()
 	steps := []func() error{
-		a.ignoreOutput,
-		a.goWork,
-		func() error { return a.writeMagefile() },
+		a.ignore,
+		a.module,
+		a.writeMagefile,
 		func() error { return a.require(opts.Version, opts.Replace) },
 	}
 	for _, step := range steps {
@@ -106,19 +129,16 @@ func Run(ctx context.Context, opts Options) error {
 		fmt.Fprintln(a.out, "hackless is already adopted: nothing to change")
 		return nil
 	}
-	fmt.Fprintln(a.out, "\nnext: go tool mage verify   (go tool mage -l lists every target)")
+	fmt.Fprintf(a.out, "\nnext: %s verify   (%s -l lists every target)\n", Command, Command)
 	return nil
 }
 
 type adopter struct {
 	ctx     context.Context
 	root    string
+	dir     string // hackless's module: root/magefiles
 	out     io.Writer
 	changes int
-	wasTidy bool
-	// listBefore is the root module's build list before adoption (nil if
-	// go list -m all fails there): what alignNew must not move.
-	listBefore map[string]string
 }
 
 func (a *adopter) changed(format string, args ...any) {
@@ -155,12 +175,57 @@ func (a *adopter) isGit() bool {
 	return ok
 }
 
-// ignoreOutput makes git ignore _output/, where hackless keeps its reports.
-func (a *adopter) ignoreOutput() error {
+// check says, before anything is written, what keeps the repository from
+// adopting hackless: no Go module at all, or a magefiles directory that
+// belongs to the product's root module (Mage targets built with the
+// product's requirements), where hackless's module would go.
+func (a *adopter) check() error {
+	_, errMod := os.Stat(filepath.Join(a.root, "go.mod"))
+	_, errWork := os.Stat(filepath.Join(a.root, "go.work"))
+	if errMod != nil && errWork != nil {
+		if out, _ := a.git("ls-files", "--", "**/go.mod"); strings.TrimSpace(out) == "" {
+			return fmt.Errorf("no go.mod or go.work in %s: run hackless init at the root of a Go repository", a.root)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(a.dir, "go.mod")); err == nil {
+		return nil // a module of its own already: hackless's, or the repository's tooling
+	}
+	entries, err := os.ReadDir(a.dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".go") {
+			return fmt.Errorf("%s/ holds Mage targets that build in the product's module, where hackless keeps a module of its own: make it one first (cd %s && go mod init <module path>/%s && go mod tidy), then run init again", config.HacklessModule, config.HacklessModule, config.HacklessModule)
+		}
+	}
+	return nil
+}
+
+// ignore makes git ignore _output/, where hackless keeps its reports, and
+// keeps the files of hackless's module in git where a pattern of the
+// repository's would ignore them (go.work, say, which many repositories
+// ignore at every depth).
+func (a *adopter) ignore() error {
 	if !a.isGit() {
 		return nil
 	}
-	if _, ignored := a.git("check-ignore", "-q", "--no-index", "_output/hackless"); ignored {
+	var add []string
+	if _, ignored := a.git("check-ignore", "-q", "--no-index", "_output/hackless"); !ignored {
+		add = append(add, "# hackless's reports and temporary files", "/_output/")
+	}
+	var keep []string
+	for _, f := range []string{"go.mod", "go.sum", "go.work"} {
+		rel := config.HacklessModule + "/" + f
+		if _, ignored := a.git("check-ignore", "-q", "--no-index", rel); ignored {
+			keep = append(keep, "!/"+rel)
+		}
+	}
+	if len(keep) > 0 {
+		add = append(add, "# hackless's module keeps its own go.mod, go.sum and go.work")
+		add = append(add, keep...)
+	}
+	if len(add) == 0 {
 		return nil
 	}
 	name := filepath.Join(a.root, ".gitignore")
@@ -171,102 +236,103 @@ func (a *adopter) ignoreOutput() error {
 	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
 		data = append(data, '\n')
 	}
-	data = append(data, "# hackless's reports and temporary files\n/_output/\n"...)
+	data = append(data, strings.Join(add, "\n")+"\n"...)
 	if _, err := atomicfile.Write(name, data, 0o644); err != nil {
 		return err
 	}
-	a.changed(".gitignore: added /_output/")
+	var lines []string
+	for _, l := range add {
+		if !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	a.changed(".gitignore: added %s", strings.Join(lines, ", "))
 	return nil
 }
 
-// goWork creates go.work where the repository has none and does not keep
-// it out of git; a repository that ignores go.work gets hackless's own
-// view of its workspace at every run instead, and its module-mode builds
-// stay as they are.
-func (a *adopter) goWork() error {
-	if _, err := os.Stat(filepath.Join(a.root, "go.work")); err == nil {
-		return nil
-	}
-	if _, ignored := a.git("check-ignore", "-q", "--no-index", "go.work"); ignored {
-		fmt.Fprintln(a.out, "  go.work: ignored by git here, so none is written; hackless builds its own view of the workspace at each run")
-		return nil
-	}
-	// The modules, tools modules and go line of hackless's own view of a
-	// repository without go.work are what go.work should hold.
-	ws, err := workspace.Load(a.ctx, a.root, nil)
-	if err != nil {
+// module writes hackless's module where there is none: magefiles/go.mod,
+// named after the root module (its path plus /magefiles; plain magefiles
+// where there is no root module), with the highest go line of the
+// repository's root go.mod and go.work, and at least hackless's; and
+// magefiles/go.work, which uses that module alone.
+func (a *adopter) module() error {
+	if err := os.MkdirAll(a.dir, 0o755); err != nil {
 		return err
 	}
-	if !ws.Synthetic {
-		return nil // a go.work above the repository encloses it
-	}
-	goLine := ws.Work.Go.Version
-	excluded := slices.Sorted(maps.Keys(workspace.ExcludeComments(ws.WorkData)))
-	var uses []string
-	for _, m := range ws.Modules {
-		uses = append(uses, m.Rel)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "go %s\n\n", goLine)
-	if len(excluded) > 0 {
-		b.WriteString("// Tools modules stay out of the workspace, so that their requirements\n// never raise the versions the product builds with.\n")
-		for _, d := range excluded {
-			fmt.Fprintf(&b, "// hackless:exclude ./%s\n", d)
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString("use (\n")
-	for _, d := range uses {
-		if d == "." {
-			b.WriteString("\t.\n")
-		} else {
-			fmt.Fprintf(&b, "\t./%s\n", d)
+	goLine, path := minGo, config.HacklessModule
+	if data, err := os.ReadFile(filepath.Join(a.root, "go.mod")); err == nil {
+		if f, err := modfile.ParseLax("go.mod", data, nil); err == nil {
+			if f.Module != nil {
+				path = f.Module.Mod.Path + "/" + config.HacklessModule
+			}
+			if f.Go != nil && version.Compare("go"+f.Go.Version, "go"+goLine) > 0 {
+				goLine = f.Go.Version
+			}
 		}
 	}
-	b.WriteString(")\n")
-	if _, err := modfile.ParseWork("go.work", []byte(b.String()), nil); err != nil {
-		return fmt.Errorf("writing go.work: %w", err)
+	if data, err := os.ReadFile(filepath.Join(a.root, "go.work")); err == nil {
+		if f, err := modfile.ParseWork("go.work", data, nil); err == nil && f.Go != nil && version.Compare("go"+f.Go.Version, "go"+goLine) > 0 {
+			goLine = f.Go.Version
+		}
 	}
-	if _, err := atomicfile.Write(filepath.Join(a.root, "go.work"), []byte(b.String()), 0o644); err != nil {
-		return err
+	gomod := filepath.Join(a.dir, "go.mod")
+	if _, err := os.Stat(gomod); errors.Is(err, fs.ErrNotExist) {
+		f := new(modfile.File)
+		if err := f.AddModuleStmt(path); err != nil {
+			return err
+		}
+		if err := f.AddGoStmt(goLine); err != nil {
+			return err
+		}
+		data, err := f.Format()
+		if err != nil {
+			return err
+		}
+		if _, err := atomicfile.Write(gomod, data, 0o644); err != nil {
+			return err
+		}
+		a.changed("%s/go.mod: created, module %s, go %s: hackless's module, beside the product's", config.HacklessModule, path, goLine)
 	}
-	a.changed("go.work: created with go %s (the highest go line of the modules), using %d modules; tools modules left out and marked: %s", goLine, len(uses), strings.Join(orNone(excluded), ", "))
+	gowork := filepath.Join(a.dir, "go.work")
+	if _, err := os.Stat(gowork); errors.Is(err, fs.ErrNotExist) {
+		data := []byte(goWorkComment + "\ngo " + goLine + "\n" + goWork)
+		if _, err := modfile.ParseWork("go.work", data, nil); err != nil {
+			return fmt.Errorf("writing %s/go.work: %w", config.HacklessModule, err)
+		}
+		if _, err := atomicfile.Write(gowork, data, 0o644); err != nil {
+			return err
+		}
+		a.changed("%s/go.work: created, using %s/ alone, so that the go command never joins it to the repository's workspace", config.HacklessModule, config.HacklessModule)
+	}
 	return nil
-}
-
-func orNone(s []string) []string {
-	if len(s) == 0 {
-		return []string{"none"}
-	}
-	return s
 }
 
 // writeMagefile writes magefiles/magefile.go (magefiles/hackless.go when
-// the repository already has Mage targets), with the repository's header.
+// the module already has Go files), with the build constraint first and
+// then the repository's header.
 func (a *adopter) writeMagefile() error {
-	dir := filepath.Join(a.root, "magefiles")
-	name := filepath.Join(dir, "magefile.go")
-	entries, err := os.ReadDir(dir)
-	if err == nil {
-		for _, e := range entries {
-			data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
-			if bytes.Contains(data, []byte(`"github.com/hackless/hackless/verify"`)) {
-				return nil // already adopted
-			}
-		}
-		if len(entries) > 0 {
-			name = filepath.Join(dir, "hackless.go")
-		}
-	}
-	header := a.header()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	name := filepath.Join(a.dir, "magefile.go")
+	entries, err := os.ReadDir(a.dir)
+	if err != nil {
 		return err
 	}
-	if _, err := atomicfile.Write(name, []byte(header+magefile), 0o644); err != nil {
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") {
+			continue
+		}
+		data, _ := os.ReadFile(filepath.Join(a.dir, e.Name()))
+		if bytes.Contains(data, []byte(`"github.com/hackless/hackless/verify"`)) {
+			return nil // already adopted
+		}
+		name = filepath.Join(a.dir, "hackless.go")
+	}
+	header := a.header()
+	content := "//go:build mage\n\n" + header + magefile // header ends with a blank line
+	if _, err := atomicfile.Write(name, []byte(content), 0o644); err != nil {
 		return err
 	}
 	rel, _ := filepath.Rel(a.root, name)
-	how := "without a header (no common license header found in the root module's Go files)"
+	how := "without a header (no common license header found in the repository's Go files)"
 	if header != "" {
 		how = "with the repository's header"
 	}
@@ -353,19 +419,18 @@ func leadingComment(data []byte) string {
 	return ""
 }
 
-// require adds hackless's requirement and tool directives to the root
-// go.mod, then the requirements that building the magefile and the tools
-// needs, as hackless asks for them (go list -mod=mod adds exactly those;
-// no other requirement moves), with GOWORK=off so that go.work is not
-// consulted; and, where there is a go.work, the checksums the workspace
-// needs in go.work.sum, so that the first run writes nothing.
+// require adds hackless's requirement and tool directives to hackless's
+// module, with a replace where hackless comes from a checkout (relative
+// when the checkout is the repository itself), and tidies that module on
+// its own: its requirements are hackless's, at the versions hackless asks
+// for, and no other module's.
 func (a *adopter) require(v, replace string) error {
-	gomod := filepath.Join(a.root, "go.mod")
+	gomod := filepath.Join(a.dir, "go.mod")
 	before, err := os.ReadFile(gomod)
 	if err != nil {
 		return err
 	}
-	f, err := modfile.Parse("go.mod", before, nil)
+	f, err := modfile.Parse(filepath.Join(config.HacklessModule, "go.mod"), before, nil)
 	if err != nil {
 		return err
 	}
@@ -374,36 +439,30 @@ func (a *adopter) require(v, replace string) error {
 		edits = append(edits, "-require="+Module+"@"+v)
 	}
 	if replace != "" && !slices.ContainsFunc(f.Replace, func(r *modfile.Replace) bool { return r.Old.Path == Module }) {
-		edits = append(edits, "-replace="+Module+"="+replace)
+		to := replace
+		if rel, err := filepath.Rel(a.dir, replace); err == nil && !strings.HasPrefix(rel, ".."+string(filepath.Separator)+"..") && rel != "." {
+			to = filepath.ToSlash(rel) // the repository's own checkout: hackless's own repository
+			if !strings.HasPrefix(to, ".") {
+				to = "./" + to
+			}
+		}
+		edits = append(edits, "-replace="+Module+"="+to)
 	}
 	for _, t := range tools {
 		if !slices.ContainsFunc(f.Tool, func(x *modfile.Tool) bool { return x.Path == t }) {
 			edits = append(edits, "-tool="+t)
 		}
 	}
-	if len(edits) > 0 {
-		if err := a.goCmd(true, append([]string{"mod", "edit"}, edits...)...); err != nil {
-			return err
-		}
-	}
-	pkgs := append([]string{"-tags", "mage", "./magefiles"}, tools...)
-	settle := func() error {
-		if err := a.goCmd(true, append([]string{"list", "-mod=mod", "-deps", "-e=false", "-f", "{{.ImportPath}}"}, pkgs...)...); err != nil {
-			return err
-		}
-		if a.wasTidy {
-			return a.goCmd(true, "mod", "tidy")
-		}
+	_, noSum := os.Stat(filepath.Join(a.dir, "go.sum"))
+	if len(edits) == 0 && noSum == nil {
 		return nil
 	}
-	if err := settle(); err != nil {
-		return err
+	if len(edits) > 0 {
+		if err := a.goCmd(append([]string{"mod", "edit"}, edits...)...); err != nil {
+			return err
+		}
 	}
-	if !a.wasTidy {
-		fmt.Fprintln(a.out, "  go.mod: the root module was not tidy before adoption, so it was not tidied (verify:tidy will say what go mod tidy would change)")
-	}
-	raised, err := a.alignNew(before, settle)
-	if err != nil {
+	if err := a.goCmd("mod", "tidy"); err != nil {
 		return err
 	}
 	after, err := os.ReadFile(gomod)
@@ -411,204 +470,12 @@ func (a *adopter) require(v, replace string) error {
 		return err
 	}
 	if !bytes.Equal(before, after) {
-		a.changed("go.mod: %s", describeEdits(before, after))
+		a.changed("%s/go.mod: %s", config.HacklessModule, describeEdits(before, after))
 	}
-	if len(raised) > 0 {
-		fmt.Fprintf(a.out, "  go.mod: raised %s: the versions the workspace's other modules require, above the ones hackless asks for, so that every module is required at one version (verify:deps)\n", strings.Join(raised, ", "))
-	}
-	if _, err := os.Stat(filepath.Join(a.root, "go.work")); err == nil {
-		sum := filepath.Join(a.root, "go.work.sum")
-		old, _ := os.ReadFile(sum)
-		if err := a.goCmd(false, append([]string{"list", "-deps", "-f", "{{.ImportPath}}"}, pkgs...)...); err != nil {
-			return err
-		}
-		if now, _ := os.ReadFile(sum); !bytes.Equal(old, now) {
-			a.changed("go.work.sum: checksums the workspace needs for hackless added")
-		}
+	if noSum != nil {
+		a.changed("%s/go.sum: created, the checksums of hackless's requirements", config.HacklessModule)
 	}
 	return nil
-}
-
-// alignNew raises each requirement that adoption added to the root
-// go.mod (one that before lacks) to the highest version the workspace's
-// other modules require, where that is higher, and settles go.mod again:
-// hackless asks for the lowest versions it needs, and a module the root
-// did not require may be one its neighbours require at a newer version
-// (golang.org/x/sys, in an OpenTelemetry-like repository), which
-// verify:deps's one-version rule would report on the first run. Tools
-// modules and deps.ownVersions are out of that rule, and so out of this.
-// Each raise that would move a version of the root's build list from
-// before adoption is undone, and said: the repository's own versions
-// stay. It returns the raises it kept, as "module to version".
-func (a *adopter) alignNew(before []byte, settle func() error) ([]string, error) {
-	if a.listBefore == nil {
-		return nil, nil // no build list to hold the raises against
-	}
-	ws, err := workspace.Load(a.ctx, a.root, os.Environ())
-	if err != nil {
-		return nil, nil // verify:workspace will say what is wrong
-	}
-	root, err := modfile.Parse("go.mod", before, nil)
-	if err != nil || root.Module == nil {
-		return nil, err
-	}
-	own := ws.Config.Deps.OwnVersions
-	if m := ws.ModuleByPath(root.Module.Mod.Path); m == nil || m.Rel != "." || ws.IsTools(".") || slices.Contains(own, m.Path) {
-		return nil, nil
-	}
-	had := make(map[string]bool)
-	for _, r := range root.Require {
-		had[r.Mod.Path] = true
-	}
-	highest := make(map[string]string)
-	for _, m := range ws.Modules {
-		if m.Rel == "." || ws.IsTools(m.Rel) || slices.Contains(own, m.Path) {
-			continue
-		}
-		for _, r := range m.File.Require {
-			if ws.ModuleByPath(r.Mod.Path) == nil && semver.Compare(r.Mod.Version, highest[r.Mod.Path]) > 0 {
-				highest[r.Mod.Path] = r.Mod.Version
-			}
-		}
-	}
-	below := func() ([]string, error) { // added requirements below the workspace's version
-		data, err := os.ReadFile(filepath.Join(a.root, "go.mod"))
-		if err != nil {
-			return nil, err
-		}
-		f, err := modfile.Parse("go.mod", data, nil)
-		if err != nil {
-			return nil, err
-		}
-		var out []string
-		for _, r := range f.Require {
-			if !had[r.Mod.Path] && semver.Compare(highest[r.Mod.Path], r.Mod.Version) > 0 {
-				out = append(out, r.Mod.Path)
-			}
-		}
-		return out, nil
-	}
-	candidates, err := below()
-	if err != nil {
-		return nil, err
-	}
-	// One raise at a time, kept when it moves nothing of the root's build
-	// list. A raised module's own requirements may come in below the
-	// workspace's versions in turn: they are raised with it, but for those
-	// already refused.
-	var kept []string
-	refused := make(map[string]bool)
-	for _, p := range candidates {
-		if now, err := below(); err != nil {
-			return nil, err
-		} else if !slices.Contains(now, p) {
-			continue // raised with an earlier one
-		}
-		undo, err := a.saveGoMod()
-		if err != nil {
-			return nil, err
-		}
-		var raised []string
-		trial := func() (why string, err error) {
-			raise := []string{p}
-			for range 4 {
-				var edits []string
-				for _, q := range raise {
-					edits = append(edits, "-require="+q+"@"+highest[q])
-					raised = append(raised, q+" to "+highest[q])
-				}
-				if err := a.goCmd(true, append([]string{"mod", "edit"}, edits...)...); err != nil {
-					return oneLine(err.Error()), nil
-				}
-				if err := settle(); err != nil {
-					return oneLine(err.Error()), nil
-				}
-				if raise, err = below(); err != nil {
-					return "", err
-				}
-				raise = slices.DeleteFunc(raise, func(q string) bool { return refused[q] })
-				if len(raise) == 0 {
-					break
-				}
-			}
-			if moved := a.moved(); len(moved) > 0 {
-				return "that would move the root's own build list (" + strings.Join(moved, ", ") + ")", nil
-			}
-			return "", nil
-		}
-		why, err := trial()
-		if err != nil {
-			return nil, err
-		}
-		if why != "" {
-			if err := undo(); err != nil {
-				return nil, err
-			}
-			refused[p] = true
-			fmt.Fprintf(a.out, "  go.mod: not raised %s, the version the workspace's other modules require, because %s: verify:deps will report it, and go tool mage update:deps raises it\n", strings.Join(raised, ", "), why)
-			continue
-		}
-		kept = append(kept, raised...)
-	}
-	return kept, nil
-}
-
-// oneLine puts the lines of a go command's failure on one line.
-func oneLine(s string) string {
-	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
-}
-
-// saveGoMod keeps the root's go.mod and go.sum as they are; the function
-// it returns puts them back.
-func (a *adopter) saveGoMod() (undo func() error, err error) {
-	gomod, gosum := filepath.Join(a.root, "go.mod"), filepath.Join(a.root, "go.sum")
-	mod, err := os.ReadFile(gomod)
-	if err != nil {
-		return nil, err
-	}
-	sum, _ := os.ReadFile(gosum)
-	return func() error {
-		if err := os.WriteFile(gomod, mod, 0o644); err != nil {
-			return err
-		}
-		return os.WriteFile(gosum, sum, 0o644)
-	}, nil
-}
-
-// moved lists the modules of the root's build list before adoption whose
-// version is not the same now ("path before -> now"); a build list that
-// cannot be listed moves everything.
-func (a *adopter) moved() []string {
-	now := a.buildList()
-	if now == nil {
-		return []string{"go list -m all fails"}
-	}
-	var moved []string
-	for _, p := range slices.Sorted(maps.Keys(a.listBefore)) {
-		if v := a.listBefore[p]; now[p] != v {
-			moved = append(moved, fmt.Sprintf("%s %s -> %s", p, v, now[p]))
-		}
-	}
-	return moved
-}
-
-// buildList returns the root module's build list on its own (go list -m
-// all), path to version, or nil when the go command cannot list it.
-func (a *adopter) buildList() map[string]string {
-	cmd := exec.CommandContext(a.ctx, "go", "list", "-m", "all")
-	cmd.Dir = a.root
-	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
-	out, err := cmd.Output()
-	if err != nil {
-		return nil
-	}
-	list := make(map[string]string)
-	for _, l := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 {
-			list[f[0]] = f[1]
-		}
-	}
-	return list
 }
 
 // describeEdits lists the go.mod lines adoption added.
@@ -626,19 +493,17 @@ func describeEdits(before, after []byte) string {
 	return "added " + strings.Join(added, "; ")
 }
 
-// goCmd runs the go command in the root, with GOWORK=off when alone;
-// GOFLAGS is cleared so the caller's settings change nothing.
-func (a *adopter) goCmd(alone bool, args ...string) error {
+// goCmd runs the go command in hackless's module on its own (GOWORK=off:
+// its go.work uses it alone anyway); GOFLAGS is cleared so the caller's
+// settings change nothing.
+func (a *adopter) goCmd(args ...string) error {
 	cmd := exec.CommandContext(a.ctx, "go", args...)
-	cmd.Dir = a.root
-	cmd.Env = append(os.Environ(), "GOFLAGS=")
-	if alone {
-		cmd.Env = append(cmd.Env, "GOWORK=off")
-	}
+	cmd.Dir = a.dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+		return fmt.Errorf("go %s in %s: %w\n%s", strings.Join(args, " "), config.HacklessModule, err, stderr.String())
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ func Binary(root, binDir string, force bool, log io.Writer) (string, error) {
 	}
 	defer os.RemoveAll(tmpDir)
 	tmp := filepath.Join(tmpDir, "hackless"+exeSuffix)
-	restore, err := compileEnv(root, tmpDir)
+	restore, err := compileEnv(ModuleDir(root), tmpDir)
 	if err != nil {
 		return "", err
 	}
@@ -159,12 +159,14 @@ func isHex(s string, n int) bool {
 }
 
 // compileEnv sets the launcher's own environment for compiling the
-// magefile, so that it compiles the same way whatever the caller set:
-// GOFLAGS is -trimpath, GO111MODULE, GOOS and GOARCH are cleared, a TMPDIR that does
-// not exist is dropped, and GOWORK names a copy of go.work (with absolute
-// paths) in dir, so that the go command writes go.work.sum there, not in
-// the tree. It returns a function that restores the environment.
-func compileEnv(root, dir string) (func(), error) {
+// magefile in the module at modDir, so that it compiles the same way
+// whatever the caller set: GOFLAGS is -trimpath, GO111MODULE, GOOS and
+// GOARCH are cleared, a TMPDIR that does not exist is dropped, and GOWORK
+// names a copy of the go.work the go command would find from modDir (with
+// absolute paths) in dir, so that the go command writes go.work.sum
+// there, not in the tree. It returns a function that restores the
+// environment.
+func compileEnv(modDir, dir string) (func(), error) {
 	saved := os.Environ()
 	restore := func() {
 		os.Clearenv()
@@ -186,7 +188,7 @@ func compileEnv(root, dir string) (func(), error) {
 		}
 	}
 	work := "off"
-	if wsRoot, err := workspace.FindRoot(root); err == nil {
+	if wsRoot, err := workspace.FindRoot(modDir); err == nil {
 		if data, err := os.ReadFile(filepath.Join(wsRoot, "go.work")); err == nil {
 			copyPath, err := workspace.WorkCopy(wsRoot, data, dir)
 			if err != nil {

@@ -37,14 +37,15 @@ var keyFiles = []string{"go.mod", "go.sum"}
 
 // Key returns what the compiled magefile of the repository at root is
 // built from, as a hex digest: the Go version that runs the launcher (the
-// one that compiles), the magefiles, the root's go.mod and go.sum, go.work
-// and go.work.sum, and every Go file of the packages in the tree (or in a
-// local replace) that the magefiles import, directly or not. Modules from
-// the module cache are named by go.sum and do not change under a version.
-// Files are named by where they are in the repository, or, for a package
-// the magefiles import, by its import path: two clones of a commit,
-// wherever they are, have one key (the compile is -trimpath: one binary
-// too).
+// one that compiles), the magefiles, the go.mod and go.sum of the module
+// that holds them (ModuleDir), the go.work and go.work.sum the go command
+// finds from there, and every Go file of the packages in the tree (or in
+// a local replace) that the magefiles import, directly or not. Modules
+// from the module cache are named by go.sum and do not change under a
+// version. Files are named by where they are in the repository, or, for
+// a package the magefiles import, by its import path: two clones of a
+// commit, wherever they are, have one key (the compile is -trimpath: one
+// binary too).
 func Key(root string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "go %s %s/%s -trimpath\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
@@ -61,21 +62,25 @@ func Key(root string) (string, error) {
 		h.Write(b)
 		return nil
 	}
+	modDir := ModuleDir(root)
+	relName := func(p, f string) string {
+		up, _ := filepath.Rel(root, p) // ".", "magefiles", or "..": the workspace above
+		return path.Join(filepath.ToSlash(up), f)
+	}
 	for _, f := range keyFiles {
-		if err := addFile(f, filepath.Join(root, f)); err != nil {
+		if err := addFile(relName(modDir, f), filepath.Join(modDir, f)); err != nil {
 			return "", err
 		}
 	}
-	wsRoot, err := workspace.FindRoot(root)
+	wsRoot, err := workspace.FindRoot(modDir)
 	if err == nil {
-		up, _ := filepath.Rel(root, wsRoot) // "." or "..", "../..": the workspace above a module
 		for _, f := range []string{"go.work", "go.work.sum"} {
-			if err := addFile(path.Join(filepath.ToSlash(up), f), filepath.Join(wsRoot, f)); err != nil {
+			if err := addFile(relName(wsRoot, f), filepath.Join(wsRoot, f)); err != nil {
 				return "", err
 			}
 		}
 	}
-	local, err := localModules(root, wsRoot)
+	local, err := localModules(modDir, wsRoot)
 	if err != nil {
 		return "", err
 	}
@@ -110,6 +115,18 @@ func Key(root string) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// ModuleDir returns the directory of the module that holds the magefiles
+// of the repository at root: hackless's own module, magefiles/ with a
+// go.mod of its own, as adoption lays it out; else root (magefiles that
+// are part of the root module, as earlier versions adopted).
+func ModuleDir(root string) string {
+	d := filepath.Join(root, mage.MagefilesDirName)
+	if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+		return d
+	}
+	return root
 }
 
 // magefilesDir returns the directory of the magefiles: magefiles/ if it

@@ -12,15 +12,16 @@ import (
 	"time"
 )
 
-// Run runs the compiled magefile bin with args in the current directory,
-// with the caller's environment env, and returns the exit code to exit
+// Run runs the compiled magefile bin with args in dir, the repository's
+// root, with the caller's environment env, and returns the exit code to exit
 // with. SIGINT, SIGTERM and SIGHUP that reach the launcher are passed on
 // to the child, and so is a SIGTERM when the launcher's parent (the go
 // command) goes away; the launcher itself never dies of them. A child
 // that ends by a signal gives 128 plus the signal's number, as a shell
 // does; a run that was signalled never exits 0.
-func Run(bin string, args, env []string) int {
+func Run(bin, dir string, args, env []string) int {
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = env
 	sigs := make(chan os.Signal, 8)
