@@ -1,8 +1,9 @@
 module github.com/hackless/hackless
 
-// hackless is a library that joins every adopter's build list: its go line
-// is the oldest supported Go release and each requirement is the lowest
-// version hackless needs (see "What adoption adds" in the README).
+// hackless is a library that joins the build list of every adopter's
+// hackless module (magefiles/, never the product's): its go line is the
+// oldest supported Go release and each requirement is the lowest version
+// hackless needs.
 go 1.25
 
 require (

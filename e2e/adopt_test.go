@@ -121,25 +121,37 @@ func newAdopter(t *testing.T, extra testws.Files) string {
 		t.Skip("end-to-end: compiles magefiles")
 	}
 	files := testws.Staging()
+	maps.Copy(files, HacklessModule(t, "example.com/root/magefiles"))
 	files["magefiles/magefile.go"] = Magefile
 	maps.Copy(files, extra)
-	checkout, err := filepath.Abs(testws.Checkout())
-	if err != nil {
-		t.Fatal(err)
-	}
-	files["go.mod"] = strings.Replace(files["go.mod"], "replace (\n",
-		"require github.com/hackless/hackless v0.0.0\n\ntool (\n\tgithub.com/hackless/hackless/cmd/hackless\n\tgithub.com/magefile/mage\n)\n\nreplace (\n\tgithub.com/hackless/hackless => "+checkout+"\n", 1)
 	dir := testws.New(t, files)
 	modTidy(t, dir)
 	testws.Git(t, dir)
 	return dir
 }
 
-// modTidy tidies the root module of dir on its own.
+// HacklessModule is hackless's module as hackless init writes it, beside
+// the product's: magefiles/go.mod, requiring hackless through a replace
+// to this checkout and pinning Mage and hackless's launcher as tools, and
+// magefiles/go.work, which uses it alone. modTidy completes it.
+func HacklessModule(t *testing.T, path string) testws.Files {
+	t.Helper()
+	checkout, err := filepath.Abs(testws.Checkout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testws.Files{
+		"magefiles/go.mod": "module " + path + "\n\ngo " + testws.GoVersion + "\n\nrequire github.com/hackless/hackless v0.0.0\n\n" +
+			"tool (\n\tgithub.com/hackless/hackless/cmd/hackless\n\tgithub.com/magefile/mage\n)\n\nreplace github.com/hackless/hackless => " + checkout + "\n",
+		"magefiles/go.work": "go " + testws.GoVersion + "\n\nuse .\n",
+	}
+}
+
+// modTidy tidies hackless's module of dir (magefiles/) on its own.
 func modTidy(t *testing.T, dir string) {
 	t.Helper()
 	tidy := exec.Command("go", "mod", "tidy")
-	tidy.Dir = dir
+	tidy.Dir = filepath.Join(dir, "magefiles")
 	tidy.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	if out, err := tidy.CombinedOutput(); err != nil {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
@@ -172,12 +184,12 @@ func mage(t *testing.T, dir string, env []string, args ...string) (string, int) 
 	return goTool(t, dir, env, "mage", args...)
 }
 
-// goTool runs `go tool <tool> args...` in dir with the test's
-// environment (toolEnv) and extra environment, and returns the combined
-// output and exit code.
+// goTool runs `go -C magefiles tool <tool> args...` in dir, as the README
+// tells an adopter to, with the test's environment (toolEnv) and extra
+// environment, and returns the combined output and exit code.
 func goTool(t *testing.T, dir string, env []string, tool string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command("go", append([]string{"tool", tool}, args...)...)
+	cmd := exec.Command("go", append([]string{"-C", "magefiles", "tool", tool}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(toolEnv(t), env...)
 	out, err := cmd.CombinedOutput()
@@ -328,12 +340,12 @@ func TestAdoption(t *testing.T) {
 		"staging/src/example.com/client/bad.go:6:",
 		"staging/src/example.com/api/go.mod",
 		"go.work:7: does not use the module in staging/src/example.com/extra",
-		"fix: go tool mage update:gofmt",
-		"fix: go tool mage update:workspace",
-		"to apply every proposed change: go tool mage update:",
+		"fix: go -C magefiles tool hackless update:gofmt",
+		"fix: go -C magefiles tool hackless update:workspace",
+		"to apply every proposed change: go -C magefiles tool hackless update:",
 		"FAIL",
 	)
-	if line := regexp.MustCompile(`to apply every proposed change: go tool mage (.*)`).FindStringSubmatch(out); line == nil ||
+	if line := regexp.MustCompile(`to apply every proposed change: go -C magefiles tool hackless (.*)`).FindStringSubmatch(out); line == nil ||
 		!strings.Contains(line[1], "update:workspace") || !strings.Contains(line[1], "update:gofmt") || !strings.Contains(line[1], "update:tidy") {
 		t.Errorf("the combined fix command lacks a step:\n%s", out)
 	}

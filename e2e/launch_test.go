@@ -86,7 +86,7 @@ func TestLauncherSignals(t *testing.T) {
 	}
 	for _, target := range []string{"go", "launcher", "magefile", "group"} {
 		t.Run(target, func(t *testing.T) {
-			cmd := exec.Command("go", "tool", "hackless", "verify:codegen")
+			cmd := exec.Command("go", "-C", "magefiles", "tool", "hackless", "verify:codegen")
 			cmd.Dir = dir
 			cmd.Env = append(toolEnv(t), "HACKLESS_NO_CACHE=1") // the binary compiled above
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -163,7 +163,7 @@ func TestLauncherConcurrentRuns(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cmd := exec.Command("go", "tool", "hackless", "verify", "-what=gofmt")
+				cmd := exec.Command("go", "-C", "magefiles", "tool", "hackless", "verify", "-what=gofmt")
 				cmd.Dir = dir
 				cmd.Env = append(os.Environ(), "NO_COLOR=1", "HACKLESS_CACHE_DIR="+bins, "HACKLESS_NO_CACHE=1")
 				b, err := cmd.CombinedOutput()
@@ -191,7 +191,7 @@ func TestLauncherConcurrentRuns(t *testing.T) {
 	// trees, one compile.
 	for _, tree := range []string{filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b", "c")} {
 		testws.Run(t, dir, "git", "clone", "-q", dir, tree)
-		cmd := exec.Command("go", "tool", "hackless", "-l")
+		cmd := exec.Command("go", "-C", "magefiles", "tool", "hackless", "-l")
 		cmd.Dir = tree
 		cmd.Env = append(os.Environ(), "HACKLESS_CACHE_DIR="+bins)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -224,7 +224,7 @@ func TestLauncherHermetic(t *testing.T) {
 		t.Fatalf("clean: %d\n%s", code, want)
 	}
 	bin := filepath.Join(t.TempDir(), "hackless")
-	build := exec.Command("go", "build", "-o", bin, "github.com/hackless/hackless/cmd/hackless")
+	build := exec.Command("go", "-C", "magefiles", "build", "-o", bin, "github.com/hackless/hackless/cmd/hackless")
 	build.Dir = dir
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build the launcher: %v\n%s", err, out)

@@ -82,7 +82,7 @@ func TestAddingAStep(t *testing.T) {
 	wantOutput(t, out, "verify:hello")
 	out, code = run(t, dir, []string{"HACKLESS_NO_CACHE=1"}, "verify:hello")
 	wantCode(t, out, code, 1)
-	wantOutput(t, out, "HELLO: the repository does not say hello", "fix: go tool mage update:hello")
+	wantOutput(t, out, "HELLO: the repository does not say hello", "fix: go -C magefiles tool hackless update:hello")
 	out, code = run(t, dir, nil, "update", "-what=hello")
 	wantCode(t, out, code, 0)
 	if b, _ := os.ReadFile(filepath.Join(dir, "HELLO")); string(b) != "hello\n" {

@@ -130,7 +130,7 @@ func TestScriptMigration(t *testing.T) {
 		"staging/src/example.com/api/noheader.go:1: hack/verify-headers.sh: missing the header comment",
 		"hack/verify-headers.sh: 1 files lack the header",
 		"hack/verify-modules.sh: hack/modules.txt is out of date. Run hack/update-modules.sh",
-		"fix: go tool mage update -what=hack-modules")
+		"fix: go -C magefiles tool hackless update -what=hack-modules")
 	if strings.Contains(out, "hack-all") {
 		t.Errorf("verify-all.sh is excluded but ran:\n%s", out)
 	}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/config"
 )
 
 // scratchTime is the modification time of every file of a scratch copy,
@@ -26,7 +27,9 @@ var scratchTime = time.Unix(1, 0)
 
 // scratchCopy copies the working tree, uncommitted changes included, into
 // a new directory outside the tree (under the process's temporary
-// directory), leaving out .git and _output, and makes the copy a git
+// directory), leaving out .git, _output and hackless's own module
+// (magefiles/ with a go.mod: the repository's scripts and generators never
+// see it), and makes the copy a git
 // repository of its own with every file added: a generator that asks git
 // for the repository's root (git rev-parse --show-toplevel) finds the
 // copy, never the real tree. Files are copied, never linked; in an update
@@ -44,8 +47,8 @@ func scratchCopy(pass *build.Pass) (string, error) {
 		}
 		rel, _ := filepath.Rel(root, p)
 		if d.IsDir() {
-			if rel == ".git" || rel == "_output" {
-				return filepath.SkipDir
+			if rel == ".git" || rel == "_output" || rel == config.HacklessModule && isFile(filepath.Join(p, "go.mod")) {
+				return filepath.SkipDir // hackless's own module is no part of the product's checks
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
@@ -207,4 +210,10 @@ func scratchWork(pass *build.Pass, scratch string) (string, error) {
 	wf.Cleanup()
 	p := filepath.Join(scratch, ".git", "hackless.go.work")
 	return p, os.WriteFile(p, modfile.Format(wf.Syntax), 0o644)
+}
+
+// isFile reports whether p is a regular file.
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -26,11 +26,21 @@ func WorkCopy(wsRoot string, data []byte, dir string) (string, error) {
 		}
 		return filepath.Join(wsRoot, filepath.FromSlash(p))
 	}
-	for _, u := range slices.Clone(wf.Use) {
-		if err := wf.DropUse(u.Path); err != nil {
+	// DropUse zeroes the Use it drops (and every other of the same
+	// path), so the paths are taken first; a directory used twice (which
+	// the go command refuses, and verify:workspace reports) is used once.
+	type use struct{ path, module string }
+	var uses []use
+	for _, u := range wf.Use {
+		if !slices.ContainsFunc(uses, func(x use) bool { return x.path == u.Path }) {
+			uses = append(uses, use{u.Path, u.ModulePath})
+		}
+	}
+	for _, u := range uses {
+		if err := wf.DropUse(u.path); err != nil {
 			return "", err
 		}
-		if err := wf.AddUse(abs(u.Path), u.ModulePath); err != nil {
+		if err := wf.AddUse(abs(u.path), u.module); err != nil {
 			return "", err
 		}
 	}
