@@ -5,6 +5,7 @@ package steps
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,8 +159,14 @@ func TestWorkSum(t *testing.T) {
 	if rep, out := runSteps(t, dir, build.Verify, nil, Workspace); rep.ExitCode() != build.ExitOK {
 		t.Fatalf("without go.work.sum:\n%s", out)
 	}
-	// Only go.work.sum can hold quote v1.5.2's checksums now.
-	for _, f := range []string{"go.sum", clientDir + "go.sum"} {
+	// Only go.work.sum can hold quote v1.5.2's checksums now: no module's
+	// go.sum has them (the go command reads every module's of the
+	// workspace).
+	sums, _ := filepath.Glob(filepath.Join(dir, "staging/src/example.com/*/go.sum"))
+	for i := range sums {
+		sums[i], _ = filepath.Rel(dir, sums[i])
+	}
+	for _, f := range append(sums, "go.sum") {
 		p := filepath.Join(dir, f)
 		b, _ := os.ReadFile(p)
 		var keep []string
@@ -183,6 +190,19 @@ func TestWorkSum(t *testing.T) {
 	}
 	if rep, out := runSteps(t, dir, build.Verify, nil, Workspace); rep.ExitCode() != build.ExitOK {
 		t.Errorf("verify after update:\n%s", out)
+	}
+	// go.work.sum is what the go command itself writes: go mod download
+	// in the tree adds nothing (the copy of go.work verify works on uses
+	// every module, as go.work does).
+	before, _ := os.ReadFile(filepath.Join(dir, "go.work.sum"))
+	dl := exec.Command("go", "mod", "download")
+	dl.Dir = dir
+	dl.Env = append(os.Environ(), "GOFLAGS=")
+	if out, err := dl.CombinedOutput(); err != nil {
+		t.Fatalf("go mod download: %v\n%s", err, out)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "go.work.sum")); string(after) != string(before) {
+		t.Errorf("go mod download changed the go.work.sum update wrote:\n%s\n->\n%s", before, after)
 	}
 }
 
