@@ -81,7 +81,7 @@ func runAliases(pass *build.Pass) error {
 		if err != nil || !slices.ContainsFunc(f.Imports, func(imp *ast.ImportSpec) bool { return wrongAlias(imp, aliases) }) {
 			continue // a file that does not parse is gofmt's finding
 		}
-		if generatedMarker.Match(src) {
+		if isGenerated(src) {
 			generated++
 			continue
 		}

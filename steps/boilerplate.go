@@ -171,7 +171,7 @@ func checkHeaderRules(pass *build.Pass, cfg config.Boilerplate) error {
 			if err != nil {
 				return err
 			}
-			if strings.HasSuffix(f, ".go") && generatedMarker.Match(data) {
+			if strings.HasSuffix(f, ".go") && isGenerated(data) {
 				continue
 			}
 			checked++

@@ -113,7 +113,7 @@ func runCodegen(pass *build.Pass) error {
 		if err != nil {
 			return err
 		}
-		if bytes.Contains(data, []byte("DO NOT EDIT")) && generatedMarker.Match(data) {
+		if isGenerated(data) {
 			generated = append(generated, f)
 			if isOwned(f, data) {
 				owned[f] = true

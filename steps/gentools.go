@@ -240,8 +240,16 @@ func generatorPath(pass *build.Pass, found []directive, commands []codegenComman
 	built := make(map[string]bool)
 	for _, u := range uses {
 		name := u.name
-		if name == "go" || strings.ContainsAny(name, `/\$`) {
-			continue // the go command itself, a script of the tree, or a variable
+		if name == "go" {
+			continue
+		}
+		if strings.ContainsAny(name, `/\$`) {
+			// A script of the tree, or a variable: what it runs comes
+			// from the system's directories (mkdir, sed, …).
+			if system == nil {
+				system = systemPath(pass)
+			}
+			continue
 		}
 		if t := tools[name]; t != nil {
 			if !built[name] {

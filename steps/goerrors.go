@@ -30,6 +30,10 @@ var goErrorHints = []struct{ fragment, hint string }{
 	{"does not contain modules listed in go.work", "go tool mage update:workspace adds the module to go.work"},
 }
 
+// goProgress matches the go command's progress lines on stderr, which
+// are never errors: a cold module cache prints one per module.
+var goProgress = regexp.MustCompile(`^go: (downloading|finding|extracting|found|upgraded|added|downgraded|removed) `)
+
 // fixLineRE matches the go command's own fix, printed on the line after
 // "…; to update it:" or "…; to add:".
 var fixLineRE = regexp.MustCompile(`;\s*to (?:update it|add it|add|fix|update):?\s*$`)
@@ -43,8 +47,8 @@ func goFailure(output string, rel func(string) string, fallback build.Position) 
 	lines := strings.Split(strings.TrimRight(output, "\n"), "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
-		if line == "" || strings.HasPrefix(line, "# ") || strings.HasPrefix(line, "go: warning:") {
-			continue // a warning (a pattern that matched no packages) is no failure
+		if line == "" || strings.HasPrefix(line, "# ") || strings.HasPrefix(line, "go: warning:") || goProgress.MatchString(line) {
+			continue // a warning (a pattern that matched no packages), or progress, is no failure
 		}
 		var cont []string
 		for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t") {

@@ -82,7 +82,7 @@ func runGofmt(pass *build.Pass) error {
 			if err != nil {
 				return err
 			}
-			if generatedMarker.Match(data) {
+			if isGenerated(data) {
 				if pass.Config().Gofmt.Generated == "skip" {
 					continue
 				}

@@ -104,7 +104,7 @@ func runSpelling(pass *build.Pass) error {
 		if err != nil {
 			return err
 		}
-		if isGo && generatedMarker.Match(data) {
+		if isGo && isGenerated(data) {
 			generated++
 			continue
 		}

@@ -83,6 +83,12 @@ func TestGoFailure(t *testing.T) {
 			out:     "/ws/api/a.go:3:8: missing go.sum entry for module providing package example.com/x (imported by example.com/api); to add:\n\tgo get example.com/api\n",
 			wantPos: "api/a.go:3:8", wantMsg: "missing go.sum entry", wantDetail: "fix: go get example.com/api",
 		},
+		{
+			// A cold module cache: progress lines are no findings.
+			name:    "progress",
+			out:     "go: downloading github.com/x/y v1.2.3\ngo: finding module for package example.com/z\ngo: extracting example.com/q v0.1.0\ngo: found example.com/z in example.com/z v1.0.0\n/ws/api/a.go:3:8: undefined: Foo\n",
+			wantPos: "api/a.go:3:8", wantMsg: "undefined: Foo",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs, unplaced := goFailure(tc.out, rel, build.Position{File: "go.work", Line: 1})
@@ -177,4 +183,29 @@ func TestVetOneModulePartialLoad(t *testing.T) {
 	if !slices.Contains(got, "bad/bad.go") || !slices.Contains(got, "broken/broken.go") {
 		t.Errorf("findings in %v, want bad/bad.go and broken/broken.go:\n%s", got, out)
 	}
+}
+
+// FuzzGoFailure: no output of the go command makes goFailure panic, and a
+// progress line never becomes a finding.
+func FuzzGoFailure(f *testing.F) {
+	for _, seed := range []string{
+		"bridge/b.go:5:2: ambiguous import: found package p in multiple modules:\n\tm1 v1 (/m/1)\n\tm2 v2 (/m/2)\n",
+		"go: module . listed in go.work file requires go >= 1.26.0, but go.work lists go 1.26; to update it:\n\tgo work use\n",
+		"/ws/api/a.go:3:8: missing go.sum entry; to add:\n\tcd /ws/api\n\tgo get example.com/api\n",
+		"go: downloading github.com/x/y v1.2.3\n# example.com/p\n./p.go:1:1: expected 'package'\n",
+		"go.mod:5: unknown directive: frobnicate\n",
+		"\t\n:\n::1:\n",
+	} {
+		f.Add(seed)
+	}
+	rel := func(p string) string { return strings.TrimPrefix(p, "/ws/") }
+	f.Fuzz(func(t *testing.T, out string) {
+		pos := build.Position{File: "go.work", Line: 1}
+		fs, _ := goFailure(out, rel, pos)
+		// Progress before the output changes nothing.
+		again, _ := goFailure("go: downloading example.com/m v1.0.0\n"+out, rel, pos)
+		if !slices.EqualFunc(fs, again, func(a, b build.Finding) bool { return a.String() == b.String() && a.Detail == b.Detail }) {
+			t.Errorf("a progress line changed the findings of %q: %v -> %v", out, fs, again)
+		}
+	})
 }
