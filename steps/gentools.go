@@ -24,6 +24,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/internal/filelock"
@@ -34,7 +35,7 @@ type genTool struct {
 	name string
 	pkg  string // the package it is built from
 	dir  string // root-relative directory of the module that pins it
-	how  string // "tool directive", "tools.go import" or "codegen.tools"
+	how  string // "tool directive", "tools.go import", "workspace command" or "codegen.tools"
 	pos  build.Position
 }
 
@@ -61,7 +62,10 @@ func genTools(pass *build.Pass) (map[string]*genTool, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := modfile.ParseLax(rel, data, nil)
+		if d == config.HacklessModule {
+			continue // hackless's own module: Mage and the launcher generate nothing
+		}
+		f, err := modfile.Parse(rel, data, nil) // ParseLax would drop the tool directives
 		if err != nil {
 			continue // the workspace and tidy steps report it
 		}
@@ -236,6 +240,7 @@ func generatorPath(pass *build.Pass, found []directive, commands []codegenComman
 		extra = append(extra, ws.Abs(d))
 	}
 	var system []string
+	var mains map[string]*genTool // the workspace's own main packages, listed on first need
 	ok := true
 	built := make(map[string]bool)
 	for _, u := range uses {
@@ -251,7 +256,16 @@ func generatorPath(pass *build.Pass, found []directive, commands []codegenComman
 			}
 			continue
 		}
-		if t := tools[name]; t != nil {
+		t := tools[name]
+		if t == nil {
+			if mains == nil {
+				if mains, err = workspaceCommands(pass); err != nil {
+					return "", false, err
+				}
+			}
+			t = mains[name]
+		}
+		if t != nil {
 			if !built[name] {
 				built[name] = true
 				if err := buildGenTool(pass, t, bin); err != nil {
@@ -321,6 +335,11 @@ func buildGenTool(pass *build.Pass, t *genTool, bin string) error {
 			return err
 		}
 		return os.Symlink(exe, link)
+	case "workspace command":
+		// Pinned by the workspace itself: built from its files, as the
+		// repository's Makefile builds it (go install ./cmd/gen).
+		_, err := pass.Output(pass.Command(".", "go", "build", "-o", link, t.pkg))
+		return err
 	default: // codegen.tools
 		cmd := outsideModules(pass)("install", t.pkg)
 		cmd.Env = append(cmd.Env, "GOBIN="+bin)
@@ -524,7 +543,7 @@ func pinnedProgram(pass *build.Pass, dir, name, what string, inWorkspace bool, g
 		data, _ := pass.ReadFile(path.Join(dir, f))
 		sum.Write(data)
 		if f == "go.mod" {
-			if mf, err := modfile.ParseLax(f, data, nil); err == nil && slices.ContainsFunc(mf.Replace, func(r *modfile.Replace) bool { return r.New.Version == "" }) {
+			if mf, err := modfile.Parse(f, data, nil); err == nil && slices.ContainsFunc(mf.Replace, func(r *modfile.Replace) bool { return r.New.Version == "" }) {
 				exe := filepath.Join(pass.Workspace.OutDir, "tools", name)
 				return exe, buildInto(exe, build)
 			}
@@ -598,4 +617,32 @@ func pinnedOrDefault(pass *build.Pass, name, pkg, version string) (string, func(
 		return os.Rename(filepath.Join(filepath.Dir(out), path.Base(pkg)), out)
 	})
 	return exe, func() {}, err
+}
+
+// workspaceCommands are the main packages of the workspace's modules, by
+// program name (the last element of the import path, as go install names
+// it): a generator the repository builds from its own sources. Two
+// commands of one name are left to the pins, which must say which.
+func workspaceCommands(pass *build.Pass) (map[string]*genTool, error) {
+	pkgs, err := pass.Workspace.Packages(pass.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*genTool)
+	twice := make(map[string]bool)
+	for _, p := range pkgs {
+		if p.Name != "main" || p.Error != nil || p.Module == nil {
+			continue
+		}
+		name := programName(p.ImportPath)
+		if out[name] != nil {
+			twice[name] = true
+			continue
+		}
+		out[name] = &genTool{name: name, pkg: p.ImportPath, dir: pass.Workspace.Rel(p.Module.Dir), how: "workspace command"}
+	}
+	for name := range twice {
+		delete(out, name)
+	}
+	return out, nil
 }

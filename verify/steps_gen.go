@@ -272,11 +272,14 @@ func Imports(ctx context.Context,
 // so that every machine generates the same code: the go command itself; a
 // tool directive of any module of the tree; a blank import in a tools.go
 // file (//go:build tools) of a tools module, built from that module's
-// requirements; or codegen.tools of hackless.yaml (name: package@version).
+// requirements; a main package of the workspace itself (cmd/<name>,
+// which a Makefile builds with go install), built from the workspace's
+// files; or codegen.tools of hackless.yaml (name: package@version).
 // codegen.path names directories of programs the repository builds
-// itself. Other programs (sh, protoc) come from PATH, without the
-// directories go install writes to (GOBIN, GOPATH/bin, ~/go/bin), whose
-// contents differ from machine to machine. A program found nowhere is a
+// itself. Other programs (sh, protoc), and what scripts of the tree run
+// (mkdir, sed), come from PATH, without the directories go install writes
+// to (GOBIN, GOPATH/bin, ~/go/bin), whose contents differ from machine to
+// machine. A program found nowhere is a
 // finding at its directive that says how to pin it, and nothing is
 // generated.
 //
