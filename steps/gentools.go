@@ -24,8 +24,8 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build"
-	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/build/cache"
+	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/internal/filelock"
 )
