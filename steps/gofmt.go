@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/hackless/hackless/build"
 )
 
@@ -20,11 +22,15 @@ import (
 // A generated file ("Code generated … DO NOT EDIT") that gofmt would
 // change is reported naming its generator, and never edited: the fix
 // belongs in the generator. gofmt.generated: skip in hackless.yaml leaves
-// generated files out instead.
+// generated files out instead. Without that setting, a repository whose
+// golangci configuration exempts generated files from its formatters
+// (golangci v2's formatters.exclusions.generated, lax unless set to
+// disable; v1's issues.exclude-generated, the same) gets them left out
+// too, as its own check leaves them, and the summary says so.
 var Gofmt = &build.Step{
 	Name:   "gofmt",
 	Doc:    "Go files are formatted with gofmt -s",
-	Inputs: build.Inputs{Files: []string{"**/*.go", "go.work", "**/go.mod"}, Tools: []build.Tool{build.GoCommand}},
+	Inputs: build.Inputs{Files: append([]string{"**/*.go", "go.work", "**/go.mod"}, golangciInputs...), Tools: []build.Tool{build.GoCommand}},
 	Writes: []string{"*.go"},
 	Scope:  build.ScopeModule,
 	Run:    runGofmt,
@@ -51,6 +57,16 @@ func runGofmt(pass *build.Pass) error {
 		return err
 	}
 	gofmt := filepath.Join(strings.TrimSpace(string(goroot)), "bin", "gofmt")
+	skipGenerated, why := pass.Config().Gofmt.Generated == "skip", "gofmt.generated: skip"
+	if pass.Config().Gofmt.Generated == "" {
+		skipGenerated, why = golangciExemptsGenerated(pass)
+	}
+	skipped := 0
+	defer func() {
+		if skipped > 0 {
+			pass.Notef("%d generated files gofmt would change left out (%s)", skipped, why)
+		}
+	}()
 	for start := 0; start < len(files); start += gofmtBatch {
 		batch := files[start:min(start+gofmtBatch, len(files))]
 		cmd := pass.Command(".", gofmt, append([]string{"-s", "-l"}, batch...)...)
@@ -83,7 +99,8 @@ func runGofmt(pass *build.Pass) error {
 				return err
 			}
 			if isGenerated(data) {
-				if pass.Config().Gofmt.Generated == "skip" {
+				if skipGenerated {
+					skipped++
 					continue
 				}
 				gen := "its generator"
@@ -103,4 +120,47 @@ func runGofmt(pass *build.Pass) error {
 		}
 	}
 	return nil
+}
+
+// golangciExemptsGenerated reports whether the repository's golangci
+// configuration leaves generated files out of its formatters, and which
+// setting says so: golangci v2's formatters.exclusions.generated and v1's
+// issues.exclude-generated are lax (generated files left out) unless set
+// to disable.
+func golangciExemptsGenerated(pass *build.Pass) (bool, string) {
+	config, ok := golangciConfig(pass)
+	if !ok || config == "" || strings.HasSuffix(config, ".toml") {
+		return false, ""
+	}
+	data, err := pass.ReadFile(config)
+	if err != nil {
+		return false, ""
+	}
+	var doc struct {
+		Version    string `yaml:"version"`
+		Formatters struct {
+			Exclusions struct {
+				Generated string `yaml:"generated"`
+			} `yaml:"exclusions"`
+		} `yaml:"formatters"`
+		Issues struct {
+			ExcludeGenerated string `yaml:"exclude-generated"`
+		} `yaml:"issues"`
+	}
+	if yaml.Unmarshal(data, &doc) != nil {
+		return false, ""
+	}
+	if strings.HasPrefix(doc.Version, "2") {
+		g := doc.Formatters.Exclusions.Generated
+		return g != "disable", fmt.Sprintf("%s: formatters.exclusions.generated is %s", config, orDefault(g, "lax, the default"))
+	}
+	g := doc.Issues.ExcludeGenerated
+	return g != "disable", fmt.Sprintf("%s: issues.exclude-generated is %s", config, orDefault(g, "lax, the default"))
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -31,6 +31,10 @@ var golangciConfigs = []string{".golangci.yml", ".golangci.yaml", ".golangci.tom
 // in the order they are searched; Kubernetes's is hack/golangci.yaml.
 var golangciDirs = []string{".", "hack", "tools", "internal/tools", "build", ".github"}
 
+// golangciInputs are the globs of every golangci configuration
+// golangciConfig may find: an input of each step that reads one.
+var golangciInputs = []string{".golangci.*", "hack/.golangci.*", "hack/golangci.*", "tools/.golangci.*", "internal/tools/.golangci.*", "build/.golangci.*", ".github/.golangci.*"}
+
 // DefaultGolangciLint is the golangci-lint version lint runs when no
 // module of the repository pins one (lint.version in hackless.yaml
 // overrides it).

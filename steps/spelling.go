@@ -38,38 +38,32 @@ const SpellingExceptions = "hack/spelling-exceptions.txt"
 // globs, spelling.ignore words, and spelling.locale (US or UK) also
 // corrects the other variety's spellings. Where the repository's golangci
 // configuration sets misspell's locale, ignore-rules (v2) or ignore-words
-// (v1), those apply too.
+// (v1), those apply too; its locale to Go files only, as golangci applies
+// it (Markdown keeps its British or American spellings unless
+// spelling.locale says otherwise).
 var Spelling = &build.Step{
 	Name:   "spelling",
 	Doc:    "no common misspellings in comments, strings and Markdown",
-	Inputs: build.Inputs{Files: []string{"**/*.go", "**/*.md", SpellingExceptions, ".golangci.*", "hack/.golangci.*", "hack/golangci.*", "tools/.golangci.*", "internal/tools/.golangci.*", "build/.golangci.*", ".github/.golangci.*"}, Env: []string{"HACKLESS_SPELLING_EXCEPTIONS"}},
+	Inputs: build.Inputs{Files: append([]string{"**/*.go", "**/*.md", SpellingExceptions}, golangciInputs...), Env: []string{"HACKLESS_SPELLING_EXCEPTIONS"}},
 	Writes: []string{"*.go", "*.md"},
 	Scope:  build.ScopeModule,
 	Run:    runSpelling,
 }
 
 func runSpelling(pass *build.Pass) error {
-	r := misspell.New()
 	exceptions, err := spellingExceptions(pass)
 	if err != nil {
 		return err
 	}
 	cfg := pass.Config().Spelling
-	locale, ignore := golangciMisspell(pass)
+	// golangci's misspell locale applies to Go code only, as golangci
+	// applies it: Markdown gets hackless.yaml's spelling.locale alone.
+	goLocale, ignore := golangciMisspell(pass)
 	if cfg.Locale != "" {
-		locale = cfg.Locale
-	}
-	switch strings.ToUpper(locale) {
-	case "US":
-		r.AddRuleList(misspell.DictAmerican)
-	case "UK":
-		r.AddRuleList(misspell.DictBritish)
+		goLocale = cfg.Locale
 	}
 	exceptions = append(append(exceptions, ignore...), cfg.Ignore...)
-	if len(exceptions) > 0 {
-		r.RemoveRule(exceptions)
-	}
-	r.Compile()
+	r, md := speller(goLocale, exceptions), speller(cfg.Locale, exceptions)
 	excluded := append(slices.Clone(defaultSpellingExclude), cfg.Exclude...)
 	generated := 0
 	files, err := pass.Workspace.Files(pass.Context())
@@ -114,7 +108,7 @@ func runSpelling(pass *build.Pass) error {
 		if isGo {
 			fixed, diffs = spellGo(r, f, data)
 		} else {
-			s, d := r.Replace(string(data))
+			s, d := md.Replace(string(data))
 			fixed, diffs = []byte(s), d
 		}
 		if len(diffs) == 0 {
@@ -136,6 +130,23 @@ func runSpelling(pass *build.Pass) error {
 		pass.Notef("%d files checked", checked)
 	}
 	return nil
+}
+
+// speller is misspell's replacer of common misspellings, with the other
+// variety's spellings for locale US or UK, less the exceptions.
+func speller(locale string, exceptions []string) *misspell.Replacer {
+	r := misspell.New()
+	switch strings.ToUpper(locale) {
+	case "US":
+		r.AddRuleList(misspell.DictAmerican)
+	case "UK":
+		r.AddRuleList(misspell.DictBritish)
+	}
+	if len(exceptions) > 0 {
+		r.RemoveRule(exceptions)
+	}
+	r.Compile()
+	return r
 }
 
 // defaultSpellingExclude are the release notes spelling leaves out: they

@@ -48,3 +48,27 @@ func TestSpelling(t *testing.T) {
 		t.Errorf("an exception was reported:\n%s", out)
 	}
 }
+
+// TestSpellingLocaleIsGolangcis: golangci's misspell locale applies to Go
+// code only, as golangci applies it; British spellings in Markdown stay,
+// and hackless.yaml's spelling.locale applies to both.
+func TestSpellingLocaleIsGolangcis(t *testing.T) {
+	files := testws.Staging()
+	files[".golangci.yml"] = "version: \"2\"\nlinters:\n  settings:\n    misspell:\n      locale: US\n"
+	files["CONTRIBUTING.md"] = "# Contributing\n\nWe favour a colour that is recognised.\n"
+	files["staging/src/example.com/api/colour.go"] = "package api\n\n// Paint picks a colour.\nfunc Paint() {}\n"
+	dir := testws.New(t, files)
+	rep, out := runSteps(t, dir, build.Verify, nil, Spelling)
+	got := findingsOf(rep, "spelling")
+	if !strings.Contains(got, `colour.go:3:`) {
+		t.Errorf("golangci's US locale did not apply to Go:\n%s", out)
+	}
+	if strings.Contains(got, "CONTRIBUTING.md") {
+		t.Errorf("golangci's locale was applied to Markdown:\n%s", out)
+	}
+	testws.Write(t, dir, testws.Files{"hackless.yaml": "spelling:\n  locale: US\n"})
+	rep, out = runSteps(t, dir, build.Verify, nil, Spelling)
+	if !strings.Contains(findingsOf(rep, "spelling"), "CONTRIBUTING.md:3:") {
+		t.Errorf("spelling.locale did not apply to Markdown:\n%s", out)
+	}
+}

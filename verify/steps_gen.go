@@ -85,7 +85,11 @@ func Deps(ctx context.Context,
 // A generated file ("Code generated … DO NOT EDIT") that gofmt would
 // change is reported naming its generator, and never edited: the fix
 // belongs in the generator. gofmt.generated: skip in hackless.yaml leaves
-// generated files out instead.
+// generated files out instead. Without that setting, a repository whose
+// golangci configuration exempts generated files from its formatters
+// (golangci v2's formatters.exclusions.generated, lax unless set to
+// disable; v1's issues.exclude-generated, the same) gets them left out
+// too, as its own check leaves them, and the summary says so.
 //
 // Fix: go tool mage update:gofmt.
 func Gofmt(ctx context.Context,
@@ -309,7 +313,9 @@ func Codegen(ctx context.Context,
 // globs, spelling.ignore words, and spelling.locale (US or UK) also
 // corrects the other variety's spellings. Where the repository's golangci
 // configuration sets misspell's locale, ignore-rules (v2) or ignore-words
-// (v1), those apply too.
+// (v1), those apply too; its locale to Go files only, as golangci applies
+// it (Markdown keeps its British or American spellings unless
+// spelling.locale says otherwise).
 //
 // Fix: go tool mage update:spelling.
 func Spelling(ctx context.Context,
