@@ -34,9 +34,15 @@ const allowForkComment = "hackless:allow-fork"
 
 // Deps checks the dependencies of the workspace's modules:
 //   - every external module is required at one version by all workspace
-//     modules;
+//     modules but tools modules and those released on their own
+//     (deps.ownVersions of hackless.yaml, which hackless init fills with
+//     the modules that do not hold the rule when it adopts: a repository
+//     whose modules agree gets the rule as a ratchet, one whose modules
+//     keep their own minimums gets it only for those that agree);
 //   - every requirement of another workspace module has a replace to its
-//     local directory, so that each module also builds with GOWORK=off;
+//     local directory, so that each module also builds with GOWORK=off
+//     (again but in tools modules and those released on their own, which
+//     require published versions of their siblings);
 //   - no version replace is unused (its module is not in the module's
 //     build list); directory replaces stay, as go mod tidy needs them to
 //     find sibling modules;
@@ -53,7 +59,8 @@ const allowForkComment = "hackless:allow-fork"
 //     vendoring): a ratchet, so new references fail and so do references
 //     that are gone but still recorded.
 //
-// Update aligns versions to the highest, adds and fixes local replaces,
+// Update aligns versions to the highest, adds and fixes local replaces
+// (never in a module released on its own),
 // drops unused replaces and rewrites the status section; it reports what
 // it cannot fix.
 var Deps = &build.Step{
@@ -220,9 +227,16 @@ func (d *depsPass) committedVersion(m *workspace.Module, p string) (version stri
 }
 
 // localReplaces makes every requirement of a workspace module come with a
-// replace to its directory.
+// replace to its directory, but in modules released on their own
+// (deps.ownVersions), which require published versions of their siblings
+// (go install <module>/cmd/x@version refuses a go.mod with replaces), and
+// in tools modules.
 func (d *depsPass) localReplaces() error {
+	own := d.Config().Deps.OwnVersions
 	for _, m := range d.ws.Modules {
+		if d.ws.IsTools(m.Rel) || slices.Contains(own, m.Path) {
+			continue
+		}
 		for _, r := range m.File.Require {
 			dep := d.ws.ModuleByPath(r.Mod.Path)
 			if dep == nil {

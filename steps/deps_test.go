@@ -197,3 +197,40 @@ func TestDepsNamesTheModuleThatMoved(t *testing.T) {
 	wantFindings(t, rep, "deps", out,
 		"staging/src/example.com/api/go.mod:7: rsc.io/quote was raised to v1.5.2 by "+client+":7 (v1.5.1 at HEAD); this module and others still require v1.5.1")
 }
+
+// TestDepsReleasedOnTheirOwn: modules released on their own
+// (deps.ownVersions, as hackless init records them) keep their own
+// minimums and their published sibling versions: the first verify passes,
+// a second version among the others is caught, and update raises only
+// those, never adding a replace to a module installed with @version.
+func TestDepsReleasedOnTheirOwn(t *testing.T) {
+	dir := testws.New(t, testws.Files{
+		"go.work":         "go 1.25\n\nuse (\n\t./api\n\t./sdk\n\t./exporter\n\t./cmd\n)\n",
+		"api/go.mod":      "module example.com/p/api\n\ngo 1.25\n\nrequire golang.org/x/mod v0.20.0\n",
+		"sdk/go.mod":      "module example.com/p/sdk\n\ngo 1.25\n\nrequire (\n\texample.com/p/api v0.0.0\n\tgolang.org/x/mod v0.21.0\n\tgolang.org/x/sync v0.8.0\n)\n\nreplace example.com/p/api => ../api\n",
+		"exporter/go.mod": "module example.com/p/exporter\n\ngo 1.25\n\nrequire (\n\texample.com/p/sdk v0.0.0\n\tgolang.org/x/sync v0.8.0\n)\n\nreplace example.com/p/sdk => ../sdk\n",
+		"cmd/go.mod":      "module example.com/p/cmd\n\ngo 1.25\n\nrequire example.com/p/sdk v1.2.0\n",
+		"hackless.yaml":   "deps:\n  ownVersions:\n    - example.com/p/api\n    - example.com/p/cmd\n",
+	})
+	testws.Git(t, dir)
+	if rep, out := runSteps(t, dir, build.Verify, nil, Deps); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("the first verify fails on the policy the repository holds:\n%s", out)
+	}
+	testws.Replace(t, dir, "exporter/go.mod", "golang.org/x/sync v0.8.0", "golang.org/x/sync v0.9.0")
+	rep, out := runSteps(t, dir, build.Verify, nil, Deps)
+	wantFindings(t, rep, "deps", out, "sdk/go.mod:8: golang.org/x/sync was raised to v0.9.0 by exporter/go.mod:7")
+	api, _ := os.ReadFile(filepath.Join(dir, "api/go.mod"))
+	cmd, _ := os.ReadFile(filepath.Join(dir, "cmd/go.mod"))
+	if rep, out := runSteps(t, dir, build.Update, nil, Deps); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "sdk/go.mod")); !strings.Contains(string(b), "golang.org/x/sync v0.9.0") {
+		t.Errorf("update did not raise sdk:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "api/go.mod")); string(b) != string(api) {
+		t.Errorf("update edited api, released on its own:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "cmd/go.mod")); string(b) != string(cmd) {
+		t.Errorf("update edited cmd, released on its own (a replace breaks go install …@version):\n%s", b)
+	}
+}

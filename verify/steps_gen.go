@@ -45,9 +45,15 @@ func Workspace(ctx context.Context,
 
 // Deps checks the dependencies of the workspace's modules:
 //   - every external module is required at one version by all workspace
-//     modules;
+//     modules but tools modules and those released on their own
+//     (deps.ownVersions of hackless.yaml, which hackless init fills with
+//     the modules that do not hold the rule when it adopts: a repository
+//     whose modules agree gets the rule as a ratchet, one whose modules
+//     keep their own minimums gets it only for those that agree);
 //   - every requirement of another workspace module has a replace to its
-//     local directory, so that each module also builds with GOWORK=off;
+//     local directory, so that each module also builds with GOWORK=off
+//     (again but in tools modules and those released on their own, which
+//     require published versions of their siblings);
 //   - no version replace is unused (its module is not in the module's
 //     build list); directory replaces stay, as go mod tidy needs them to
 //     find sibling modules;
@@ -64,7 +70,8 @@ func Workspace(ctx context.Context,
 //     vendoring): a ratchet, so new references fail and so do references
 //     that are gone but still recorded.
 //
-// Update aligns versions to the highest, adds and fixes local replaces,
+// Update aligns versions to the highest, adds and fixes local replaces
+// (never in a module released on its own),
 // drops unused replaces and rewrites the status section; it reports what
 // it cannot fix.
 //

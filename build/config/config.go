@@ -162,9 +162,13 @@ type HeaderRule struct {
 
 // Deps configures verify:deps.
 type Deps struct {
-	// OwnVersions lists module paths of the workspace left out of the
-	// one-version rule: libraries that keep the minimum versions their
-	// consumers need.
+	// OwnVersions lists module paths of the workspace released on their
+	// own: out of the one-version rule (libraries that keep the minimum
+	// versions their consumers need) and of the sibling-replace rule
+	// (modules installed with go install <module>/cmd/x@version, whose
+	// go.mod must have no replace), and never edited by update:deps.
+	// hackless init records the modules that do not hold those rules
+	// when it adopts.
 	OwnVersions []string `yaml:"ownVersions"`
 }
 

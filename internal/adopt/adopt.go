@@ -119,6 +119,7 @@ func Run(ctx context.Context, opts Options) error {
 		a.module,
 		a.writeMagefile,
 		func() error { return a.require(opts.Version, opts.Replace) },
+		a.writeConfig,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

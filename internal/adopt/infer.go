@@ -1,0 +1,203 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package adopt
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
+
+	"github.com/hackless/hackless/build/config"
+	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/internal/atomicfile"
+)
+
+// A setting is what adoption read in the repository, as hackless.yaml
+// records it: the YAML, and comment lines saying where it came from.
+type setting struct {
+	key  string   // its path in hackless.yaml, for the report: deps.ownVersions
+	yaml string   // the setting, indented as in the file; "" records only the comment
+	why  []string // where it came from, one line each
+	// same reports whether a configuration already holds it.
+	same func(*config.Config) bool
+}
+
+// settings reads the repository's conventions and policies as they stand
+// today, so that the first verify holds the repository to them and to
+// nothing else.
+func (a *adopter) settings(ws *workspace.Workspace) []setting {
+	return []setting{inferDeps(ws)}
+}
+
+// inferDeps records the modules that do not hold the one-version and
+// sibling-replace rules today as released on their own
+// (deps.ownVersions): the rules then hold, as a ratchet, for the modules
+// that agree, and a repository whose modules all keep their own minimums
+// is held to neither.
+func inferDeps(ws *workspace.Workspace) setting {
+	var mods []*workspace.Module
+	for _, m := range ws.Modules {
+		if !ws.IsTools(m.Rel) {
+			mods = append(mods, m)
+		}
+	}
+	highest := make(map[string]string) // dependency -> highest version required
+	holder := make(map[string]string)  // dependency -> a go.mod requiring it there
+	for _, m := range mods {
+		for _, r := range m.File.Require {
+			if ws.ModuleByPath(r.Mod.Path) == nil && semver.Compare(r.Mod.Version, highest[r.Mod.Path]) > 0 {
+				highest[r.Mod.Path], holder[r.Mod.Path] = r.Mod.Version, m.GoModRel()
+			}
+		}
+	}
+	reasons := make(map[string]string) // module path -> why it is released on its own
+	var own []string
+	for _, m := range mods {
+		why := ""
+		for _, r := range m.File.Require {
+			sib := ws.ModuleByPath(r.Mod.Path)
+			switch {
+			case sib == nil && r.Mod.Version != highest[r.Mod.Path]:
+				why = fmt.Sprintf("requires %s %s where %s requires %s", r.Mod.Path, r.Mod.Version, holder[r.Mod.Path], highest[r.Mod.Path])
+			case sib != nil && !slices.ContainsFunc(m.File.Replace, func(rep *modfile.Replace) bool { return rep.Old.Path == r.Mod.Path }):
+				why = fmt.Sprintf("requires %s %s, a module of this repository, without a replace", r.Mod.Path, r.Mod.Version)
+			default:
+				continue
+			}
+			break
+		}
+		if why != "" {
+			own = append(own, m.Path)
+			reasons[m.Path] = why
+		}
+	}
+	s := setting{key: "deps.ownVersions", same: func(c *config.Config) bool {
+		return slices.Equal(slices.Sorted(slices.Values(c.Deps.OwnVersions)), own)
+	}}
+	slices.Sort(own)
+	if len(own) == 0 {
+		s.why = []string{
+			fmt.Sprintf("Every module (%d) requires one version of each dependency and its", len(mods)),
+			"siblings through replaces: verify:deps holds them all to that.",
+		}
+		return s
+	}
+	s.why = []string{
+		fmt.Sprintf("Modules released on their own: %d of %d keep their own minimum", len(own), len(mods)),
+		"versions or require published versions of their siblings today, so",
+		"verify:deps leaves them out of its one-version and sibling-replace",
+		"rules (which hold, as a ratchet, for the others), and update:deps",
+		"never edits them. What each does:",
+	}
+	var b strings.Builder
+	b.WriteString("  ownVersions:\n")
+	for _, p := range own {
+		s.why = append(s.why, "  "+p+": "+reasons[p])
+		fmt.Fprintf(&b, "    - %s\n", p)
+	}
+	s.yaml = b.String()
+	return s
+}
+
+// writeConfig writes hackless.yaml with what adoption inferred, each
+// setting under a comment saying where it came from. Where the
+// repository has a hackless.yaml already, nothing is written: init says
+// which inferred settings differ from it.
+func (a *adopter) writeConfig() error {
+	ws, err := workspace.Load(a.ctx, a.root, os.Environ())
+	if err != nil {
+		fmt.Fprintf(a.out, "  %s: not written, the workspace does not load (%v); verify:workspace says what is wrong\n", config.File, oneLine(err.Error()))
+		return nil
+	}
+	found := a.settings(ws)
+	name := filepath.Join(a.root, config.File)
+	data, err := os.ReadFile(name)
+	switch {
+	case err == nil:
+		cfg, err := config.Parse(data)
+		if err != nil {
+			return err
+		}
+		for _, s := range found {
+			if s.same != nil && !s.same(cfg) {
+				fmt.Fprintf(a.out, "  %s: kept as it is; the repository now suggests for %s:\n%s", config.File, s.key, indent(s))
+			}
+		}
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("# hackless's settings: hackless init wrote what it read in the\n")
+	b.WriteString("# repository, each under where it came from. See \"Configuration\" in\n")
+	b.WriteString("# hackless's README; hackless init shows what it would change later.\n")
+	sections := map[string][]setting{}
+	var order []string
+	for _, s := range found {
+		top, _, _ := strings.Cut(s.key, ".")
+		if _, ok := sections[top]; !ok {
+			order = append(order, top)
+		}
+		sections[top] = append(sections[top], s)
+	}
+	for _, top := range order {
+		var body strings.Builder
+		for _, s := range sections[top] {
+			for _, w := range s.why {
+				fmt.Fprintf(&body, "  # %s\n", w)
+			}
+			body.WriteString(s.yaml)
+		}
+		if hasValue(sections[top]) {
+			fmt.Fprintf(&b, "\n%s:\n%s", top, body.String())
+		} else {
+			fmt.Fprintf(&b, "\n# %s:\n%s", top, body.String()) // nothing to set: the comment says why
+		}
+	}
+	if _, err := config.Parse([]byte(b.String())); err != nil {
+		return fmt.Errorf("writing %s: %w", config.File, err)
+	}
+	if _, err := atomicfile.Write(name, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	var keys []string
+	for _, s := range found {
+		keys = append(keys, s.key)
+	}
+	a.changed("%s: written with what the repository holds today (%s)", config.File, strings.Join(keys, ", "))
+	for _, s := range found {
+		fmt.Fprint(a.out, indent(s))
+	}
+	return nil
+}
+
+func hasValue(ss []setting) bool {
+	return slices.ContainsFunc(ss, func(s setting) bool { return s.yaml != "" })
+}
+
+// indent shows a setting under init's report line.
+func indent(s setting) string {
+	var b strings.Builder
+	for _, w := range s.why {
+		fmt.Fprintf(&b, "      %s\n", w)
+	}
+	for _, l := range strings.Split(strings.TrimRight(s.yaml, "\n"), "\n") {
+		if l != "" {
+			fmt.Fprintf(&b, "      %s\n", l)
+		}
+	}
+	return b.String()
+}
+
+// oneLine puts the lines of an error on one line.
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
+}

@@ -1,0 +1,74 @@
+// Copyright The hackless Authors.
+// SPDX-License-Identifier: Apache-2.0
+
+package adopt
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hackless/hackless/build/config"
+	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/internal/testws"
+)
+
+// policyRepo is a repository of separately released modules, as the
+// OpenTelemetry and gRPC kind keep them: api keeps an older minimum of a
+// dependency, cmd requires a published version of its sibling (it is
+// installed with go install …@version, so it has no replace), and sdk and
+// exporter agree on versions and replace their siblings.
+func policyRepo(t *testing.T) string {
+	return testws.New(t, testws.Files{
+		"go.work":           "go 1.25\n\nuse (\n\t./api\n\t./sdk\n\t./exporter\n\t./cmd\n)\n",
+		"api/go.mod":        "module example.com/p/api\n\ngo 1.25\n\nrequire golang.org/x/mod v0.20.0\n",
+		"sdk/go.mod":        "module example.com/p/sdk\n\ngo 1.25\n\nrequire (\n\texample.com/p/api v0.0.0\n\tgolang.org/x/mod v0.21.0\n\tgolang.org/x/sync v0.8.0\n)\n\nreplace example.com/p/api => ../api\n",
+		"exporter/go.mod":   "module example.com/p/exporter\n\ngo 1.25\n\nrequire (\n\texample.com/p/sdk v0.0.0\n\tgolang.org/x/sync v0.8.0\n)\n\nreplace example.com/p/sdk => ../sdk\n",
+		"cmd/go.mod":        "module example.com/p/cmd\n\ngo 1.25\n\nrequire example.com/p/sdk v1.2.0\n",
+		"tools/go.mod":      "module example.com/p/tools\n\ngo 1.25\n\nrequire golang.org/x/sync v0.1.0\n",
+		"hack/tools/go.mod": "module example.com/p/hack/tools\n\ngo 1.25\n",
+	})
+}
+
+// TestInferDeps: the modules that do not hold the one-version or the
+// sibling-replace rule today are released on their own; tools modules
+// are out of it; a repository whose modules agree records none.
+func TestInferDeps(t *testing.T) {
+	dir := policyRepo(t)
+	ws, err := workspace.Load(context.Background(), dir, os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := inferDeps(ws)
+	if want := "  ownVersions:\n    - example.com/p/api\n    - example.com/p/cmd\n"; s.yaml != want {
+		t.Errorf("yaml:\n%s\nwant:\n%s", s.yaml, want)
+	}
+	why := strings.Join(s.why, "\n")
+	for _, w := range []string{
+		"example.com/p/api: requires golang.org/x/mod v0.20.0 where sdk/go.mod requires v0.21.0",
+		"example.com/p/cmd: requires example.com/p/sdk v1.2.0, a module of this repository, without a replace",
+	} {
+		if !strings.Contains(why, w) {
+			t.Errorf("the comment lacks %q:\n%s", w, why)
+		}
+	}
+	if !s.same(&config.Config{Deps: config.Deps{OwnVersions: []string{"example.com/p/cmd", "example.com/p/api"}}}) || s.same(&config.Config{}) {
+		t.Error("same does not compare the recorded modules")
+	}
+
+	// Modules that agree: the rules hold for all, and nothing is set.
+	testws.Write(t, dir, testws.Files{
+		"api/go.mod": "module example.com/p/api\n\ngo 1.25\n\nrequire golang.org/x/mod v0.21.0\n",
+		"cmd/go.mod": "module example.com/p/cmd\n\ngo 1.25\n\nrequire example.com/p/sdk v0.0.0\n\nreplace example.com/p/sdk => ../sdk\n",
+	})
+	if ws, err = workspace.Load(context.Background(), dir, os.Environ()); err != nil {
+		t.Fatal(err)
+	}
+	if s := inferDeps(ws); s.yaml != "" || !strings.Contains(strings.Join(s.why, " "), "Every module (4)") {
+		t.Errorf("agreeing modules: %q %q", s.yaml, s.why)
+	}
+	if s := inferDeps(ws); !s.same(&config.Config{}) {
+		t.Error("agreeing modules: an empty ownVersions is not the same")
+	}
+}
