@@ -60,19 +60,24 @@ var (
 )
 
 func runBoilerplate(pass *build.Pass) error {
+	cfg := pass.Config().Boilerplate
 	dir := pass.Getenv("HACKLESS_BOILERPLATE_DIR")
+	if dir == "" {
+		dir = cfg.Dir
+	}
 	explicit := dir != ""
 	if !explicit {
-		dir = BoilerplateDir
+		var err error
+		if dir, err = templateDir(pass); err != nil {
+			return err
+		}
 	}
-	cfg := pass.Config().Boilerplate
 	refs, err := loadTemplates(pass, dir)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
 		if len(cfg.Rules) > 0 {
 			return checkHeaderRules(pass, cfg)
 		}
-		pass.Notef("no templates in %s (boilerplate.<ext>.txt) and no boilerplate.rules in hackless.yaml: nothing to check", dir)
-		return nil
+		return noHeaderRule(pass)
 	}
 	if err != nil {
 		return &build.UsageError{Err: fmt.Errorf("boilerplate templates: %w", err)}
@@ -207,6 +212,89 @@ func checkHeaderRules(pass *build.Pass, cfg config.Boilerplate) error {
 	return nil
 }
 
+// templateDir is where the templates are: hack/boilerplate, Kubernetes's
+// place, else the directory of the tree that holds boilerplate.<ext>.txt
+// files (the first, in path order, outside vendor and testdata), wherever
+// the repository keeps them (hack/scripts/verify/boilerplate, say).
+func templateDir(pass *build.Pass) (string, error) {
+	if _, err := pass.Stat(BoilerplateDir); err == nil {
+		return BoilerplateDir, nil
+	}
+	files, err := pass.Workspace.Files(pass.Context())
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		b := path.Base(f)
+		if strings.HasPrefix(b, "boilerplate.") && strings.HasSuffix(b, ".txt") && strings.Count(b, ".") == 2 {
+			return path.Dir(f), nil
+		}
+	}
+	return BoilerplateDir, nil
+}
+
+// noHeaderRule is the run of a repository without templates or rules:
+// nothing to check, unless its Go files evidently share a header, which
+// is then named (hackless init records it as a rule), never passed over
+// in silence.
+func noHeaderRule(pass *build.Pass) error {
+	files, err := moduleFiles(pass)
+	if err != nil {
+		return err
+	}
+	counts := make(map[string]int)
+	total := 0
+	for _, f := range files {
+		if total >= 400 {
+			break // enough to tell a shared header
+		}
+		data, err := pass.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if isGenerated(data) {
+			continue
+		}
+		total++
+		if line := copyrightLine(data); line != "" {
+			counts[line]++
+		}
+	}
+	best, n := "", 0
+	for l, c := range counts {
+		if c > n || c == n && l < best {
+			best, n = l, c
+		}
+	}
+	if n == 0 || n*2 < total {
+		pass.Notef("no templates (boilerplate.<ext>.txt) and no boilerplate.rules in hackless.yaml, and the Go files share no header: nothing to check")
+		return nil
+	}
+	pass.Notef("not checked: %d of %d Go files share the header %q, but no template or boilerplate.rules says it is the rule; hackless init records it in hackless.yaml (boilerplate.rules)", n, total, best)
+	return nil
+}
+
+// copyrightLine returns the line of a file's leading comments, after
+// build constraints, that names a copyright, years taken out ("" if none).
+func copyrightLine(data []byte) string {
+	for _, l := range strings.SplitN(string(data), "\n", 30) {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "//go:build") || strings.HasPrefix(t, "// +build") {
+			continue
+		}
+		if !strings.HasPrefix(t, "//") && !strings.HasPrefix(t, "/*") && !strings.HasPrefix(t, "*") {
+			return ""
+		}
+		if strings.Contains(strings.ToLower(t), "copyright") {
+			return strings.Join(strings.Fields(yearsRE.ReplaceAllString(t, "")), " ")
+		}
+	}
+	return ""
+}
+
+// yearsRE matches a year or a range of years in a header.
+var yearsRE = regexp.MustCompile(`\b(19|20)\d\d(\s*[-,]\s*(19|20)\d\d)*\b`)
+
 // loadTemplates reads boilerplate.<key>.txt files.
 func loadTemplates(pass *build.Pass, dir string) (map[string][]byte, error) {
 	entries, err := pass.ReadDir(dir)
@@ -223,6 +311,12 @@ func loadTemplates(pass *build.Pass, dir string) (map[string][]byte, error) {
 		data, err := pass.ReadFile(path.Join(dir, name))
 		if err != nil {
 			return nil, err
+		}
+		// A Dockerfile template may begin with the parser directives its
+		// files begin with (# syntax=…): they are no part of the header,
+		// and are skipped in the files too.
+		if loc := dockerDirectivesRE.FindIndex(data); loc != nil {
+			data = data[loc[1]:]
 		}
 		refs[strings.TrimSuffix(key, ".txt")] = data
 	}

@@ -79,3 +79,46 @@ func TestBoilerplate(t *testing.T) {
 		t.Errorf("a second update duplicated the header:\n%s", b)
 	}
 }
+
+// TestBoilerplateTemplatesAnywhere: templates are found wherever the
+// repository keeps them (here hack/scripts/verify/boilerplate), and a
+// Dockerfile template that begins with the parser directive its files
+// begin with is the header after it: the Dockerfiles pass, and a removed
+// header is caught.
+func TestBoilerplateTemplatesAnywhere(t *testing.T) {
+	const tmpl = "hack/scripts/verify/boilerplate/"
+	files := testws.Staging()
+	files[tmpl+"boilerplate.go.txt"] = "// Copyright YEAR The Example Authors.\n"
+	files[tmpl+"boilerplate.Dockerfile.txt"] = "# syntax=docker/dockerfile:1.4\n# Copyright YEAR The Example Authors.\n"
+	for f, c := range files {
+		if strings.HasSuffix(f, ".go") {
+			files[f] = "// Copyright 2023 The Example Authors.\n\n" + c
+		}
+	}
+	files["build/Dockerfile"] = "# syntax=docker/dockerfile:1.4\n# Copyright 2023 The Example Authors.\n\nFROM scratch\n"
+	dir := testws.New(t, files)
+	testws.Git(t, dir)
+	if rep, out := runSteps(t, dir, build.Verify, nil, Boilerplate); rep.ExitCode() != build.ExitOK || !strings.Contains(out, "have a template (Dockerfile, go)") {
+		t.Fatalf("the templates of %s:\n%s", tmpl, out)
+	}
+	testws.Write(t, dir, testws.Files{"build/Dockerfile": "# syntax=docker/dockerfile:1.4\n\nFROM scratch\n", apiDir + "types.go": testws.Staging()[apiDir+"types.go"]})
+	rep, out := runSteps(t, dir, build.Verify, nil, Boilerplate)
+	wantFindings(t, rep, "boilerplate", out, "build/Dockerfile:", apiDir+"types.go:1:")
+}
+
+// TestBoilerplateNamesASharedHeader: without templates or rules, Go files
+// that share a header are no silent pass: the summary names the header
+// and says it is not checked.
+func TestBoilerplateNamesASharedHeader(t *testing.T) {
+	files := testws.Staging()
+	for f, c := range files {
+		if strings.HasSuffix(f, ".go") {
+			files[f] = "// Copyright 2023 The Example Authors.\n// SPDX-License-Identifier: Apache-2.0\n\n" + c
+		}
+	}
+	dir := testws.New(t, files)
+	rep, out := runSteps(t, dir, build.Verify, nil, Boilerplate)
+	if rep.ExitCode() != build.ExitOK || !strings.Contains(out, `not checked: 5 of 5 Go files share the header "// Copyright The Example Authors."`) {
+		t.Errorf("a shared header passed over in silence:\n%s", out)
+	}
+}

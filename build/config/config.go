@@ -141,6 +141,10 @@ type Gofmt struct {
 
 // Boilerplate configures verify:boilerplate.
 type Boilerplate struct {
+	// Dir is the directory of Kubernetes-style templates
+	// (boilerplate.<ext>.txt); the default is hack/boilerplate, else the
+	// directory of the tree that holds such files.
+	Dir string `yaml:"dir"`
 	// Exclude lists path globs left unchecked (copied third-party code).
 	Exclude []string `yaml:"exclude"`
 	// Rules are simple header rules, for repositories without Kubernetes

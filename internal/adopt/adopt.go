@@ -140,6 +140,9 @@ type adopter struct {
 	dir     string // hackless's module: root/magefiles
 	out     io.Writer
 	changes int
+
+	sharedHeader             *string // commonHeader, once found
+	headerCount, headerTotal int     // how many Go files share it, of how many
 }
 
 func (a *adopter) changed(format string, args ...any) {
@@ -343,10 +346,24 @@ func (a *adopter) writeMagefile() error {
 
 var yearRE = regexp.MustCompile(`\b(19|20)\d\d\b`)
 
-// header finds the license header most of the root module's Go files
+// header finds the license header most of the repository's Go files
 // start with (years aside), and returns it with this year; "" when there
 // is none.
 func (a *adopter) header() string {
+	h := a.commonHeader()
+	if h == "" {
+		return ""
+	}
+	return strings.ReplaceAll(h, "YEAR", strconv.Itoa(time.Now().Year())) + "\n"
+}
+
+// commonHeader returns the comment block most of the repository's Go
+// files start with, their years written YEAR; "" when fewer than half of
+// them share one.
+func (a *adopter) commonHeader() string {
+	if a.sharedHeader != nil {
+		return *a.sharedHeader
+	}
 	out, ok := a.git("ls-files", "-z", "--", "*.go")
 	var files []string
 	if ok {
@@ -355,7 +372,7 @@ func (a *adopter) header() string {
 	counts := map[string]int{}
 	total := 0
 	for _, f := range files {
-		if f == "" || strings.Contains(f, "vendor/") || strings.Contains(f, "testdata/") || strings.Contains(f, "third_party/") {
+		if f == "" || strings.Contains(f, "vendor/") || strings.Contains(f, "testdata/") || strings.Contains(f, "third_party/") || strings.HasPrefix(f, config.HacklessModule+"/") {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(a.root, f))
@@ -380,9 +397,10 @@ func (a *adopter) header() string {
 		}
 	}
 	if n == 0 || n*2 < total {
-		return ""
+		best = ""
 	}
-	return strings.ReplaceAll(best, "YEAR", strconv.Itoa(time.Now().Year())) + "\n"
+	a.sharedHeader, a.headerCount, a.headerTotal = &best, n, total
+	return best
 }
 
 // leadingComment returns the comment block a Go file starts with, before

@@ -4,11 +4,13 @@
 package adopt
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -34,7 +36,98 @@ type setting struct {
 // today, so that the first verify holds the repository to them and to
 // nothing else.
 func (a *adopter) settings(ws *workspace.Workspace) []setting {
-	return []setting{inferDeps(ws)}
+	return []setting{inferDeps(ws), a.inferHeader()}
+}
+
+// inferHeader records the license header most Go files share as a header
+// rule (boilerplate.rules), where the repository has no Kubernetes-style
+// templates: the copyright line, years optional, and the SPDX line when
+// the header has one; the shared header, yearless, is what update
+// inserts.
+func (a *adopter) inferHeader() setting {
+	s := setting{key: "boilerplate.rules"}
+	if dirs, _ := a.git("ls-files", "--", "**/boilerplate.*.txt", "boilerplate.*.txt"); strings.TrimSpace(dirs) != "" {
+		first, _, _ := strings.Cut(strings.TrimSpace(dirs), "\n")
+		s.why = []string{"License headers: the templates in " + filepath.ToSlash(filepath.Dir(first)) + " are the rule (verify:boilerplate finds them)."}
+		s.same = func(*config.Config) bool { return true }
+		return s
+	}
+	block := a.commonHeader()
+	if block == "" {
+		s.why = []string{"License headers: fewer than half of the Go files share one, so verify:boilerplate has no rule to hold them to."}
+		s.same = func(c *config.Config) bool { return len(c.Boilerplate.Rules) == 0 }
+		return s
+	}
+	var rules []config.HeaderRule
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(block, "\n"), "\n") {
+		t := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), "/*#"))
+		switch {
+		case strings.Contains(strings.ToLower(t), "copyright") && len(rules) == 0:
+			rules = append(rules, config.HeaderRule{Pattern: yearOptional(t)})
+		case strings.HasPrefix(t, "SPDX-License-Identifier:"):
+			rules = append(rules, config.HeaderRule{Text: t})
+		}
+		lines = append(lines, strings.Replace(strings.ReplaceAll(l, "YEAR ", ""), "YEAR", "", -1))
+	}
+	if len(rules) == 0 {
+		s.why = []string{"License headers: the Go files share a leading comment that names no copyright: no rule."}
+		s.same = func(c *config.Config) bool { return true }
+		return s
+	}
+	header := strings.Join(lines, "\n") + "\n"
+	rules[0].Header = header
+	s.why = []string{
+		fmt.Sprintf("License headers: %d of %d Go files start with this header (years", a.headerCount, a.headerTotal),
+		"aside), and the repository has no templates: verify:boilerplate holds",
+		"every Go file to it, and update:boilerplate inserts it, yearless.",
+	}
+	var b strings.Builder
+	b.WriteString("  rules:\n")
+	for i, r := range rules {
+		if r.Pattern != "" {
+			fmt.Fprintf(&b, "    - pattern: %s\n", yamlString(r.Pattern))
+		} else {
+			fmt.Fprintf(&b, "    - text: %s\n", yamlString(r.Text))
+		}
+		if i == 0 {
+			b.WriteString("      header: |\n")
+			for _, l := range lines {
+				fmt.Fprintf(&b, "        %s\n", l)
+			}
+		}
+	}
+	s.yaml = b.String()
+	s.same = func(c *config.Config) bool {
+		return len(c.Boilerplate.Rules) == len(rules) && slices.EqualFunc(c.Boilerplate.Rules, rules, func(x, y config.HeaderRule) bool {
+			return x.Pattern == y.Pattern && x.Text == y.Text
+		})
+	}
+	return s
+}
+
+// yearOptional turns a header line into a regular expression that
+// matches it with or without the years after its "Copyright" ("Copyright
+// YEAR The Authors." -> Copyright(?:\s+YEARS,?)?\s+The\s+Authors\.).
+func yearOptional(line string) string {
+	words := strings.Fields(strings.ReplaceAll(line, "YEAR", " "))
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			b.WriteString(`\s+`)
+		}
+		b.WriteString(regexp.QuoteMeta(w))
+		if strings.EqualFold(w, "copyright") || strings.EqualFold(w, "(c)") {
+			b.WriteString(`(?:\s+(?:19|20)\d\d(?:\s*[-,]\s*(?:19|20)\d\d)*,?)?`)
+		}
+	}
+	return b.String()
+}
+
+// yamlString quotes s for YAML.
+func yamlString(s string) string {
+	b, _ := json.Marshal(s) // JSON strings are YAML strings
+	return string(b)
 }
 
 // inferDeps records the modules that do not hold the one-version and

@@ -6,6 +6,7 @@ package adopt
 import (
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -70,5 +71,21 @@ func TestInferDeps(t *testing.T) {
 	}
 	if s := inferDeps(ws); !s.same(&config.Config{}) {
 		t.Error("agreeing modules: an empty ownVersions is not the same")
+	}
+}
+
+// TestYearOptional: the inferred header pattern matches the header with
+// its year, a range of years, or none, and nothing else.
+func TestYearOptional(t *testing.T) {
+	re := regexp.MustCompile(yearOptional("Copyright YEAR The R Authors."))
+	for _, l := range []string{"// Copyright 2024 The R Authors.", "// Copyright The R Authors.", "// Copyright 2019-2024 The R Authors.", "# Copyright 2019, 2020 The R Authors."} {
+		if !re.MatchString(l) {
+			t.Errorf("%q does not match %s", l, re)
+		}
+	}
+	for _, l := range []string{"// Copyright 2024 The Q Authors.", "// The R Authors."} {
+		if re.MatchString(l) {
+			t.Errorf("%q matches %s", l, re)
+		}
 	}
 }
