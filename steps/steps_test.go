@@ -48,7 +48,7 @@ func TestNothingToCheck(t *testing.T) {
 		step *build.Step
 		note string
 	}{
-		{Boilerplate, "no templates in hack/boilerplate (boilerplate.<ext>.txt) and no boilerplate.rules in hackless.yaml: nothing to check"},
+		{Boilerplate, "no templates (boilerplate.<ext>.txt) and no boilerplate.rules in hackless.yaml, and the Go files share no header: nothing to check"},
 		{Imports, "no .import-restrictions files: nothing to check"},
 		{Codegen, "no //go:generate directives and no hack/codegen.json: nothing to generate"},
 		{Lint, "no golangci-lint configuration (.golangci.{yml,yaml,toml,json} at the root, in hack/, tools/, internal/tools/, build/ or .github/, or lint.config in hackless.yaml): nothing to lint"},
