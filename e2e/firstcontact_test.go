@@ -204,8 +204,10 @@ var shapes = []shape{
 			testws.Files{"LICENSE": testws.MIT},
 		),
 		tidy:    []string{".", "e2e"},
-		defects: testws.Files{"ugly.go": header + "package x\n\nfunc   Ugly() {}\n"},
-		wants:   []string{"ugly.go:5: not formatted with gofmt -s", "fix: go -C magefiles tool hackless update:gofmt"},
+		defects: testws.Files{"ugly.go": header + "package x\n\nfunc   Ugly() {}\n", "noheader.go": "package x\n"},
+		// The header rule init inferred from the Go files catches a
+		// file without it.
+		wants: []string{"ugly.go:5: not formatted with gofmt -s", "fix: go -C magefiles tool hackless update:gofmt", "noheader.go:1: the first 5 lines do not contain"},
 	},
 	{
 		// E: a go.work and no root module: every module is in a
