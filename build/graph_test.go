@@ -139,3 +139,20 @@ func TestOrder(t *testing.T) {
 	}
 	_ = b
 }
+
+// TestPositionQuotesControlCharacters: a file name with a newline prints
+// on one line, quoted; an ordinary one as it is.
+func TestPositionQuotesControlCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		pos  Position
+		want string
+	}{
+		{Position{File: "a.go", Line: 3, Col: 2}, "a.go:3:2"},
+		{Position{File: "a\nb.go", Line: 3}, `"a\nb.go":3`},
+		{Position{File: "tab\there.go"}, `"tab\there.go"`},
+	} {
+		if got := tc.pos.String(); got != tc.want {
+			t.Errorf("%#v: %q, want %q", tc.pos, got, tc.want)
+		}
+	}
+}

@@ -20,7 +20,9 @@ package build
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/hackless/hackless/build/workspace"
 )
@@ -173,6 +175,11 @@ type Position struct {
 
 func (p Position) String() string {
 	s := p.File
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		// A name with a newline in it would print across lines, and
+		// break a CI annotation: quote it, as Go would write it.
+		s = strconv.Quote(s)
+	}
 	if p.Line > 0 {
 		s += fmt.Sprintf(":%d", p.Line)
 		if p.Col > 0 {

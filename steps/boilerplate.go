@@ -162,7 +162,7 @@ func checkHeaderRules(pass *build.Pass, cfg config.Boilerplate) error {
 		want := fmt.Sprintf("%q", rule.Text)
 		if rule.Pattern != "" {
 			if re, err = regexp.Compile(rule.Pattern); err != nil {
-				pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: 1}, Message: fmt.Sprintf("boilerplate rule %d: pattern: %v", i+1, err)})
+				pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("boilerplate", "rules")}, Message: fmt.Sprintf("boilerplate rule %d: pattern: %v", i+1, err)})
 				return nil
 			}
 			want = "/" + rule.Pattern + "/"

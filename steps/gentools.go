@@ -94,7 +94,7 @@ func genTools(pass *build.Pass) (map[string]*genTool, error) {
 		}
 	}
 	for name, spec := range pass.Config().Codegen.Tools {
-		tools[name] = &genTool{name: name, pkg: spec, how: "codegen.tools", pos: build.Position{File: "hackless.yaml", Line: 1}}
+		tools[name] = &genTool{name: name, pkg: spec, how: "codegen.tools", pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("codegen", "tools", name)}}
 	}
 	return tools, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -47,7 +48,10 @@ const DefaultGolangciLint = "v2.6.2"
 func golangciConfig(pass *build.Pass) (string, bool) {
 	if c := pass.Config().Lint.Config; c != "" {
 		if _, err := pass.Stat(c); err != nil {
-			pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: 1}, Message: fmt.Sprintf("lint.config names %s, which does not exist", c)})
+			if pass.Step.Name != "lint" {
+				return "", true // the lint step reports it, once
+			}
+			pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("lint", "config")}, Message: fmt.Sprintf("lint.config names %s, which does not exist", c)})
 			return "", false
 		}
 		return c, true
@@ -76,9 +80,13 @@ func golangciConfig(pass *build.Pass) (string, bool) {
 //
 // golangci-lint is the version a module of the tree pins: a tool directive
 // (go get -tool …), or a requirement of a tools module (the tools.go
-// pattern). Without a pin, lint runs the version hackless pins
-// (DefaultGolangciLint, or lint.version), installed outside every build
-// list. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
+// pattern), built from that module's own build list, as go install
+// …@version builds it. Else lint.version of hackless.yaml, else the
+// version a Makefile variable (GOLANGCI_LINT_VERSION ?= v2.1.6) or a
+// workflow's golangci/golangci-lint-action version: pins, else the
+// version hackless pins (DefaultGolangciLint), installed outside every
+// build list. lint.timeout (a Go duration) is passed on as --timeout;
+// when golangci-lint runs out of time, the finding names the setting. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
 // (default os.UserCacheDir()/hackless/tools), named by its version, the
 // go.mod and go.sum that pin it and the Go that builds it; a pinning
 // module that replaces a module by a directory has the go command build
@@ -94,7 +102,7 @@ func golangciConfig(pass *build.Pass) (string, bool) {
 var Lint = &build.Step{
 	Name:   "lint",
 	Doc:    "golangci-lint finds no problems",
-	Inputs: build.Inputs{Files: []string{".golangci.*", "hack/.golangci.*", "hack/golangci.*", "tools/.golangci.*", "internal/tools/.golangci.*", "build/.golangci.*", ".github/.golangci.*"}, Env: []string{"GOPROXY", "GOPRIVATE", "GONOSUMDB"}, Tools: []build.Tool{build.GoCommand}, Go: true},
+	Inputs: build.Inputs{Files: append(slices.Clone(golangciInputs), golangciMakeFiles...), Env: []string{"GOPROXY", "GOPRIVATE", "GONOSUMDB"}, Tools: []build.Tool{build.GoCommand}, Go: true},
 	Writes: []string{"*.go"},
 	Run:    runLint,
 }
@@ -135,6 +143,10 @@ func runLint(pass *build.Pass) error {
 	if scratch != "" {
 		args = append(args, "--fix")
 	}
+	timeout := pass.Config().Lint.Timeout
+	if timeout != "" {
+		args = append(args, "--timeout="+timeout)
+	}
 	cmd := env.Command(pass.Context(), dir, bin, append(args, patterns...)...)
 	pass.Logf("$ %s %s", bin, strings.Join(cmd.Args[1:], " "))
 	var stdout, stderr bytes.Buffer
@@ -151,6 +163,14 @@ func runLint(pass *build.Pass) error {
 				Line, Column int
 			}
 		}
+	}
+	if strings.Contains(stderr.String(), "Timeout exceeded") || strings.Contains(stderr.String(), "timeout exceeded") {
+		was := "golangci-lint's default"
+		if timeout != "" {
+			was = timeout
+		}
+		pass.Report(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("lint", "timeout")}, Message: fmt.Sprintf("golangci-lint ran out of time (%s) over %d modules, so the code was not linted: raise lint.timeout in hackless.yaml", was, len(patterns))})
+		return nil
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &out); err != nil {
 		return fmt.Errorf("golangci-lint: %v\n%s", runErr, lastLines(stderr.String(), 15))
@@ -247,14 +267,22 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 		})
 	}
 	version := pass.Config().Lint.Version
-	if version == "" {
+	switch where, v, err := golangciVersionPin(pass); {
+	case err != nil:
+		return "", err
+	case version != "":
+		pass.Notef("golangci-lint %s, lint.version of hackless.yaml", version)
+	case v != "":
+		version = v
+		pass.Notef("golangci-lint %s, the version %s pins", version, where)
+	default:
 		version = DefaultGolangciLint
+		pass.Notef("no module, Makefile or workflow pins golangci-lint, so lint runs %s, the version hackless pins (set lint.version in hackless.yaml, or pin it in a tools module)", version)
 	}
 	mod := "github.com/golangci/golangci-lint/v2"
 	if strings.HasPrefix(version, "v1.") {
 		mod = "github.com/golangci/golangci-lint"
 	}
-	pass.Notef("no module pins golangci-lint, so lint runs %s, the version hackless pins (set lint.version in hackless.yaml, or pin it in a tools module)", version)
 	bin, err := cachedProgram(pass, "golangci-lint@"+version, outsideModules(pass), func(out string) error {
 		cmd := outsideModules(pass)("install", mod+"/cmd/golangci-lint@"+version)
 		cmd.Env = append(cmd.Env, "GOBIN="+filepath.Dir(out))
@@ -268,4 +296,59 @@ func golangciBinary(pass *build.Pass, config string) (string, error) {
 		return "", nil
 	}
 	return bin, nil
+}
+
+// golangciVersionPins are where repositories pin golangci-lint outside
+// go.mod: a Makefile variable (GOLANGCI_LINT_VERSION ?= v2.1.6, and its
+// spellings), or the version: input of golangci/golangci-lint-action in
+// a workflow.
+var (
+	makeGolangciRE   = regexp.MustCompile(`(?m)^\s*(?:export\s+)?GOLANGCI(?:_LINT)?_(?:VERSION|VER)\s*[:?!]?=\s*v?(\d+\.\d+\.\d+)\s*(?:#.*)?$`)
+	actionGolangciRE = regexp.MustCompile(`uses:\s*golangci/golangci-lint-action@`)
+	actionVersionRE  = regexp.MustCompile(`^\s*version:\s*["']?v?(\d+\.\d+\.\d+)["']?\s*(?:#.*)?$`)
+)
+
+// golangciMakeFiles are the globs of files golangciVersionPin reads.
+var golangciMakeFiles = []string{"Makefile", "*.mk", "**/*.mk", "Makefile.*", ".github/workflows/*"}
+
+// golangciVersionPin finds the golangci-lint version the repository pins
+// outside go.mod, and where ("Makefile:12"): "" when none does.
+func golangciVersionPin(pass *build.Pass) (where, version string, err error) {
+	files, err := pass.Workspace.Files(pass.Context())
+	if err != nil {
+		return "", "", err
+	}
+	for _, f := range files {
+		isMake := slices.ContainsFunc(golangciMakeFiles[:4], func(g string) bool { return build.MatchGlob(g, f) })
+		isWorkflow := strings.HasPrefix(f, ".github/workflows/") && (strings.HasSuffix(f, ".yml") || strings.HasSuffix(f, ".yaml"))
+		if !isMake && !isWorkflow {
+			continue
+		}
+		data, err := pass.ReadFile(f)
+		if err != nil {
+			return "", "", err
+		}
+		if isMake {
+			if m := makeGolangciRE.FindSubmatchIndex(data); m != nil {
+				return fmt.Sprintf("%s:%d", f, 1+bytes.Count(data[:m[0]], []byte("\n"))), "v" + string(data[m[2]:m[3]]), nil
+			}
+			continue
+		}
+		// The action's step: its with: version: follows within a few lines.
+		lines := strings.Split(string(data), "\n")
+		for i, l := range lines {
+			if !actionGolangciRE.MatchString(l) {
+				continue
+			}
+			for j := i + 1; j < min(len(lines), i+12); j++ {
+				if m := actionVersionRE.FindStringSubmatch(lines[j]); m != nil {
+					return fmt.Sprintf("%s:%d", f, j+1), "v" + m[1], nil
+				}
+				if strings.Contains(lines[j], "uses:") {
+					break
+				}
+			}
+		}
+	}
+	return "", "", nil
 }

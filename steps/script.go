@@ -93,8 +93,26 @@ func nonEmpty(s ...string) []string {
 }
 
 // validate checks that each script exists, can be executed, and names an
-// interpreter that exists.
+// interpreter that exists; a script that hackless.yaml declares is
+// reported at its line there.
 func (sc Script) validate(ws *workspace.Workspace) error {
+	err := sc.check(ws)
+	if err == nil {
+		return nil
+	}
+	for i, c := range ws.Config.Scripts.Steps {
+		if c.Name == sc.Name {
+			form := "verify"
+			if c.Verify == "" {
+				form = "update"
+			}
+			return fmt.Errorf("%s:%d: %w", config.File, ws.Config.Line("scripts", "steps", strconv.Itoa(i), form), err)
+		}
+	}
+	return err
+}
+
+func (sc Script) check(ws *workspace.Workspace) error {
 	if sc.Verify == "" && sc.Update == "" {
 		return errors.New("a script step needs a verify or an update command")
 	}

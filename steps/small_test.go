@@ -4,6 +4,8 @@
 package steps
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/config"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/internal/testws"
 )
 
@@ -234,5 +238,54 @@ func TestUpdateConvergesInOneRun(t *testing.T) {
 	}
 	if rep, out := runSteps(t, dir, build.Verify, nil, All()...); rep.ExitCode() != build.ExitOK {
 		t.Errorf("verify after one update:\n%s", out)
+	}
+}
+
+// TestConfigurationErrorsAtTheirLine: a hackless.yaml setting a step
+// cannot use is exit 2 at its own line, once, whether the file's parse
+// finds it or the step does.
+func TestConfigurationErrorsAtTheirLine(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		step       *build.Step
+		want       string
+	}{
+		{"platform", "vet: {}\ntypecheck:\n  platforms: [linux/amd65]\n", Typecheck, "hackless.yaml:3: typecheck.platforms has \"linux/amd65\", which Go does not know"},
+		{"glob", "filesizes:\n  max: 10\nspelling:\n  exclude: [\"[abc\"]\n", Spelling, "hackless.yaml:4: spelling.exclude has \"[abc\", not a path glob"},
+		{"lint timeout", "lint:\n  timeout: soon\n", Lint, "hackless.yaml:2: lint.timeout is \"soon\""},
+		{"lint config", "spelling: {}\n\nlint:\n  config: nope/.golangci.yml\n", Lint, "hackless.yaml:4: lint.config names nope/.golangci.yml, which does not exist"},
+		{"vulnerabilities db", "spelling: {}\nvulnerabilities:\n  db: /nonexistent/db\n", Vulnerabilities, "hackless.yaml:3: vulnerabilities.db: /nonexistent/db has no index"},
+		{"vet analyzer", "vet:\n  analyzers:\n    printf: true\n    nosuch: false\n", Vet, "hackless.yaml:4: vet.analyzers names nosuch, which is no analyzer of go vet"},
+		{"missing script", "scripts:\n  steps:\n    - name: mine\n      verify: hack/nope.sh\n", nil, "hackless.yaml:4: hack/nope.sh: no such script"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := testws.New(t, testws.Staging())
+			testws.Write(t, dir, testws.Files{"hackless.yaml": tt.yaml})
+			steps := []*build.Step{tt.step}
+			if tt.step == nil {
+				cfg, err := config.Parse([]byte(tt.yaml))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if steps, err = ScriptSteps(dir, cfg.Scripts); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var out bytes.Buffer
+			rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Mode: build.Verify, Dir: dir}, Out: &out}, steps...)
+			code := build.ExitUsage
+			text := out.String()
+			if err != nil {
+				text += err.Error()
+			} else {
+				code = rep.ExitCode()
+			}
+			if code != build.ExitUsage || !strings.Contains(text, tt.want) {
+				t.Errorf("exit %d, want 2 and %q:\n%s", code, tt.want, text)
+			}
+			if strings.Contains(text, "spelling") && tt.step == Lint {
+				t.Errorf("another step reported it too:\n%s", text)
+			}
+		})
 	}
 }

@@ -109,6 +109,15 @@ func runVet(pass *build.Pass) error {
 		pass.Notef("%d findings suppressed by //nolint comments or vet.exclude", suppressed)
 	}
 	if out.err != nil && len(out.failures) == 0 {
+		// An analyzer go vet does not have is vet.analyzers' mistake.
+		for _, l := range out.unplaced {
+			if name, ok := strings.CutPrefix(strings.TrimSpace(l), "flag provided but not defined: -"); ok {
+				if _, set := cfg.Analyzers[name]; set {
+					pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("vet", "analyzers", name)}, Message: fmt.Sprintf("vet.analyzers names %s, which is no analyzer of go vet (go tool vet help lists them)", name)})
+					return nil
+				}
+			}
+		}
 		return fmt.Errorf("go vet: %w\n%s", out.err, strings.Join(out.unplaced, "\n"))
 	}
 	return nil

@@ -100,7 +100,7 @@ func runVulns(pass *build.Pass) error {
 		// The copy's index keys the cached result.
 		for _, f := range []string{"db.json", "modules.json"} {
 			if _, err := pass.ReadFile(filepath.Join(dir, "index", f)); err != nil {
-				pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: 1}, Message: fmt.Sprintf("vulnerabilities.db: %s has no index/%s: not a copy of the Go vulnerability database", db, f)})
+				pass.ReportConfig(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("vulnerabilities", "db")}, Message: fmt.Sprintf("vulnerabilities.db: %s has no index/%s: not a copy of the Go vulnerability database", db, f)})
 				return nil
 			}
 		}

@@ -17,9 +17,12 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"path"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -44,6 +47,43 @@ type Config struct {
 	YAML            YAML            `yaml:"yaml"`
 	Vulnerabilities Vulnerabilities `yaml:"vulnerabilities"`
 	Cache           Cache           `yaml:"cache"`
+
+	root *yaml.Node // the parsed file, for Line
+}
+
+// Line returns the line of hackless.yaml that sets the value at keys
+// (lint, config; an index for an element of a list: scripts, steps, 2,
+// verify), or of its nearest enclosing key that the file has; 1 when the
+// file sets none of them.
+func (c *Config) Line(keys ...string) int {
+	if c == nil || c.root == nil {
+		return 1
+	}
+	n, at := c.root, 1
+	for _, k := range keys {
+		if i, err := strconv.Atoi(k); err == nil && n.Kind == yaml.SequenceNode {
+			if i < 0 || i >= len(n.Content) {
+				break
+			}
+			n = n.Content[i]
+			at = n.Line
+			continue
+		}
+		if n.Kind != yaml.MappingNode {
+			break
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				at, next = n.Content[i].Line, n.Content[i+1]
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	return at
 }
 
 // Cache configures the step cache shared by a team (the local one needs
@@ -122,6 +162,9 @@ type Lint struct {
 	// Version is the golangci-lint version (module version, v2.x.y) run
 	// when no module of the repository pins golangci-lint.
 	Version string `yaml:"version"`
+	// Timeout is golangci-lint's --timeout, a Go duration (10m); the
+	// default is golangci-lint's own.
+	Timeout string `yaml:"timeout"`
 }
 
 // Licenses configures verify:licenses.
@@ -295,6 +338,7 @@ func Parse(data []byte) (*Config, error) {
 	if err := doc.Content[0].Decode(cfg); err != nil {
 		return nil, yamlError(err)
 	}
+	cfg.root = doc.Content[0]
 	return cfg, cfg.validate(doc.Content[0])
 }
 
@@ -323,6 +367,9 @@ func checkKeys(n *yaml.Node, t reflect.Type, where string) error {
 		fields := map[string]reflect.Type{}
 		var names []string
 		for i := 0; i < t.NumField(); i++ {
+			if !t.Field(i).IsExported() {
+				continue
+			}
 			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
 			fields[name] = t.Field(i).Type
 			names = append(names, name)
@@ -387,6 +434,11 @@ func (c *Config) validate(top *yaml.Node) error {
 			return &Error{Line: line("codegen", "tools", name), Msg: fmt.Sprintf("codegen.tools.%s is %q; want a program name and package@version (a version, not latest)", name, c.Codegen.Tools[name])}
 		}
 	}
+	if t := c.Lint.Timeout; t != "" {
+		if d, err := time.ParseDuration(t); err != nil || d <= 0 {
+			return &Error{Line: line("lint", "timeout"), Msg: fmt.Sprintf("lint.timeout is %q; want a Go duration, as 10m", t)}
+		}
+	}
 	if c.FileSizes.Max < 0 {
 		return &Error{Line: line("filesizes", "max"), Msg: fmt.Sprintf("filesizes.max is %d; want a size in bytes", c.FileSizes.Max)}
 	}
@@ -394,6 +446,38 @@ func (c *Config) validate(top *yaml.Node) error {
 		goos, goarch, ok := strings.Cut(p, "/")
 		if !ok || goos == "" || goarch == "" || strings.ContainsAny(goarch, "/ ") {
 			return &Error{Line: line("typecheck", "platforms"), Msg: fmt.Sprintf("typecheck.platforms has %q; want GOOS/GOARCH, as linux/amd64", p)}
+		}
+		if !slices.Contains(knownOS, goos) || !slices.Contains(knownArch, goarch) {
+			return &Error{Line: line("typecheck", "platforms"), Msg: fmt.Sprintf("typecheck.platforms has %q, which Go does not know (go tool dist list lists the platforms)", p)}
+		}
+	}
+	globs := []struct {
+		keys  []string
+		globs []string
+	}{
+		{[]string{"spelling", "exclude"}, c.Spelling.Exclude},
+		{[]string{"boilerplate", "exclude"}, c.Boilerplate.Exclude},
+		{[]string{"filesizes", "allow"}, c.FileSizes.Allow},
+		{[]string{"yaml", "exclude"}, c.YAML.Exclude},
+		{[]string{"scripts", "exclude"}, c.Scripts.Exclude},
+	}
+	for _, e := range c.Vet.Exclude {
+		globs = append(globs, struct {
+			keys  []string
+			globs []string
+		}{[]string{"vet", "exclude"}, []string{e.Path}})
+	}
+	for _, r := range c.Boilerplate.Rules {
+		globs = append(globs, struct {
+			keys  []string
+			globs []string
+		}{[]string{"boilerplate", "rules"}, r.Files})
+	}
+	for _, g := range globs {
+		for _, p := range g.globs {
+			if err := checkGlob(p); err != nil {
+				return &Error{Line: line(g.keys...), Msg: fmt.Sprintf("%s has %q, not a path glob: %v", strings.Join(g.keys, "."), p, err)}
+			}
 		}
 	}
 	for _, sc := range c.Scripts.Steps {
@@ -438,3 +522,24 @@ func (c *Config) Excluded(dir string) bool {
 	}
 	return false
 }
+
+// checkGlob reports a path glob whose syntax is wrong ("[abc"): each of
+// its segments but ** must be a pattern of path.Match.
+func checkGlob(g string) error {
+	for _, seg := range strings.Split(g, "/") {
+		if seg == "**" {
+			continue
+		}
+		if _, err := path.Match(seg, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// knownOS and knownArch are the GOOS and GOARCH values Go knows (go/build's
+// lists, as go tool dist list shows them).
+var (
+	knownOS   = []string{"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"}
+	knownArch = []string{"386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm"}
+)
