@@ -314,14 +314,14 @@ var golangciMakeFiles = []string{"Makefile", "*.mk", "**/*.mk", "Makefile.*", ".
 // golangciVersionPin finds the golangci-lint version the repository pins
 // outside go.mod, and where ("Makefile:12"): "" when none does.
 func golangciVersionPin(pass *build.Pass) (where, version string, err error) {
-	files, err := pass.Workspace.Files(pass.Context())
+	files, err := pass.Workspace.AllFiles(pass.Context()) // .github/ too
 	if err != nil {
 		return "", "", err
 	}
 	for _, f := range files {
 		isMake := slices.ContainsFunc(golangciMakeFiles[:4], func(g string) bool { return build.MatchGlob(g, f) })
 		isWorkflow := strings.HasPrefix(f, ".github/workflows/") && (strings.HasSuffix(f, ".yml") || strings.HasSuffix(f, ".yaml"))
-		if !isMake && !isWorkflow {
+		if !isMake && !isWorkflow || strings.Contains("/"+f, "/vendor/") || strings.Contains("/"+f, "/testdata/") || strings.Contains("/"+f, "/third_party/") {
 			continue
 		}
 		data, err := pass.ReadFile(f)

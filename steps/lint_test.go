@@ -6,6 +6,7 @@ package steps
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,5 +110,40 @@ func TestLint(t *testing.T) {
 	rep, out = runSteps(t, dir, build.Verify, nil, Lint)
 	if got := findingsOf(rep, "lint"); !strings.Contains(got, "errcheck") || !strings.Contains(out, "golangci-lint is pinned in hack/tools/go.mod, a module go.work uses") {
 		t.Errorf("a pin in the build list:\n%s", out)
+	}
+}
+
+// TestGolangciVersionPin: the golangci-lint version a repository pins
+// outside go.mod, in a Makefile variable or in a workflow's
+// golangci-lint-action, is found with its place.
+func TestGolangciVersionPin(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files testws.Files
+		want  string
+	}{
+		{"makefile", testws.Files{"Makefile": "GO ?= go\nGOLANGCI_LINT_VERSION ?= v2.12.2\n\nlint:\n\tgolangci-lint run\n"}, "Makefile:2 v2.12.2"},
+		{"make include", testws.Files{"hack/tools.mk": "export GOLANGCI_VERSION := 1.64.8 # the last v1\n"}, "hack/tools.mk:1 v1.64.8"},
+		{"workflow", testws.Files{".github/workflows/lint.yml": "jobs:\n  lint:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: golangci/golangci-lint-action@v8\n        with:\n          version: v2.1.6\n"}, ".github/workflows/lint.yml:7 v2.1.6"},
+		{"workflow without a version", testws.Files{".github/workflows/lint.yml": "steps:\n  - uses: golangci/golangci-lint-action@v8\n  - uses: actions/setup-go@v5\n    with:\n      version: 1.2.3\n"}, " "},
+		{"none", testws.Files{"Makefile": "lint:\n\tgolangci-lint run\n"}, " "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := testws.Staging()
+			maps.Copy(files, tc.files)
+			dir := testws.New(t, files)
+			var got string
+			probe := &build.Step{Name: "probe", Doc: "finds the pin", Run: func(pass *build.Pass) error {
+				where, v, err := golangciVersionPin(pass)
+				got = where + " " + v
+				return err
+			}}
+			if rep, out := runSteps(t, dir, build.Verify, nil, probe); rep.ExitCode() != build.ExitOK {
+				t.Fatal(out)
+			}
+			if got != tc.want {
+				t.Errorf("pin %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

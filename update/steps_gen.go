@@ -262,9 +262,13 @@ func Spelling(ctx context.Context,
 //
 // golangci-lint is the version a module of the tree pins: a tool directive
 // (go get -tool …), or a requirement of a tools module (the tools.go
-// pattern). Without a pin, lint runs the version hackless pins
-// (DefaultGolangciLint, or lint.version), installed outside every build
-// list. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
+// pattern), built from that module's own build list, as go install
+// …@version builds it. Else lint.version of hackless.yaml, else the
+// version a Makefile variable (GOLANGCI_LINT_VERSION ?= v2.1.6) or a
+// workflow's golangci/golangci-lint-action version: pins, else the
+// version hackless pins (DefaultGolangciLint), installed outside every
+// build list. lint.timeout (a Go duration) is passed on as --timeout;
+// when golangci-lint runs out of time, the finding names the setting. Either is built once per machine, into HACKLESS_CACHE_DIR/tools
 // (default os.UserCacheDir()/hackless/tools), named by its version, the
 // go.mod and go.sum that pin it and the Go that builds it; a pinning
 // module that replaces a module by a directory has the go command build
