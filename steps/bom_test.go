@@ -75,3 +75,32 @@ func TestBOM(t *testing.T) {
 		t.Errorf("after update:\n%s", out)
 	}
 }
+
+// TestBOMCountsEveryShippedPlatform: a dependency imported only on
+// Windows ships where the repository builds for Windows (a typecheck
+// platform), and not where it builds for Linux alone.
+func TestBOMCountsEveryShippedPlatform(t *testing.T) {
+	t.Parallel()
+	dir := quoteWorkspace(t)
+	// client imports quote only on Windows now.
+	testws.Write(t, dir, testws.Files{
+		"staging/src/example.com/client/quote.go": "//go:build windows\n\npackage client\n\nimport \"rsc.io/quote\"\n\n// Quote quotes.\nfunc Quote() string { return quote.Hello() }\n",
+		"staging/src/example.com/api/quote.go":    "package api\n",
+		BOMFile:                                   "[]\n",
+		"hackless.yaml":                           "typecheck:\n  platforms: [linux/amd64, windows/amd64]\n",
+	})
+	rep, out := runSteps(t, dir, build.Update, nil, BOM)
+	if rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, BOMFile))
+	if !strings.Contains(string(data), `"rsc.io/quote"`) {
+		t.Fatalf("a Windows-only dependency is not recorded:\n%s", data)
+	}
+	if rep, out := runSteps(t, dir, build.Verify, nil, BOM); rep.ExitCode() != build.ExitOK {
+		t.Errorf("a Windows-only dependency recorded on purpose is reported:\n%s", out)
+	}
+	testws.Write(t, dir, testws.Files{"hackless.yaml": "typecheck:\n  platforms: [linux/amd64]\n"})
+	rep, out = runSteps(t, dir, build.Verify, nil, BOM)
+	wantFindings(t, rep, "bom", out, "rsc.io/quote is recorded but no longer ships")
+}

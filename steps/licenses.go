@@ -35,7 +35,9 @@ const LicensePolicyFile = "hack/license-policy.json"
 
 // Licenses checks the licenses of the dependencies the workspace ships:
 // the modules of every package its non-test packages import, directly or
-// not (go list -deps), not the whole module graph, where tool-only modules
+// not (go list -deps) on any platform the repository builds for
+// (typecheck.platforms: a Windows-only dependency of a CLI built for
+// Windows ships), not the whole module graph, where tool-only modules
 // would count. Tools modules ship nothing, so their dependencies are out
 // of scope: those marked "// hackless:exclude" in go.work, those under a
 // directory named tools (tools/, hack/tools/, internal/tools/), and those
@@ -225,7 +227,7 @@ func loadPolicy(pass *build.Pass) (*licenses.Policy, string, error) {
 // closure, each with the shortest import chain that reaches it.
 func shippedModules(pass *build.Pass) (mods, broken []*shipped, err error) {
 	ws := pass.Workspace
-	pkgs, err := ws.Deps(pass.Context())
+	pkgs, err := ws.DepsOn(pass.Context(), shipPlatforms(pass))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -44,10 +44,7 @@ func runTypecheck(pass *build.Pass) error {
 		pass.Logf("no modules")
 		return nil
 	}
-	platforms := pass.Config().Typecheck.Platforms
-	if len(platforms) == 0 {
-		platforms = DefaultPlatforms
-	}
+	platforms := shipPlatforms(pass)
 	type problem struct {
 		f         build.Finding
 		platforms []string
@@ -116,4 +113,15 @@ func runTypecheck(pass *build.Pass) error {
 	}
 	pass.Notef("%d platforms: %s", len(platforms), strings.Join(platforms, ", "))
 	return nil
+}
+
+// shipPlatforms are the platforms the repository builds for:
+// typecheck.platforms of hackless.yaml (which hackless init reads from
+// its CI and release configuration), else DefaultPlatforms. typecheck
+// checks each; licenses and bom count what any of them ships.
+func shipPlatforms(pass *build.Pass) []string {
+	if p := pass.Config().Typecheck.Platforms; len(p) > 0 {
+		return p
+	}
+	return DefaultPlatforms
 }

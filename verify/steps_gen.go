@@ -193,7 +193,9 @@ func Vendor(ctx context.Context,
 
 // Licenses checks the licenses of the dependencies the workspace ships:
 // the modules of every package its non-test packages import, directly or
-// not (go list -deps), not the whole module graph, where tool-only modules
+// not (go list -deps) on any platform the repository builds for
+// (typecheck.platforms: a Windows-only dependency of a CLI built for
+// Windows ships), not the whole module graph, where tool-only modules
 // would count. Tools modules ship nothing, so their dependencies are out
 // of scope: those marked "// hackless:exclude" in go.work, those under a
 // directory named tools (tools/, hack/tools/, internal/tools/), and those

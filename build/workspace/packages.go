@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -59,11 +60,74 @@ func (ws *Workspace) Deps(ctx context.Context) ([]*Package, error) {
 	})
 }
 
+// DepsOn is Deps on each of platforms (GOOS/GOARCH), merged: a package
+// is shipped if it is on any of them, and its imports are those of all of
+// them. What a repository ships is what it builds for: a Windows-only
+// dependency of a CLI built for Windows ships too. The host's platform
+// alone is Deps. Each set of platforms is listed once per Workspace.
+func (ws *Workspace) DepsOn(ctx context.Context, platforms []string) ([]*Package, error) {
+	host := runtime.GOOS + "/" + runtime.GOARCH
+	if len(platforms) == 0 || len(platforms) == 1 && platforms[0] == host {
+		return ws.Deps(ctx)
+	}
+	key := strings.Join(platforms, " ")
+	ws.depsOnMu.Lock()
+	defer ws.depsOnMu.Unlock()
+	if pkgs, ok := ws.depsOn[key]; ok {
+		return pkgs, nil
+	}
+	byPath := make(map[string]*Package)
+	var order []*Package
+	for _, pl := range platforms {
+		goos, goarch, _ := strings.Cut(pl, "/")
+		var pkgs []*Package
+		var err error
+		if pl == host {
+			pkgs, err = ws.Deps(ctx)
+		} else {
+			pkgs, err = ws.listEnv(ctx, []string{"GOOS=" + goos, "GOARCH=" + goarch}, "-e", "-deps", "-json=ImportPath,Name,Dir,Module,GoFiles,CgoFiles,Imports,Standard,Error", "work")
+			pkgs = slices.DeleteFunc(pkgs, func(p *Package) bool { return p.Standard })
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pkgs {
+			have := byPath[p.ImportPath]
+			if have == nil {
+				c := *p
+				c.Imports = slices.Clone(p.Imports)
+				byPath[p.ImportPath] = &c
+				order = append(order, &c)
+				continue
+			}
+			for _, imp := range p.Imports {
+				if !slices.Contains(have.Imports, imp) {
+					have.Imports = append(have.Imports, imp)
+				}
+			}
+			if p.Error == nil {
+				have.Error = nil // it loads on some platform
+			}
+		}
+	}
+	if ws.depsOn == nil {
+		ws.depsOn = make(map[string][]*Package)
+	}
+	ws.depsOn[key] = order
+	return order, nil
+}
+
 func (ws *Workspace) list(ctx context.Context, args ...string) ([]*Package, error) {
+	return ws.listEnv(ctx, nil, args...)
+}
+
+// listEnv runs go list with args, and env added to the run's environment.
+func (ws *Workspace) listEnv(ctx context.Context, env []string, args ...string) ([]*Package, error) {
 	if len(ws.Modules) == 0 {
 		return nil, nil
 	}
 	cmd := ws.Env.Command(ctx, ws.Root, "go", append([]string{"list"}, args...)...)
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

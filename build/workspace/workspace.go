@@ -66,6 +66,8 @@ type Workspace struct {
 	owners     once[*Owners]
 	packages   once[[]*Package]
 	deps       once[[]*Package]
+	depsOnMu   sync.Mutex
+	depsOn     map[string][]*Package // DepsOn, by platforms
 }
 
 // Module is one module of the workspace.
