@@ -33,7 +33,7 @@ func TestLintFindsConfigurationAndPin(t *testing.T) {
 	dir := testws.New(t, files)
 	rep, out := runSteps(t, dir, build.Verify, nil, Lint)
 	wantFindings(t, rep, "lint", out, "staging/src/example.com/client/lint.go:7:11: Error return value of `os.Remove` is not checked (errcheck)")
-	if !strings.Contains(out, "no module pins golangci-lint, so lint runs "+DefaultGolangciLint) || !strings.Contains(out, "tools/.golangci.yaml") {
+	if !strings.Contains(out, "no module, Makefile or workflow pins golangci-lint, so lint runs "+DefaultGolangciLint) || !strings.Contains(out, "tools/.golangci.yaml") {
 		t.Errorf("the run does not say which version and configuration it used:\n%s", out)
 	}
 
