@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
+	"gopkg.in/yaml.v3"
 
 	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/build/workspace"
@@ -36,7 +38,92 @@ type setting struct {
 // today, so that the first verify holds the repository to them and to
 // nothing else.
 func (a *adopter) settings(ws *workspace.Workspace) []setting {
-	return []setting{inferDeps(ws), a.inferHeader()}
+	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms()}
+}
+
+var (
+	platformRE = regexp.MustCompile(`\b(aix|android|darwin|dragonfly|freebsd|illumos|ios|js|linux|netbsd|openbsd|plan9|solaris|wasip1|windows)/(386|amd64|arm|arm64|loong64|mips|mipsle|mips64|mips64le|ppc64|ppc64le|riscv64|s390x|wasm)\b`)
+	runsOnRE   = regexp.MustCompile(`(?i)\b(ubuntu|windows|macos)-(latest|\d[\w.]*)`)
+	makePlatRE = regexp.MustCompile(`(?m)^\s*(?:export\s+)?\w*PLATFORMS\s*[:?!]?=\s*(.*)$`)
+)
+
+// inferPlatforms records the platforms the repository builds and tests
+// for, as typecheck.platforms (which licenses and bom count as shipping
+// too): the GOOS/GOARCH pairs its Makefiles, release configuration
+// (goreleaser's builds) and workflows name, and the runners of its CI
+// workflows (ubuntu: linux/amd64, macos: darwin/arm64, windows:
+// windows/amd64); linux/amd64 alone where none says more, so that no test
+// file is held to a platform its tests never run on.
+func (a *adopter) inferPlatforms() setting {
+	s := setting{key: "typecheck.platforms"}
+	out, _ := a.git("ls-files", "--", "Makefile", "*.mk", "**/*.mk", ".goreleaser.yml", ".goreleaser.yaml", ".github/workflows/*")
+	found := map[string][]string{} // platform -> where
+	add := func(p, where string) {
+		if !slices.Contains(found[p], where) {
+			found[p] = append(found[p], where)
+		}
+	}
+	for _, f := range strings.Fields(out) {
+		data, err := os.ReadFile(filepath.Join(a.root, f))
+		if err != nil {
+			continue
+		}
+		text := string(data)
+		switch {
+		case strings.HasPrefix(f, ".github/workflows/"):
+			for _, m := range runsOnRE.FindAllStringSubmatch(text, -1) {
+				add(map[string]string{"ubuntu": "linux/amd64", "macos": "darwin/arm64", "windows": "windows/amd64"}[strings.ToLower(m[1])], f+" (runs-on)")
+			}
+			for _, m := range platformRE.FindAllString(text, -1) {
+				add(m, f)
+			}
+		case strings.HasPrefix(f, ".goreleaser"):
+			var doc struct {
+				Builds []struct {
+					Goos   []string `yaml:"goos"`
+					Goarch []string `yaml:"goarch"`
+				} `yaml:"builds"`
+			}
+			if yaml.Unmarshal(data, &doc) != nil {
+				continue
+			}
+			for _, b := range doc.Builds {
+				gooses, goarches := b.Goos, b.Goarch
+				if len(gooses) == 0 {
+					gooses = []string{"linux", "darwin", "windows"} // goreleaser's defaults
+				}
+				if len(goarches) == 0 {
+					goarches = []string{"amd64", "arm64"}
+				}
+				for _, o := range gooses {
+					for _, r := range goarches {
+						if platformRE.MatchString(o + "/" + r) {
+							add(o+"/"+r, f)
+						}
+					}
+				}
+			}
+		default: // Makefiles
+			for _, m := range makePlatRE.FindAllStringSubmatch(text, -1) {
+				for _, p := range platformRE.FindAllString(m[1], -1) {
+					add(p, f)
+				}
+			}
+		}
+	}
+	platforms := slices.Sorted(maps.Keys(found))
+	if len(platforms) == 0 {
+		platforms = []string{"linux/amd64"}
+		s.why = []string{"Platforms: no Makefile, release configuration or CI workflow names one,", "so linux/amd64, where CI runs."}
+	} else {
+		s.why = []string{"Platforms the repository builds and tests for: typecheck checks each,", "and licenses and bom count what any of them ships:"}
+		for _, p := range platforms {
+			s.why = append(s.why, "  "+p+": "+strings.Join(found[p], ", "))
+		}
+	}
+	s.same = func(c *config.Config) bool { return slices.Equal(c.Typecheck.Platforms, platforms) }
+	s.yaml = "  platforms: [" + strings.Join(platforms, ", ") + "]\n"
+	return s
 }
 
 // inferHeader records the license header most Go files share as a header

@@ -89,3 +89,35 @@ func TestYearOptional(t *testing.T) {
 		}
 	}
 }
+
+// TestInferPlatforms: the platforms a repository builds and tests for
+// come from its workflows' runners and matrices, its release
+// configuration and its Makefiles; none of them means linux/amd64 alone.
+func TestInferPlatforms(t *testing.T) {
+	dir := testws.New(t, testws.Files{
+		"go.mod":                     "module example.com/p\n\ngo 1.25\n",
+		".github/workflows/ci.yml":   "jobs:\n  test:\n    strategy:\n      matrix:\n        os: [ubuntu-latest, macos-14]\n    runs-on: ${{ matrix.os }}\n",
+		".goreleaser.yaml":           "builds:\n  - goos:\n      - linux\n      - windows\n    goarch: [amd64]\n",
+		"Makefile":                   "PLATFORMS ?= linux/arm64 linux/s390x\n",
+		"docs/Makefile.unrelated":    "PLATFORMS = plan9/386\n",
+		".github/workflows/lint.yml": "jobs:\n  lint:\n    runs-on: ubuntu-22.04\n",
+	})
+	testws.Git(t, dir)
+	a := &adopter{ctx: context.Background(), root: dir}
+	s := a.inferPlatforms()
+	if want := "  platforms: [darwin/arm64, linux/amd64, linux/arm64, linux/s390x, windows/amd64]\n"; s.yaml != want {
+		t.Errorf("yaml %q, want %q\n%s", s.yaml, want, strings.Join(s.why, "\n"))
+	}
+	why := strings.Join(s.why, "\n")
+	for _, w := range []string{"windows/amd64: .goreleaser.yaml", "darwin/arm64: .github/workflows/ci.yml (runs-on)", "linux/s390x: Makefile"} {
+		if !strings.Contains(why, w) {
+			t.Errorf("the comment lacks %q:\n%s", w, why)
+		}
+	}
+
+	bare := testws.New(t, testws.Files{"go.mod": "module example.com/p\n\ngo 1.25\n"})
+	testws.Git(t, bare)
+	if s := (&adopter{ctx: context.Background(), root: bare}).inferPlatforms(); s.yaml != "  platforms: [linux/amd64]\n" {
+		t.Errorf("no CI or release configuration: %q", s.yaml)
+	}
+}
