@@ -41,7 +41,9 @@ const LicensePolicyFile = "hack/license-policy.json"
 // would count. Tools modules ship nothing, so their dependencies are out
 // of scope: those marked "// hackless:exclude" in go.work, those under a
 // directory named tools (tools/, hack/tools/, internal/tools/), and those
-// listed in licenses.exclude or workspace.exclude of hackless.yaml. Each module's license file is found as Kubernetes finds it
+// listed in licenses.exclude or workspace.exclude of hackless.yaml;
+// examples (modules under a directory named example or examples) ship
+// nothing either. Each module's license file is found as Kubernetes finds it
 // and identified with github.com/google/licensecheck (at least 75% of the
 // file must be known license text, as on pkg.go.dev); a license that is not
 // allowed, or not identified, fails with the module, what was found, and
@@ -120,6 +122,17 @@ func runLicenses(pass *build.Pass) error {
 	}
 	count := make(map[string]int)
 	identify := classifier(pass)
+	// A repository without a policy of its own is told what the default
+	// allowlist would reject, and fails on none of it, unless
+	// licenses.policy: default asks for it.
+	_, errPolicy := pass.ReadFile(policyFile)
+	enforced := errPolicy == nil || pass.Config().Licenses.Policy == "default"
+	var rejected []string
+	defer func() {
+		if len(rejected) > 0 {
+			pass.Notef("not enforced: the repository has no license policy (%s), and the default allowlist (CNCF's) would reject %d shipped modules: %s; set licenses.policy: default in hackless.yaml to enforce it, or allow them in %s", policyFile, len(rejected), strings.Join(rejected, "; "), policyFile)
+		}
+	}()
 	for _, m := range mods {
 		var f *licenses.File
 		if m.dir != "" {
@@ -147,11 +160,15 @@ func runLicenses(pass *build.Pass) error {
 			count[id]++
 		}
 		if !policy.Allows(m.path, ids) {
-			pass.Report(build.Finding{
-				Pos: chainPosition(ws, m),
-				Message: fmt.Sprintf("%s %s: %s is not allowed; drop the dependency, or allow it in %s (\"allowed\", or \"overrides\" for a license the classifier cannot decide); pulled in by %s",
-					m.path, m.describeVersion(ws), found, policyFile, chainString(m.chain)),
-			})
+			if !enforced {
+				rejected = append(rejected, fmt.Sprintf("%s %s: %s", m.path, m.describeVersion(ws), found))
+			} else {
+				pass.Report(build.Finding{
+					Pos: chainPosition(ws, m),
+					Message: fmt.Sprintf("%s %s: %s is not allowed; drop the dependency, or allow it in %s (\"allowed\", or \"overrides\" for a license the classifier cannot decide); pulled in by %s",
+						m.path, m.describeVersion(ws), found, policyFile, chainString(m.chain)),
+				})
+			}
 		}
 		if keep && f != nil {
 			dst := filepath.Join(tree, filepath.FromSlash(m.path), "LICENSE")
@@ -238,7 +255,7 @@ func shippedModules(pass *build.Pass) (mods, broken []*shipped, err error) {
 	cfg := pass.Config()
 	ships := func(m *workspace.PackageModule) bool {
 		rel := ws.Rel(m.Dir)
-		return !ws.IsTools(rel) && !slices.Contains(cfg.Licenses.Exclude, rel)
+		return !ws.IsTools(rel) && !slices.Contains(cfg.Licenses.Exclude, rel) && !isExample(rel)
 	}
 	for _, p := range pkgs {
 		byPath[p.ImportPath] = p
@@ -415,4 +432,13 @@ func (s *shipped) describeVersion(ws *workspace.Workspace) string {
 func dirExists(pass *build.Pass, name string) bool {
 	fi, err := pass.Stat(name)
 	return err == nil && fi.IsDir()
+}
+
+// isExample reports whether a module directory holds examples, which ship
+// nothing: a directory named example or examples (or _examples) on its
+// path.
+func isExample(rel string) bool {
+	return slices.ContainsFunc(strings.Split(rel, "/"), func(d string) bool {
+		return d == "example" || d == "examples" || d == "_examples"
+	})
 }

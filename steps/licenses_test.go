@@ -63,3 +63,35 @@ func TestLicenses(t *testing.T) {
 		t.Errorf("stale entry not reported:\n%s", out)
 	}
 }
+
+// TestLicensesWithoutAPolicy: a repository without a policy of its own is
+// told what the default allowlist would reject, and does not fail on day
+// one; licenses.policy: default enforces it; an examples module ships
+// nothing.
+func TestLicensesWithoutAPolicy(t *testing.T) {
+	files := testws.Staging()
+	withLib(files)
+	files["third_party/lib/LICENSE"] = "Mozilla Public License Version 2.0\n" // identified as nothing known
+	dir := testws.New(t, files)
+	rep, out := runSteps(t, dir, build.Verify, nil, Licenses)
+	if rep.ExitCode() != build.ExitOK || !strings.Contains(out, "not enforced: the repository has no license policy (hack/license-policy.json), and the default allowlist (CNCF's) would reject 1 shipped modules: example.com/lib") {
+		t.Fatalf("without a policy:\n%s", out)
+	}
+	testws.Write(t, dir, testws.Files{"hackless.yaml": "licenses:\n  policy: default\n"})
+	rep, out = runSteps(t, dir, build.Verify, nil, Licenses)
+	wantFindings(t, rep, "licenses", out, "example.com/lib (replaced by third_party/lib): an unidentified license")
+
+	// Only an example requires lib: nothing it pulls in ships.
+	ex := testws.Staging()
+	ex["third_party/lib/go.mod"] = "module example.com/lib\n\ngo " + testws.GoVersion + "\n"
+	ex["third_party/lib/lib.go"] = "// Package lib is replaced in.\npackage lib\n\n// Go says go.\nfunc Go() string { return \"go\" }\n"
+	ex["third_party/lib/LICENSE"] = "Mozilla Public License Version 2.0\n"
+	ex["examples/demo/go.mod"] = "module example.com/demo\n\ngo " + testws.GoVersion + "\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../../third_party/lib\n"
+	ex["examples/demo/demo.go"] = "// Package demo shows lib.\npackage demo\n\nimport \"example.com/lib\"\n\n// Go is lib's.\nvar Go = lib.Go\n"
+	ex["go.work"] = strings.Replace(ex["go.work"], ")", "\t./examples/demo\n)", 1)
+	ex["hackless.yaml"] = "licenses:\n  policy: default\n"
+	dir = testws.New(t, ex)
+	if rep, out := runSteps(t, dir, build.Verify, nil, Licenses); rep.ExitCode() != build.ExitOK {
+		t.Errorf("an example's dependency counted as shipped:\n%s", out)
+	}
+}

@@ -142,7 +142,9 @@ func Vendor(ctx context.Context,
 // would count. Tools modules ship nothing, so their dependencies are out
 // of scope: those marked "// hackless:exclude" in go.work, those under a
 // directory named tools (tools/, hack/tools/, internal/tools/), and those
-// listed in licenses.exclude or workspace.exclude of hackless.yaml. Each module's license file is found as Kubernetes finds it
+// listed in licenses.exclude or workspace.exclude of hackless.yaml;
+// examples (modules under a directory named example or examples) ship
+// nothing either. Each module's license file is found as Kubernetes finds it
 // and identified with github.com/google/licensecheck (at least 75% of the
 // file must be known license text, as on pkg.go.dev); a license that is not
 // allowed, or not identified, fails with the module, what was found, and

@@ -170,8 +170,14 @@ type Lint struct {
 // Licenses configures verify:licenses.
 type Licenses struct {
 	// Exclude lists module directories whose dependencies do not ship
-	// (besides workspace.exclude and the tools modules found by path).
+	// (besides workspace.exclude, the tools modules found by path, and
+	// examples: modules under a directory named example or examples).
 	Exclude []string `yaml:"exclude"`
+	// Policy is "default" to hold a repository without a policy file
+	// (hack/license-policy.json) to hackless's default allowlist; without
+	// either, verify:licenses lists what that allowlist would reject, and
+	// fails on none of it.
+	Policy string `yaml:"policy"`
 }
 
 // Gofmt configures verify:gofmt.
@@ -433,6 +439,9 @@ func (c *Config) validate(top *yaml.Node) error {
 		if !ok || pkg == "" || version == "" || version == "latest" || strings.ContainsAny(name, "/ ") {
 			return &Error{Line: line("codegen", "tools", name), Msg: fmt.Sprintf("codegen.tools.%s is %q; want a program name and package@version (a version, not latest)", name, c.Codegen.Tools[name])}
 		}
+	}
+	if p := c.Licenses.Policy; p != "" && p != "default" {
+		return &Error{Line: line("licenses", "policy"), Msg: fmt.Sprintf("licenses.policy is %q; want default (or write hack/license-policy.json)", p)}
 	}
 	if t := c.Lint.Timeout; t != "" {
 		if d, err := time.ParseDuration(t); err != nil || d <= 0 {

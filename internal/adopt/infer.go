@@ -38,7 +38,25 @@ type setting struct {
 // today, so that the first verify holds the repository to them and to
 // nothing else.
 func (a *adopter) settings(ws *workspace.Workspace) []setting {
-	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms()}
+	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms(), a.inferLicenses()}
+}
+
+// inferLicenses says which license policy holds: the repository's own
+// policy file, else none, in which case verify:licenses lists what the
+// default allowlist would reject without failing (licenses.policy:
+// default enforces it).
+func (a *adopter) inferLicenses() setting {
+	s := setting{key: "licenses.policy", same: func(*config.Config) bool { return true }}
+	if _, err := os.Stat(filepath.Join(a.root, "hack", "license-policy.json")); err == nil {
+		s.why = []string{"Licenses: hack/license-policy.json is the policy verify:licenses enforces."}
+		return s
+	}
+	s.why = []string{
+		"Licenses: the repository has no license policy, so verify:licenses lists",
+		"what the default allowlist (CNCF's, with Apache-2.0) would reject, and",
+		"fails on none of it; policy: default enforces that allowlist.",
+	}
+	return s
 }
 
 var (
