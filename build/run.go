@@ -82,6 +82,10 @@ type Options struct {
 	// everything. A file a step reads without declaring it (through a
 	// variable) does not count.
 	Since string
+	// Notices, when set, says what the run should warn of about the
+	// workspace it loaded (checks the repository has that no step of the
+	// run covers); each line joins the report's warnings.
+	Notices func(*workspace.Workspace) []string
 	// Order names steps in the order an update run applies their writes:
 	// one named later starts after every one named earlier that is in the
 	// run. It orders only; it pulls no step into the run and skips none.
@@ -298,6 +302,9 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 	}
 	eg.Wait()
+	if opts.Notices != nil && opts.Mode == Verify {
+		warnings = append(warnings, opts.Notices(ws)...)
+	}
 	rep := &Report{Name: runName(opts), Mode: opts.Mode, Root: ws.Root, Interrupted: ctx.Err() != nil, Warnings: warnings}
 	if keys != nil {
 		if w := keys.commit(ctx); w != "" {

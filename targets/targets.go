@@ -74,6 +74,9 @@ func Main(ctx context.Context, opts driver.Options, run ...*build.Step) error {
 	}
 	opts.Order = updateOrder(run)
 	opts.HasTargets = hasTargets
+	if opts.Notices == nil {
+		opts.Notices = func(ws *workspace.Workspace) []string { return steps.Uncovered(ws, run) }
+	}
 	opts.Verbose = opts.Verbose || mg.Verbose()
 	return driver.Main(ctx, opts, run...)
 }
