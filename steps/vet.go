@@ -142,20 +142,26 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 	if err := pass.Context().Err(); err != nil {
 		return out, nil, err
 	}
+	// The build list is the workspace's whenever it has several modules,
+	// however many this pass vets (one, in a run limited to what
+	// changed): a failure that only that joint build list has is decided
+	// the same way whatever the pass holds, so the verdict never depends
+	// on what the cache held.
+	joint := len(pass.Workspace.Modules) >= 2
 	switch {
 	case out.err == nil:
 		return out, nil, nil
 	case !out.vetted && len(out.findings) == 0: // stopped at loading
 		rest, ok := vetLoadable(pass, env, flags, out)
 		switch {
-		case ok && len(mods) < 2:
+		case ok && !joint:
 			return rest, nil, nil // one module: nothing to try on its own
 		case ok:
 			return alone(pass, env, flags, done, mods, rest)
 		case len(mods) >= 2:
 			return moduleByModule(pass, env, flags, done, mods)
 		}
-	case out.vetted && len(mods) >= 2 && len(out.unplaced) == 0:
+	case out.vetted && joint && len(out.unplaced) == 0:
 		return alone(pass, env, flags, done, mods, out)
 	}
 	return out, nil, nil

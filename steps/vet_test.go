@@ -4,6 +4,8 @@
 package steps
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"slices"
 
@@ -12,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/driver"
 )
 
 func TestNolint(t *testing.T) {
@@ -208,4 +211,59 @@ func FuzzGoFailure(f *testing.F) {
 			t.Errorf("a progress line changed the findings of %q: %v -> %v", out, fs, again)
 		}
 	})
+}
+
+// ambiguousWorkspace is a repository without go.work whose joint build
+// list (hackless's view of it) has an ambiguous import no module has on
+// its own: metric requires the split status module, bridge the old
+// monolith that still holds the package (google.golang.org/genproto and
+// its googleapis/rpc split); other is an ordinary module.
+func ambiguousWorkspace(t *testing.T) string {
+	const status = "// Package status holds status codes.\npackage status\n\n// Code is a status code.\nconst Code = 1\n"
+	dir := testws.New(t, testws.Files{
+		".gitignore":               "go.work\ngo.work.sum\n",
+		"testdata/genproto/go.mod": "module example.com/genproto\n\ngo 1.25.0\n",
+		"testdata/genproto/googleapis/rpc/status/status.go": status,
+		"testdata/genproto-rpc/go.mod":                      "module example.com/genproto/googleapis/rpc\n\ngo 1.25.0\n",
+		"testdata/genproto-rpc/status/status.go":            status,
+		"metric/go.mod":                                     "module example.com/c/metric\n\ngo 1.25.0\n\nrequire example.com/genproto/googleapis/rpc v0.0.0\n\nreplace example.com/genproto/googleapis/rpc => ../testdata/genproto-rpc\n",
+		"metric/status.go":                                  "// Package metric measures.\npackage metric\n\nimport \"example.com/genproto/googleapis/rpc/status\"\n\n// Code is the status code.\nconst Code = status.Code\n",
+		"bridge/go.mod":                                     "module example.com/c/bridge\n\ngo 1.25.0\n\nrequire example.com/genproto v0.0.0\n\nreplace example.com/genproto => ../testdata/genproto\n",
+		"bridge/bridge.go":                                  "// Package bridge still uses the old monolith.\npackage bridge\n\nimport \"example.com/genproto/googleapis/rpc/status\"\n\n// Code is the status code.\nconst Code = status.Code\n",
+		"other/go.mod":                                      "module example.com/c/other\n\ngo 1.25.0\n",
+		"other/other.go":                                    "// Package other is other.\npackage other\n",
+	})
+	testws.Git(t, dir)
+	return dir
+}
+
+// TestVetAmbiguousImportVerdict: an ambiguous import of the joint build
+// list is one note, the same in a full run and in a run limited to what
+// changed, and a defect in another module is caught in both.
+func TestVetAmbiguousImportVerdict(t *testing.T) {
+	dir := ambiguousWorkspace(t)
+	run := func(since string) (*build.Report, string) {
+		var out bytes.Buffer
+		rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Mode: build.Verify, Dir: dir, Since: since}, Out: &out}, Vet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep, out.String()
+	}
+	rep, out := run("")
+	if rep.ExitCode() != build.ExitOK || !strings.Contains(out, "ambiguous import") {
+		t.Fatalf("full run: want a pass with the ambiguous import as a note:\n%s", out)
+	}
+	testws.Write(t, dir, testws.Files{"metric/status.go": "// Package metric measures.\npackage metric\n\nimport \"example.com/genproto/googleapis/rpc/status\"\n\n// Code is the status code, now typed.\nconst Code int = status.Code\n"})
+	if rep, out := run("HEAD"); rep.ExitCode() != build.ExitOK || !strings.Contains(out, "ambiguous import") {
+		t.Errorf("a run limited to metric: want the same verdict:\n%s", out)
+	}
+	testws.Write(t, dir, testws.Files{"other/bad.go": "package other\n\nimport \"fmt\"\n\n// Bad misuses Sprintf.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n"})
+	for _, since := range []string{"", "HEAD"} {
+		rep, out := run(since)
+		wantFindings(t, rep, "vet", out, "other/bad.go:6:")
+		if n := len(result(rep, "vet").Findings); n != 1 {
+			t.Errorf("since %q: %d findings, want the defect alone:\n%s", since, n, out)
+		}
+	}
 }

@@ -159,14 +159,17 @@ func RootOf(ctx context.Context, dir string) (string, error) {
 	dir = RepoDir(dir)
 	root, err := FindRoot(dir)
 	var notFound *NotFoundError
-	if errors.As(err, &notFound) && notFound.GoMod != "" {
-		return syntheticRoot(ctx, dir, notFound.GoMod), nil
+	if errors.As(err, &notFound) {
+		if top := syntheticRoot(ctx, dir, notFound.GoMod); top != "" {
+			return top, nil
+		}
 	}
 	return root, err
 }
 
 // syntheticRoot is the root of a repository without a go.work: the git
-// work tree's top, else the directory of the nearest go.mod.
+// work tree's top (whose modules may all be in directories below it),
+// else the directory of the nearest go.mod; "" when there is neither.
 func syntheticRoot(ctx context.Context, dir, gomod string) string {
 	cmd := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel")
 	cmd.Dir = dir
@@ -174,6 +177,9 @@ func syntheticRoot(ctx context.Context, dir, gomod string) string {
 		if top := strings.TrimSpace(string(out)); top != "" {
 			return top
 		}
+	}
+	if gomod == "" {
+		return ""
 	}
 	return filepath.Dir(gomod)
 }
@@ -196,8 +202,10 @@ func Load(ctx context.Context, dir string, caller []string) (*Workspace, error) 
 	dir = RepoDir(dir)
 	root, err := FindRoot(dir)
 	var notFound *NotFoundError
-	if errors.As(err, &notFound) && notFound.GoMod != "" {
-		return loadSynthetic(ctx, dir, notFound.GoMod, caller)
+	if errors.As(err, &notFound) {
+		if top := syntheticRoot(ctx, dir, notFound.GoMod); top != "" {
+			return loadSynthetic(ctx, top, caller)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -262,10 +270,9 @@ func LoadConfig(root string) (*config.Config, error) {
 	return config.Parse(data)
 }
 
-// loadSynthetic loads the workspace of a repository without go.work, of
-// which gomod is the go.mod nearest to dir (see Load).
-func loadSynthetic(ctx context.Context, dir, gomod string, caller []string) (*Workspace, error) {
-	root := syntheticRoot(ctx, dir, gomod)
+// loadSynthetic loads the workspace of a repository without go.work,
+// whose root is root (see Load).
+func loadSynthetic(ctx context.Context, root string, caller []string) (*Workspace, error) {
 	ws := &Workspace{Root: root, Synthetic: true, OutDir: OutputDir(root), Work: new(modfile.WorkFile)}
 	ws.WorkFile = filepath.Join(ws.OutDir, "go.work")
 	var err error
