@@ -4,6 +4,7 @@
 package steps
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -28,6 +29,9 @@ var goErrorHints = []struct{ fragment, hint string }{
 	{"import cycle not allowed", "break the cycle between the packages named"},
 	{"found packages", "every Go file of a directory must declare the same package"},
 	{"does not contain modules listed in go.work", "go tool mage update:workspace adds the module to go.work"},
+	{"403 Forbidden", "the module proxy refuses this module version: require one it serves, or, if the module that needs it is no part of the product (an example, a tool), keep it out of hackless's view with workspace.exclude in hackless.yaml"},
+	{"404 Not Found", "the module proxy has no such module version: require one it serves, or, if the module that needs it is no part of the product (an example, a tool), keep it out of hackless's view with workspace.exclude in hackless.yaml"},
+	{"410 Gone", "the module proxy has no such module version: require one it serves, or, if the module that needs it is no part of the product (an example, a tool), keep it out of hackless's view with workspace.exclude in hackless.yaml"},
 }
 
 // goProgress matches the go command's progress lines on stderr, which
@@ -96,9 +100,46 @@ func goFailure(output string, rel func(string) string, fallback build.Position) 
 		if hint != "" {
 			f.Detail = hint
 		}
+		if outside(f.Pos.File) {
+			// A file of the module cache, or elsewhere outside the tree:
+			// no fix is made there. Say where, at the place in the tree.
+			where := f.Pos.String()
+			if _, inCache, ok := strings.Cut(filepath.ToSlash(where), "/pkg/mod/"); ok {
+				where = "the module cache's " + inCache
+			}
+			f.Pos, f.Message = fallback, f.Message+" (in "+where+")"
+		}
 		findings = append(findings, f)
 	}
-	return findings, unplaced
+	return dedupe(findings), unplaced
+}
+
+// outside reports whether a root-relative path is outside the tree.
+func outside(rel string) bool {
+	return filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, "../")
+}
+
+// dedupe keeps one finding of each message: one load error (a module the
+// proxy refuses, say) is reported once, not at every import line that
+// pulls it in; the first place stands, and the count of the others is
+// said.
+func dedupe(fs []build.Finding) []build.Finding {
+	var out []build.Finding
+	seen := make(map[string]int) // message and detail -> index in out
+	more := make(map[int]int)
+	for _, f := range fs {
+		k := f.Message + "\x00" + f.Detail
+		if i, ok := seen[k]; ok {
+			more[i]++
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, f)
+	}
+	for i, n := range more {
+		out[i].Message += fmt.Sprintf(" (and at %d more places)", n)
+	}
+	return out
 }
 
 // goModRE finds the go.mod or go.work file an error without a position

@@ -87,6 +87,17 @@ func TestGoFailure(t *testing.T) {
 			wantPos: "api/a.go:3:8", wantMsg: "missing go.sum entry", wantDetail: "fix: go get example.com/api",
 		},
 		{
+			// A load error in the module cache: placed in the tree, once.
+			name:    "module cache",
+			out:     "/root/go/pkg/mod/cloud.google.com/go@v0.1.0/status.go:35:2: undefined: x\n",
+			wantPos: "go.work:1", wantMsg: "undefined: x (in the module cache's cloud.google.com/go@v0.1.0/status.go:35:2)",
+		},
+		{
+			name:    "one error at every import",
+			out:     "/ws/api/a.go:3:2: example.com/x@v1.0.0: reading https://proxy/example.com/x/@v/v1.0.0.zip: 403 Forbidden\n/ws/api/b.go:4:2: example.com/x@v1.0.0: reading https://proxy/example.com/x/@v/v1.0.0.zip: 403 Forbidden\n/ws/client/c.go:5:2: example.com/x@v1.0.0: reading https://proxy/example.com/x/@v/v1.0.0.zip: 403 Forbidden\n",
+			wantPos: "api/a.go:3:2", wantMsg: "403 Forbidden (and at 2 more places)",
+		},
+		{
 			// A cold module cache: progress lines are no findings.
 			name:    "progress",
 			out:     "go: downloading github.com/x/y v1.2.3\ngo: finding module for package example.com/z\ngo: extracting example.com/q v0.1.0\ngo: found example.com/z in example.com/z v1.0.0\n/ws/api/a.go:3:8: undefined: Foo\n",
