@@ -318,13 +318,21 @@ func golangciVersionPin(pass *build.Pass) (where, version string, err error) {
 	if err != nil {
 		return "", "", err
 	}
+	return GolangciVersionPin(files, pass.ReadFile)
+}
+
+// GolangciVersionPin finds the golangci-lint version pinned outside go.mod
+// among files (root-relative), read with read: a Makefile variable or a
+// workflow's golangci-lint-action, and where ("Makefile:12"); "" when
+// none is.
+func GolangciVersionPin(files []string, read func(string) ([]byte, error)) (where, version string, err error) {
 	for _, f := range files {
 		isMake := slices.ContainsFunc(golangciMakeFiles[:4], func(g string) bool { return build.MatchGlob(g, f) })
 		isWorkflow := strings.HasPrefix(f, ".github/workflows/") && (strings.HasSuffix(f, ".yml") || strings.HasSuffix(f, ".yaml"))
 		if !isMake && !isWorkflow || strings.Contains("/"+f, "/vendor/") || strings.Contains("/"+f, "/testdata/") || strings.Contains("/"+f, "/third_party/") {
 			continue
 		}
-		data, err := pass.ReadFile(f)
+		data, err := read(f)
 		if err != nil {
 			return "", "", err
 		}

@@ -4,6 +4,7 @@
 package adopt
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/build/workspace"
 	"github.com/hackless/hackless/internal/atomicfile"
+	"github.com/hackless/hackless/steps"
 )
 
 // A setting is what adoption read in the repository, as hackless.yaml
@@ -38,7 +40,55 @@ type setting struct {
 // today, so that the first verify holds the repository to them and to
 // nothing else.
 func (a *adopter) settings(ws *workspace.Workspace) []setting {
-	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms(), a.inferLicenses()}
+	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms(), a.inferLicenses(), a.inferLint(ws), inferTools(ws), inferUncovered(ws)}
+}
+
+// inferLint says which golangci-lint lint runs: the pin of a Makefile or
+// workflow, where one is (lint reads it at every run), else hackless's.
+func (a *adopter) inferLint(ws *workspace.Workspace) setting {
+	s := setting{key: "lint.version", same: func(*config.Config) bool { return true }}
+	files, err := ws.AllFiles(a.ctx)
+	if err != nil {
+		return s
+	}
+	where, v, _ := steps.GolangciVersionPin(files, func(f string) ([]byte, error) { return os.ReadFile(filepath.Join(a.root, f)) })
+	if v != "" {
+		s.why = []string{fmt.Sprintf("golangci-lint: %s pins %s; lint runs that version (it reads the pin at every run).", where, v)}
+	} else {
+		s.why = []string{"golangci-lint: lint runs the version a module pins (a tool directive or tools.go), else hackless's, " + steps.DefaultGolangciLint + "; no Makefile or workflow pins one."}
+	}
+	return s
+}
+
+// inferTools names the tools modules hackless leaves out of the product's
+// checks, by the path that marks them.
+func inferTools(ws *workspace.Workspace) setting {
+	s := setting{key: "workspace.exclude", same: func(*config.Config) bool { return true }}
+	dirs, err := ws.ModuleDirs(context.Background())
+	if err != nil {
+		return s
+	}
+	var tools []string
+	for _, d := range dirs {
+		if ws.IsTools(d) && d != config.HacklessModule {
+			tools = append(tools, d)
+		}
+	}
+	if len(tools) > 0 {
+		s.why = []string{"Tools modules, out of the product's checks (their path, or a hackless:exclude comment, marks them): " + strings.Join(tools, ", ") + "."}
+	}
+	return s
+}
+
+// inferUncovered names the checks the repository configures that no
+// built-in step covers: they go to scripts or Make targets of
+// hackless.yaml, and verify names them until then.
+func inferUncovered(ws *workspace.Workspace) setting {
+	s := setting{key: "scripts", same: func(*config.Config) bool { return true }}
+	for _, u := range steps.Uncovered(ws, steps.All()) {
+		s.why = append(s.why, strings.ToUpper(u[:1])+u[1:]+".")
+	}
+	return s
 }
 
 // inferLicenses says which license policy holds: the repository's own
@@ -315,7 +365,7 @@ func (a *adopter) writeConfig() error {
 		fmt.Fprintf(a.out, "  %s: not written, the workspace does not load (%v); verify:workspace says what is wrong\n", config.File, oneLine(err.Error()))
 		return nil
 	}
-	found := a.settings(ws)
+	found := slices.DeleteFunc(a.settings(ws), func(s setting) bool { return len(s.why) == 0 && s.yaml == "" })
 	name := filepath.Join(a.root, config.File)
 	data, err := os.ReadFile(name)
 	switch {
