@@ -411,7 +411,10 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 		case slices.Contains(hermetic.Resources, name):
 			continue // how much CPU and memory, not what is computed
 		case name == "GOWORK":
-			val = k.portable(val) // the same go.work in every clone
+			// The run's private copy of go.work stands for the tree's,
+			// whose content keys the steps that read it: the same name
+			// in every clone and every run.
+			val = k.portable(k.ws.WorkFile)
 		}
 		if strings.HasPrefix(name, "GO") || strings.HasPrefix(name, "CGO_") || name == "LC_ALL" || name == "TZ" || slices.Contains(s.Inputs.Env, name) {
 			m["env:"+name] = val

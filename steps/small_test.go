@@ -289,3 +289,28 @@ func TestConfigurationErrorsAtTheirLine(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyWritesNoSums: a verify whose go commands would add checksums
+// (go.work.sum lacks what the go command appends when it loads modules no
+// go.sum holds) leaves every file of the tree as it was: the run's go
+// commands work on a private copy of go.work and go.work.sum.
+func TestVerifyWritesNoSums(t *testing.T) {
+	dir := quoteWorkspace(t)
+	sums, _ := filepath.Glob(filepath.Join(dir, "staging/src/example.com/*/go.sum"))
+	for _, p := range append(sums, filepath.Join(dir, "go.sum")) {
+		b, _ := os.ReadFile(p)
+		var keep []string
+		for _, l := range strings.SplitAfter(string(b), "\n") {
+			if !strings.HasPrefix(l, "rsc.io/") && !strings.HasPrefix(l, "golang.org/x/text") {
+				keep = append(keep, l)
+			}
+		}
+		os.WriteFile(p, []byte(strings.Join(keep, "")), 0o644)
+	}
+	testws.Write(t, dir, testws.Files{"go.work.sum": ""})
+	testws.Git(t, dir)
+	runSteps(t, dir, build.Verify, nil, Vet, Typecheck, Licenses, Codegen)
+	if s := testws.Run(t, dir, "git", "status", "--porcelain"); s != "" {
+		t.Errorf("verify changed the tree:\n%s", s)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/modfile"
 
@@ -256,9 +257,40 @@ func (ws *Workspace) setEnv(ctx context.Context, caller []string) error {
 	if ws.OutDir == "" {
 		ws.OutDir = OutputDir(ws.Root)
 	}
-	var err error
-	ws.Env, err = hermetic.New(ctx, hermetic.Config{Root: ws.Root, TempDir: filepath.Join(ws.OutDir, "tmp"), WorkFile: ws.WorkFile, Toolchain: toolchain, Caller: caller})
+	work, err := ws.privateWork()
+	if err != nil {
+		return err
+	}
+	ws.Env, err = hermetic.New(ctx, hermetic.Config{Root: ws.Root, TempDir: filepath.Join(ws.OutDir, "tmp"), WorkFile: work, Toolchain: toolchain, Caller: caller})
 	return err
+}
+
+// privateWork returns the go.work the run's go commands use: a copy of
+// the tree's (WorkCopy), with its go.work.sum, in a directory of this
+// load's own under the output directory, so that no go command a step
+// runs writes the tree's go.work.sum (it appends checksums of modules it
+// downloads); hackless's own go.work where the repository has none.
+// Copies older than a day, left by runs that ended, are removed.
+func (ws *Workspace) privateWork() (string, error) {
+	if ws.Synthetic || ws.WorkData == nil {
+		return ws.WorkFile, nil
+	}
+	base := filepath.Join(ws.OutDir, "work")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return "", err
+	}
+	if entries, err := os.ReadDir(base); err == nil {
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {
+				os.RemoveAll(filepath.Join(base, e.Name()))
+			}
+		}
+	}
+	dir, err := os.MkdirTemp(base, "run-")
+	if err != nil {
+		return "", err
+	}
+	return WorkCopy(ws.Root, ws.WorkData, dir)
 }
 
 // LoadConfig reads root/hackless.yaml; its absence means the defaults.
