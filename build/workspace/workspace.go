@@ -270,9 +270,15 @@ func (ws *Workspace) setEnv(ctx context.Context, caller []string) error {
 // load's own under the output directory, so that no go command a step
 // runs writes the tree's go.work.sum (it appends checksums of modules it
 // downloads); hackless's own go.work where the repository has none.
-// Copies older than a day, left by runs that ended, are removed.
+// Copies older than a day, left by runs that ended, are removed. A
+// vendored workspace (vendor/modules.txt beside go.work) keeps the tree's
+// go.work: vendor mode needs vendor/ beside it, with paths relative to it,
+// and downloads nothing.
 func (ws *Workspace) privateWork() (string, error) {
 	if ws.Synthetic || ws.WorkData == nil {
+		return ws.WorkFile, nil
+	}
+	if _, err := os.Stat(filepath.Join(ws.Root, "vendor", "modules.txt")); err == nil {
 		return ws.WorkFile, nil
 	}
 	base := filepath.Join(ws.OutDir, "work")
