@@ -58,6 +58,10 @@ type keyer struct {
 
 	goOnce sync.Once
 	goIn   goInputs
+
+	ignoredOnce sync.Once
+	ignored     []string // git-ignored files that files lacks (ignoredFiles)
+	ignoredErr  error
 }
 
 // goInputs are what the go command reads beyond the files a step
@@ -65,6 +69,7 @@ type keyer struct {
 type goInputs struct {
 	embedded map[string]*group          // per module directory: the trees of packages that use //go:embed
 	replaced *group                     // the directories that local replace directives point to
+	linked   *group                     // the directories that symlinks of the tree point to
 	imports  map[string]map[string]bool // module directory -> workspace module directories it imports
 	// pkgs maps a package directory to the workspace package directories
 	// its non-test files import, and tests to those its _test.go files
@@ -133,6 +138,25 @@ func (k *keyer) list(ctx context.Context) ([]string, error) {
 	files = append(files, ignored...)
 	slices.Sort(files)
 	return slices.Compact(files), nil
+}
+
+// ignoredFiles lists, once per run, the files git ignores that k.files
+// lacks (those a scratch copy of the tree holds besides), outside
+// _output/.
+func (k *keyer) ignoredFiles(ctx context.Context) ([]string, error) {
+	k.ignoredOnce.Do(func() {
+		all, err := k.ws.IgnoredFiles(ctx, nil)
+		if err != nil {
+			k.ignoredErr = err
+			return
+		}
+		for _, f := range all {
+			if _, found := slices.BinarySearch(k.files, f); !found {
+				k.ignored = append(k.ignored, f)
+			}
+		}
+	})
+	return k.ignored, k.ignoredErr
 }
 
 // prefetch checks every file's stat record in parallel: stat calls wait
@@ -490,12 +514,29 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 			}
 		}
 	}
+	if s.Inputs.Ignored {
+		ig, err := k.ignoredFiles(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, pat := range s.Inputs.Files {
+			var g group
+			for _, f := range ig {
+				if matchGlob(pat, f) {
+					g.files = append(g.files, f)
+				}
+			}
+			g.digest = k.digest(g.files, false)
+			add("ignored files "+pat, &g, "ignored", false)
+		}
+	}
 	if s.Inputs.Go {
 		gi := k.goInputs(ctx)
 		if gi.err != nil {
 			return nil, nil, gi.err
 		}
 		add("replaced directories", gi.replaced, "replaced", false)
+		add("symlinked directories", gi.linked, "linked", false)
 		for _, o := range owners {
 			add("embedded files in "+o, gi.embedded[o], "embedded", false)
 		}
@@ -545,6 +586,32 @@ func (k *keyer) goInputs(ctx context.Context) *goInputs {
 			replaced = append(replaced, fs...)
 		}
 		gi.replaced = &group{files: replaced, digest: k.digest(replaced, false)}
+
+		// A symlink of the tree to a directory is a package directory the
+		// go command follows (git lists the link, not what it holds).
+		var linked []string
+		for _, f := range k.files {
+			abs := k.ws.Abs(f)
+			if fi, err := os.Lstat(abs); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+				continue
+			}
+			target, err := filepath.EvalSymlinks(abs)
+			if err != nil {
+				continue // dangling: the go command fails, and a failure is never stored
+			}
+			if fi, err := os.Stat(target); err != nil || !fi.IsDir() {
+				continue // a symlinked file is hashed through the link
+			}
+			fs, err := k.walk(target, true)
+			if err != nil {
+				gi.err = fmt.Errorf("symlinked directory %s: %w", f, err)
+				return
+			}
+			linked = append(linked, fs...)
+		}
+		slices.Sort(linked)
+		linked = slices.Compact(linked)
+		gi.linked = &group{files: linked, digest: k.digest(linked, false)}
 
 		gi.embedded = make(map[string]*group)
 		gi.imports = make(map[string]map[string]bool)

@@ -114,6 +114,10 @@ type Inputs struct {
 	// Tools are the programs the step runs; each one's version, as the
 	// Tool says how to learn it, is part of the key.
 	Tools []Tool
+	// Ignored says that the step works on a scratch copy of the whole
+	// tree (generators, scripts), which holds the files git ignores too:
+	// its Files patterns count those files as well.
+	Ignored bool
 	// Go says that the step runs the go command on the workspace's
 	// packages. The engine then keys it on everything the go command
 	// reads there: go.work, go.work.sum, every go.mod and go.sum, every

@@ -48,6 +48,7 @@ func soakWorkspace(f testws.Files) {
 
 const (
 	soakGen      = "package client\n\n// Gen is generated.\nfunc Gen() string { return \"gen\" }\n"
+	soakLinked   = "// Package linked lives outside the tree, behind a symlink.\npackage linked\n\n// X is x.\nconst X = 1\n"
 	soakExtra    = "// Package extra is not required by anyone.\npackage extra\n\n// Hello says hello.\nfunc Hello() string { return \"hello\" }\n"
 	soakUnwanted = "{\n  \"spec\": {\n    \"unwantedModules\": {}\n  },\n  \"status\": {}\n}\n"
 	printfBug    = "import \"fmt\"\n\n// Bad is bad.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n"
@@ -72,9 +73,13 @@ type soakMutation struct {
 }
 
 // toggle writes one of two contents into a file, whichever it does not
-// hold; "" removes the file.
+// hold; "" removes the file. rel is root-relative, or absolute for a
+// file outside the tree.
 func (s *soak) toggle(rel, a, b string) {
-	p := filepath.Join(s.dir, filepath.FromSlash(rel))
+	p := rel // a file outside the tree
+	if !filepath.IsAbs(rel) {
+		p = filepath.Join(s.dir, filepath.FromSlash(rel))
+	}
 	cur, err := os.ReadFile(p)
 	next := a
 	if err == nil && string(cur) == a {
@@ -151,6 +156,9 @@ var soakCatalog = []soakMutation{
 	}},
 	{"replaced directory's license", func(s *soak) { s.toggle("third_party/lib/LICENSE", mitText, bsdText) }},
 	{"embedded file deleted", func(s *soak) { s.toggle(apiDir+"data.txt", "data\n", "") }},
+	{"symlinked package directory's code", func(s *soak) {
+		s.toggle(filepath.Join(s.out, "linked", "linked.go"), soakLinked, soakLinked+"\n"+printfBug)
+	}},
 	{"git-ignored Go file", func(s *soak) {
 		s.toggle(clientDir+"zz_gen.go", soakGen, "package client\n\n"+printfBug)
 	}},
@@ -248,6 +256,14 @@ func TestCacheSoak(t *testing.T) {
 	files := testws.Staging()
 	soakWorkspace(files)
 	s := &soak{t: t, dir: testws.New(t, files), out: t.TempDir(), env: os.Environ(), rnd: rand.New(rand.NewPCG(seed, seed))}
+	// A package directory that is a symlink to a directory outside the
+	// tree, which the go command follows.
+	os.MkdirAll(filepath.Join(s.out, "linked"), 0o755)
+	os.WriteFile(filepath.Join(s.out, "linked", "linked.go"), []byte(soakLinked), 0o644)
+	if err := os.Symlink(filepath.Join(s.out, "linked"), filepath.Join(s.dir, apiDir+"linked")); err != nil {
+		t.Fatal(err)
+	}
+	testws.Write(t, s.dir, testws.Files{apiDir + "uselinked.go": "package api\n\nimport \"example.com/api/linked\"\n\n// Linked is linked's.\nconst Linked = linked.X\n"})
 	if _, log := runSteps(t, s.dir, build.Update, nil, Tidy); !strings.Contains(log, "1 passed") {
 		t.Fatalf("tidying the soak workspace:\n%s", log)
 	}

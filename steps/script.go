@@ -77,7 +77,7 @@ func (sc Script) Step() *build.Step {
 	s := &build.Step{
 		Name:     sc.Name,
 		Doc:      doc,
-		Inputs:   build.Inputs{Files: reads, Tools: []build.Tool{build.GoCommand, build.Git}},
+		Inputs:   build.Inputs{Files: reads, Tools: []build.Tool{build.GoCommand, build.Git}, Ignored: true},
 		Uncached: sc.Uncached,
 		Validate: sc.validate,
 	}

@@ -54,13 +54,17 @@ func (ws *Workspace) ListFiles(ctx context.Context) ([]string, error) {
 }
 
 // IgnoredFiles returns the files that git ignores and AllFiles therefore
-// leaves out, among those matching the base-name globs, outside _output/,
+// leaves out, among those matching the base-name globs (every one without
+// globs), outside _output/,
 // sorted; outside git, none (AllFiles walked them all). The go command
 // compiles an ignored Go file like any other, so the cache must see it.
 func (ws *Workspace) IgnoredFiles(ctx context.Context, globs []string) ([]string, error) {
 	args := []string{"ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--"}
 	for _, g := range globs {
 		args = append(args, ":(glob)**/"+g)
+	}
+	if len(globs) == 0 {
+		args = append(args, ".") // every ignored file
 	}
 	args = append(args, ":(exclude)_output")
 	cmd := ws.Env.Command(ctx, ws.Root, "git", args...)
