@@ -61,5 +61,8 @@ func buildCacheEnv(opts Options) ([]string, string) {
 	if rc.Token != "" {
 		env = append(env, "HACKLESS_REMOTE_CACHE_TOKEN="+rc.Token)
 	}
+	if len(rc.SigningKey) > 0 {
+		env = append(env, "HACKLESS_REMOTE_CACHE_KEY="+string(rc.SigningKey))
+	}
 	return env, down
 }

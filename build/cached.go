@@ -100,8 +100,10 @@ func (k *keyer) fromRemote(ctx context.Context, sh *share) (*cache.Entry, string
 	}
 	e, err := k.remote.Get(ctx, sh.key)
 	switch {
+	case errors.Is(err, cache.ErrForged):
+		// The remote took itself out of the run: its warning says so.
+		return nil, "the remote entry was not signed with this cache's key and is ignored"
 	case errors.Is(err, cache.ErrCorrupt):
-		k.warn(fmt.Sprintf("cache: the remote cache %s served an entry that is not what was stored, ignored: %v", k.remote, err))
 		return nil, "the remote entry was corrupt and is ignored"
 	case err != nil:
 		return nil, "" // the run's warnings say why the remote went down
@@ -113,7 +115,9 @@ func (k *keyer) fromRemote(ctx context.Context, sh *share) (*cache.Entry, string
 		mod = sh.mod.Rel
 	}
 	if e.Step != sh.step.Name || e.Module != mod {
-		k.warn(fmt.Sprintf("cache: the remote cache %s served the entry of %s for %s under the key of %s; ignored", k.remote, e.Step, e.Module, sh.step.Name))
+		// Not what was stored under this key: the server is not trusted
+		// for the rest of the run, and nothing it served is kept.
+		k.remote.Distrust(fmt.Errorf("it served the entry of %s for %q under the key of %s for %q", e.Step, e.Module, sh.step.Name, mod))
 		return nil, "the remote entry was another step's and is ignored"
 	}
 	if why := k.changedRead(e.Reads); why != "" {

@@ -6,6 +6,7 @@ package cache
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -42,6 +43,7 @@ type Remote struct {
 	base     *url.URL
 	header   http.Header
 	readOnly bool
+	key      []byte // SigningKey
 	budget   time.Duration
 	client   *http.Client
 
@@ -74,6 +76,14 @@ type RemoteConfig struct {
 	Budget time.Duration
 	// RequestTimeout, when set, bounds each request too.
 	RequestTimeout time.Duration
+	// SigningKey, when set, signs every entry this client stores with an
+	// HMAC-SHA256 over its key and content, and accepts only entries
+	// signed with it: a server (or whoever can write to it, or sits on a
+	// plain-HTTP path) never has the key, so it cannot forge a pass. An
+	// unsigned or mis-signed entry is ErrForged. Writers and readers need
+	// the same key (HACKLESS_REMOTE_CACHE_KEY, or a file hackless.yaml's
+	// cache.keyFile names).
+	SigningKey []byte
 	// BuildCacheDir, when set, serves the go command's build cache
 	// through the server too (see package gocache), keeping outputs in
 	// this directory, when the driver can (build.Options.GoCacheProg).
@@ -86,6 +96,10 @@ const DefaultRemoteBudget = 10 * time.Second
 
 // ErrRemoteDown reports a remote cache that failed earlier in the run.
 var ErrRemoteDown = errors.New("remote cache unavailable")
+
+// ErrForged reports an entry that is not signed with the client's
+// SigningKey: the server, or someone who can write to it, made it up.
+var ErrForged = errors.New("not signed with this cache's key")
 
 // NewRemote returns a client of the server cfg names; it does not contact
 // it.
@@ -117,6 +131,7 @@ func NewRemote(cfg RemoteConfig) (*Remote, error) {
 		base:       u,
 		header:     h,
 		readOnly:   cfg.ReadOnly,
+		key:        cfg.SigningKey,
 		budget:     budget,
 		perRequest: cfg.RequestTimeout,
 		client:     &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16}},
@@ -269,7 +284,7 @@ func (r *Remote) Get(ctx context.Context, k Key) (*Entry, error) {
 	}
 	e, err := decodeRemote(k, raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: remote entry %s: %v", ErrCorrupt, k, err)
+		return nil, r.Distrust(fmt.Errorf("%w: remote entry %s: %v", ErrCorrupt, k, err))
 	}
 	return e, nil
 }
@@ -284,7 +299,9 @@ func (r *Remote) Put(ctx context.Context, k Key, e *Entry) error {
 }
 
 // GetAction fetches what PutAction stored under k in the action cache, or
-// nil on a miss. The caller checks that it is what was stored.
+// nil on a miss. The caller checks that it is what was stored. With a
+// signing key, an entry not signed with it for k is ErrForged, and takes
+// the server out of the run: it is never served, never kept.
 func (r *Remote) GetAction(ctx context.Context, k Key) ([]byte, error) {
 	data, err := r.get(ctx, "ac", k)
 	if data == nil || err != nil {
@@ -292,15 +309,72 @@ func (r *Remote) GetAction(ctx context.Context, k Key) ([]byte, error) {
 	}
 	raw, ok := stdoutRaw(data)
 	if !ok {
-		return nil, fmt.Errorf("%w: remote entry %s is not an ActionResult", ErrCorrupt, k)
+		return nil, r.Distrust(fmt.Errorf("%w: remote entry %s is not an ActionResult", ErrCorrupt, k))
+	}
+	raw, err = unsign(r.key, k, raw)
+	if err != nil {
+		return nil, r.Distrust(fmt.Errorf("%w: remote entry %s: %v", ErrForged, k, err))
 	}
 	return raw, nil
 }
 
 // PutAction stores raw under k in the action cache, as the stdout of an
-// ActionResult; a read-only remote stores nothing.
+// ActionResult, signed with the signing key if there is one; a read-only
+// remote stores nothing.
 func (r *Remote) PutAction(ctx context.Context, k Key, raw []byte) error {
-	return r.put(ctx, "ac", k, actionResult(raw))
+	return r.put(ctx, "ac", k, actionResult(sign(r.key, k, raw)))
+}
+
+// Distrust takes the server out of the run because it served an entry
+// that fails a check (err): what it serves next is not asked for. It
+// returns err.
+func (r *Remote) Distrust(err error) error {
+	r.fail(err)
+	return err
+}
+
+// signHeader starts a signed action entry; the HMAC follows, in hex.
+const signHeader = "hackless-signed-v1 "
+
+// sign prefixes raw with the HMAC-SHA256, made with key, of k and raw;
+// without a key, raw is stored as it is.
+func sign(key []byte, k Key, raw []byte) []byte {
+	if len(key) == 0 {
+		return raw
+	}
+	return append([]byte(signHeader+hex.EncodeToString(mac(key, k, raw))+"\n"), raw...)
+}
+
+// unsign returns what sign signed: with a key, only an entry signed with
+// it for k; without one, the entry with any signature taken off (a reader
+// without the key cannot check it, and trusts the server).
+func unsign(key []byte, k Key, data []byte) ([]byte, error) {
+	signed := bytes.HasPrefix(data, []byte(signHeader))
+	if len(key) == 0 {
+		if signed {
+			_, data, _ = bytes.Cut(data, []byte("\n"))
+		}
+		return data, nil
+	}
+	if !signed {
+		return nil, errors.New("unsigned")
+	}
+	line, raw, ok := bytes.Cut(data, []byte("\n"))
+	if !ok {
+		return nil, errors.New("no signature")
+	}
+	got, err := hex.DecodeString(string(line[len(signHeader):]))
+	if err != nil || !hmac.Equal(got, mac(key, k, raw)) {
+		return nil, errors.New("signature mismatch")
+	}
+	return raw, nil
+}
+
+func mac(key []byte, k Key, raw []byte) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write(k[:])
+	h.Write(raw)
+	return h.Sum(nil)
 }
 
 // GetBlob fetches the content whose SHA-256 is sum from the content

@@ -93,8 +93,8 @@ func TestRemoteRoundTrip(t *testing.T) {
 	}
 
 	// Served under another key, tampered with, cut short, or not an
-	// ActionResult: a miss that says why, never a pass; the remote
-	// stays in the run.
+	// ActionResult: a miss that says why, never a pass; the server that
+	// served it is out of the run, and serves nothing more.
 	body := srv.entries[key("a").String()]
 	tampered := bytes.Replace(body, []byte(`"vet"`), []byte(`"veT"`), 1)
 	for name, b := range map[string][]byte{
@@ -103,14 +103,56 @@ func TestRemoteRoundTrip(t *testing.T) {
 		"truncated": body[:len(body)-5],
 		"garbage":   []byte("\xff\xff\xff"),
 	} {
+		r := newRemote(t, RemoteConfig{URL: ts.URL})
 		srv.entries[key(name).String()] = b
 		e, err := r.Get(ctx, key(name))
 		if e != nil || !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s entry: Get = %+v, %v; want ErrCorrupt", name, e, err)
 		}
+		if r.Err() == nil {
+			t.Errorf("%s entry: the remote stays in the run", name)
+		}
+		if e, err := r.Get(ctx, key("a")); e != nil || !errors.Is(err, ErrRemoteDown) {
+			t.Errorf("%s entry: the next Get = %+v, %v; want ErrRemoteDown", name, e, err)
+		}
 	}
-	if r.Err() != nil {
-		t.Errorf("a corrupt entry took the remote out of the run: %v", r.Err())
+}
+
+// TestRemoteSigned: with a signing key, only entries signed with it for
+// their key serve; an unsigned entry, one signed with another key, or one
+// moved to another key is ErrForged and takes the server out of the run.
+// A reader without the key still reads signed entries.
+func TestRemoteSigned(t *testing.T) {
+	srv, ts := newServer(t)
+	ctx := context.Background()
+	secret := []byte("the team's secret")
+	w := newRemote(t, RemoteConfig{URL: ts.URL, SigningKey: secret})
+	if err := w.Put(ctx, key("a"), &Entry{Step: "vet"}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := newRemote(t, RemoteConfig{URL: ts.URL, SigningKey: secret}).Get(ctx, key("a")); err != nil || e == nil || e.Step != "vet" {
+		t.Fatalf("a signed entry: %+v, %v", e, err)
+	}
+	if e, err := newRemote(t, RemoteConfig{URL: ts.URL}).Get(ctx, key("a")); err != nil || e == nil {
+		t.Fatalf("a reader without the key: %+v, %v", e, err)
+	}
+	unsigned := newRemote(t, RemoteConfig{URL: ts.URL})
+	if err := unsigned.Put(ctx, key("u"), &Entry{Step: "vet"}); err != nil {
+		t.Fatal(err)
+	}
+	other := newRemote(t, RemoteConfig{URL: ts.URL, SigningKey: []byte("a guess")})
+	if err := other.Put(ctx, key("o"), &Entry{Step: "vet"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.entries[key("m").String()] = srv.entries[key("a").String()] // signed, for another key
+	for _, k := range []string{"u", "o", "m"} {
+		r := newRemote(t, RemoteConfig{URL: ts.URL, SigningKey: secret})
+		if e, err := r.Get(ctx, key(k)); e != nil || !errors.Is(err, ErrForged) && !errors.Is(err, ErrCorrupt) {
+			t.Errorf("entry %s: Get = %+v, %v; want ErrForged", k, e, err)
+		}
+		if r.Err() == nil {
+			t.Errorf("entry %s: the remote stays in the run", k)
+		}
 	}
 }
 

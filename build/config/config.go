@@ -98,6 +98,11 @@ type Cache struct {
 	Remote string `yaml:"remote"`
 	// ReadOnly fetches from the remote cache and stores nothing there.
 	ReadOnly bool `yaml:"readonly"`
+	// KeyFile names a file (root-relative, or absolute; never commit it)
+	// whose content is the key that signs the remote cache's entries, so
+	// that the server cannot forge a pass; HACKLESS_REMOTE_CACHE_KEY, the
+	// key itself, overrides it. Every writer and reader needs the key.
+	KeyFile string `yaml:"keyFile"`
 	// Timeout bounds the time a run spends on the remote cache, in all
 	// (a Go duration; default 10s): a server that is down or slow costs
 	// at most that, and the run goes on with the local cache.

@@ -4,6 +4,7 @@
 package driver
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -18,8 +19,9 @@ import (
 // those of hackless.yaml's cache section, overridden by
 // HACKLESS_REMOTE_CACHE (the URL; "off" turns it off),
 // HACKLESS_REMOTE_CACHE_READONLY, HACKLESS_REMOTE_CACHE_TIMEOUT and
-// HACKLESS_REMOTE_BUILDCACHE, with
-// the token of HACKLESS_REMOTE_CACHE_TOKEN.
+// HACKLESS_REMOTE_BUILDCACHE, with the token of HACKLESS_REMOTE_CACHE_TOKEN
+// and the signing key of HACKLESS_REMOTE_CACHE_KEY (else the file
+// cache.keyFile names).
 //
 // With the build cache on, outputs are kept in cacheDir/gocache.
 func remoteCache(ctx context.Context, dir, cacheDir string) (cache.RemoteConfig, error) {
@@ -35,6 +37,19 @@ func remoteCache(ctx context.Context, dir, cacheDir string) (cache.RemoteConfig,
 		}
 		rc.URL, rc.ReadOnly, timeout = cfg.Cache.Remote, cfg.Cache.ReadOnly, cfg.Cache.Timeout
 		buildCache = cfg.Cache.BuildCache
+		if f := cfg.Cache.KeyFile; f != "" {
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(root, f)
+			}
+			key, err := os.ReadFile(f)
+			if err != nil {
+				return rc, fmt.Errorf("%s:%d: cache.keyFile: %w", "hackless.yaml", cfg.Line("cache", "keyFile"), err)
+			}
+			rc.SigningKey = bytes.TrimSpace(key)
+		}
+	}
+	if v := os.Getenv("HACKLESS_REMOTE_CACHE_KEY"); v != "" {
+		rc.SigningKey = []byte(v)
 	}
 	if v := os.Getenv("HACKLESS_REMOTE_BUILDCACHE"); v != "" {
 		buildCache = truthy(v)

@@ -53,6 +53,9 @@ func configFromEnv() (Config, error) {
 		return cfg, nil
 	}
 	rc := cache.RemoteConfig{URL: url, Token: os.Getenv("HACKLESS_REMOTE_CACHE_TOKEN")}
+	if k := os.Getenv("HACKLESS_REMOTE_CACHE_KEY"); k != "" {
+		rc.SigningKey = []byte(k)
+	}
 	rc.ReadOnly, _ = strconv.ParseBool(strings.TrimSpace(os.Getenv("HACKLESS_REMOTE_CACHE_READONLY")))
 	if d, err := time.ParseDuration(os.Getenv("HACKLESS_REMOTE_CACHE_TIMEOUT")); err == nil && d > 0 {
 		rc.RequestTimeout = d
