@@ -314,3 +314,20 @@ func TestVerifyWritesNoSums(t *testing.T) {
 		t.Errorf("verify changed the tree:\n%s", s)
 	}
 }
+
+// TestDuplicateUse: a go.work that uses one directory twice (which the go
+// command refuses) is a finding at the second use's line, which update
+// fixes; nothing panics on the way (WorkCopy once dropped the same use
+// twice).
+func TestDuplicateUse(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	testws.Replace(t, dir, "go.work", ")", "\t./staging/src/example.com/api\n)")
+	rep, out := runSteps(t, dir, build.Verify, nil, Workspace, Gofmt)
+	wantFindings(t, rep, "workspace", out, "go.work:7: uses ./staging/src/example.com/api twice")
+	if rep, out := runSteps(t, dir, build.Update, nil, Workspace); rep.ExitCode() != build.ExitOK {
+		t.Fatalf("update:\n%s", out)
+	}
+	if rep, out := runSteps(t, dir, build.Verify, nil, Workspace); rep.ExitCode() != build.ExitOK {
+		t.Errorf("after update:\n%s", out)
+	}
+}

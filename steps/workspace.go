@@ -108,9 +108,19 @@ func runWorkspace(pass *build.Pass) error {
 		}
 	}
 	have := make(map[string]bool)
-	for _, u := range slices.Clone(wf.Use) {
+	// DropUse drops every use of a path and zeroes each: take what is
+	// needed first.
+	type use struct {
+		Path, ModulePath string
+		line             int
+	}
+	var uses []use
+	for _, u := range wf.Use {
+		uses = append(uses, use{u.Path, u.ModulePath, u.Syntax.Start.Line})
+	}
+	for _, u := range uses {
 		d := path.Clean(u.Path)
-		pos := build.Position{File: "go.work", Line: u.Syntax.Start.Line}
+		pos := build.Position{File: "go.work", Line: u.line}
 		switch {
 		case slices.Contains(ws.MissingUses, u.Path):
 			pass.ReportFixable(build.Finding{Pos: pos, Message: fmt.Sprintf("uses %s, which has no go.mod (every go command fails until it is removed)", u.Path)})
@@ -128,6 +138,12 @@ func runWorkspace(pass *build.Pass) error {
 		}
 		wf.DropUse(u.Path)
 		changed = true
+		if have[d] {
+			// Used twice: DropUse dropped the first too; keep one.
+			if err := wf.AddUse(u.Path, u.ModulePath); err != nil {
+				return err
+			}
+		}
 	}
 	var added bool
 	for _, d := range dirs {
