@@ -19,6 +19,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +30,7 @@ import (
 	"github.com/hackless/hackless/build/cache"
 	"github.com/hackless/hackless/build/hermetic"
 	"github.com/hackless/hackless/build/workspace"
+	"github.com/hackless/hackless/internal/launch"
 )
 
 // keyer computes the cache keys of one run: it lists and hashes the
@@ -92,7 +95,7 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache, step
 	// hackless itself: the running executable (the magefile, with its own
 	// steps, compiled with hackless).
 	var err error
-	if k.self, err = selfID(); err != nil {
+	if k.self, err = selfID(ws.Root); err != nil {
 		return nil, err
 	}
 	// Ask for the tools' versions while the files are listed and stat'ed.
@@ -159,6 +162,36 @@ func (k *keyer) ignoredFiles(ctx context.Context) ([]string, error) {
 	return k.ignored, k.ignoredErr
 }
 
+// magefileID identifies a compiled magefile (Mage and the launcher build
+// the magefiles' files as command-line-arguments) by what it was built
+// from, whichever way it was built (-trimpath or not, any path): the Go
+// version and platform, its module and every dependency's version and
+// checksum (its build information), and the content of the magefiles, of
+// the go.mod, go.sum, go.work and go.work.sum they build with, and of the
+// in-tree packages they import (launch.Key of the repository at root).
+// Mage's MAGEFILE_HASHFAST runs a binary its sources may have moved past,
+// so it falls back to the build ID.
+func magefileID(root string) (string, bool) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || bi.Path != "command-line-arguments" || os.Getenv("MAGEFILE_HASHFAST") != "" {
+		return "", false
+	}
+	sources, err := launch.Key(root)
+	if err != nil {
+		return "", false
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s/%s %s\n", bi.GoVersion, runtime.GOOS, runtime.GOARCH, bi.Main.Path)
+	for _, d := range bi.Deps {
+		fmt.Fprintf(h, "%s %s %s\n", d.Path, d.Version, d.Sum)
+		if r := d.Replace; r != nil {
+			fmt.Fprintf(h, "=> %s %s %s\n", r.Path, r.Version, r.Sum)
+		}
+	}
+	fmt.Fprintf(h, "sources %s\n", sources)
+	return "magefile:" + hex.EncodeToString(h.Sum(nil)[:16]), true
+}
+
 // prefetch checks every file's stat record in parallel: stat calls wait
 // on the file system, not on the CPU.
 func (k *keyer) prefetch() {
@@ -176,11 +209,17 @@ func (k *keyer) prefetch() {
 	wg.Wait()
 }
 
-// selfID identifies the running executable by the Go build ID the linker
-// puts near its start, which is derived from the content of everything it
-// was built from; without one, by the hash of the whole file. (Mage relinks
-// the magefile on every run, so neither a stat nor a path would do.)
-func selfID() (string, error) {
+// selfID identifies what decides the steps' behaviour: for a compiled
+// magefile, what it was built from (magefileID), so that go tool mage,
+// the launcher, a separately installed mage and any clone share passes;
+// for any other program (a test binary), the Go build ID the linker puts
+// near its start, which is derived from the content of everything it was
+// built from; without one, the hash of the whole file. (Mage relinks the
+// magefile on every run, so neither a stat nor a path would do.)
+func selfID(root string) (string, error) {
+	if id, ok := magefileID(root); ok {
+		return id, nil
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return "", err

@@ -254,3 +254,26 @@ func TestLauncherHermetic(t *testing.T) {
 		t.Errorf("go tool hackless under %v: exit %d\n%s", env, code, out)
 	}
 }
+
+// TestOneCacheForEveryEntryPoint: a pass stored through go tool mage is a
+// hit through the launcher, and the reverse, though the two link the
+// magefile differently (-trimpath, the binary's name); a change to the
+// magefile is a miss for both.
+func TestOneCacheForEveryEntryPoint(t *testing.T) {
+	t.Parallel()
+	dir := ownAdopter(t)
+	out, code := mage(t, dir, nil, "verify", "-what=gofmt spelling vet")
+	wantCode(t, out, code, 0)
+	out, code = run(t, dir, nil, "verify", "-what=gofmt spelling vet")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, "verify: 3 passed (3 cached)")
+	testws.Write(t, dir, testws.Files{"magefiles/test.go": testMagefile("", t.Name()) + "\n// A change.\n"})
+	out, code = run(t, dir, nil, "verify", "-what=gofmt spelling vet")
+	wantCode(t, out, code, 0)
+	if strings.Contains(out, "cached") {
+		t.Errorf("a changed magefile is served the passes of the one before:\n%s", out)
+	}
+	out, code = mage(t, dir, nil, "verify", "-what=gofmt spelling vet")
+	wantCode(t, out, code, 0)
+	wantOutput(t, out, "verify: 3 passed (3 cached)")
+}
