@@ -55,7 +55,8 @@ type Options struct {
 	// it); Run itself prints nothing.
 	Progress Progress
 	// Durations are how long steps took before, by name, in seconds: the
-	// longest ready steps start first. nil starts them in graph order.
+	// quickest ready steps start first (a step without a record is
+	// estimated: see estimate).
 	Durations map[string]float64
 	// CacheDir holds the step cache; "" runs without it. Only verify runs
 	// use the cache, and only passes are stored.
@@ -208,12 +209,14 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	}
 	done := make(chan outcome, len(g.order))
 	failed := false
-	// Start the longest steps first, by the durations of earlier runs, so
-	// that the slowest does not start last.
-	durations := opts.Durations
+	// Start the quickest steps first, so that a formatting error or a
+	// misspelling is reported in seconds, not after vet, typecheck and
+	// lint, and the long steps never hold every slot while short ones
+	// wait: by the durations of earlier runs, else by estimate (a step
+	// that runs the go command on the workspace is the slow kind).
 	enqueue := func(ready []*Step, s *Step) []*Step {
 		i := len(ready)
-		for i > 0 && durations[ready[i-1].Name] < durations[s.Name] {
+		for i > 0 && estimate(opts.Durations, ready[i-1]) > estimate(opts.Durations, s) {
 			i--
 		}
 		return slices.Insert(ready, i, s)
@@ -331,6 +334,19 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		rep.Results = append(rep.Results, results[s])
 	}
 	return rep, nil
+}
+
+// estimate is how long a step is expected to take, in seconds: its
+// recorded duration, else 30 for a step that runs the go command on the
+// workspace's packages and 1 for any other.
+func estimate(durations map[string]float64, s *Step) float64 {
+	if d, ok := durations[s.Name]; ok {
+		return d
+	}
+	if s.Inputs.Go {
+		return 30
+	}
+	return 1
 }
 
 // nameCommand writes the repository's command into what the step said:

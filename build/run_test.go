@@ -389,22 +389,25 @@ func TestRunPerModule(t *testing.T) {
 	}
 }
 
-func TestRunStartsLongestFirst(t *testing.T) {
+// TestRunStartsQuickestFirst: quick failures come first: by recorded
+// durations, else steps that run the go command on the workspace after
+// the others, each kind in graph order.
+func TestRunStartsQuickestFirst(t *testing.T) {
 	dir := tinyWorkspace(t)
 	var mu sync.Mutex
 	var order []string
 	rec := func(name string) func(*Pass) error {
 		return func(*Pass) error { mu.Lock(); order = append(order, name); mu.Unlock(); return nil }
 	}
-	steps := []*Step{{Name: "short", Run: rec("short")}, {Name: "long", Run: rec("long")}, {Name: "middle", Run: rec("middle")}}
+	steps := []*Step{{Name: "gocmd", Inputs: Inputs{Go: true}, Run: rec("gocmd")}, {Name: "short", Run: rec("short")}, {Name: "long", Run: rec("long")}, {Name: "middle", Run: rec("middle")}}
 	run(t, dir, Options{Jobs: 1}, steps...)
-	if got := strings.Join(order, " "); got != "short long middle" {
-		t.Fatalf("without history: %s, want graph order", got)
+	if got := strings.Join(order, " "); got != "short long middle gocmd" {
+		t.Fatalf("without history: %s, want the go command's step last, the others in graph order", got)
 	}
 	order = nil
-	run(t, dir, Options{Jobs: 1, Durations: map[string]float64{"short": 1, "long": 9, "middle": 5}}, steps...)
-	if got := strings.Join(order, " "); got != "long middle short" {
-		t.Errorf("with history: %s, want longest first", got)
+	run(t, dir, Options{Jobs: 1, Durations: map[string]float64{"gocmd": 0.5, "short": 1, "long": 9, "middle": 5}}, steps...)
+	if got := strings.Join(order, " "); got != "gocmd short middle long" {
+		t.Errorf("with history: %s, want quickest first", got)
 	}
 }
 

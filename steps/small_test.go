@@ -331,3 +331,29 @@ func TestDuplicateUse(t *testing.T) {
 		t.Errorf("after update:\n%s", out)
 	}
 }
+
+// TestQuickFailuresFirst: an unformatted file is reported before vet
+// ends, even with vet listed first and one job; with -failfast vet never
+// starts.
+func TestQuickFailuresFirst(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	testws.Write(t, dir, testws.Files{
+		apiDir + "ugly.go":   "package api\n\nfunc   Ugly() {}\n",
+		clientDir + "bad.go": "package client\n\nimport \"fmt\"\n\n// Bad misuses Sprintf.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n",
+	})
+	run := func(failFast bool) string {
+		var out bytes.Buffer
+		if _, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Mode: build.Verify, Dir: dir, Jobs: 1, FailFast: failFast}, Out: &out}, Vet, Gofmt); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	out := run(false)
+	g, v := strings.Index(out, "FAIL    gofmt"), strings.Index(out, "FAIL    vet")
+	if g < 0 || v < 0 || g > v {
+		t.Errorf("gofmt's failure is not reported before vet's:\n%s", out)
+	}
+	if out := run(true); strings.Contains(out, "FAIL    vet") || !strings.Contains(out, "FAIL    gofmt") {
+		t.Errorf("-failfast ran vet after gofmt failed:\n%s", out)
+	}
+}

@@ -49,7 +49,9 @@ type console struct {
 	mu      sync.Mutex
 	done    int
 	running []string
-	status  bool // a status line is on screen
+	since   map[string]time.Time // when each running step started
+	every   time.Duration        // outside a terminal: how often the progress line comes
+	status  bool                 // a status line is on screen
 	stop    chan struct{}
 	stopped sync.WaitGroup
 	closed  sync.Once
@@ -73,11 +75,43 @@ func newConsole(opts Options, total int, start time.Time) *console {
 			col.DisableColor()
 		}
 	}
+	c.since = make(map[string]time.Time)
 	if c.terminal {
 		c.stopped.Add(1)
 		go c.tick()
+	} else {
+		c.every = opts.ProgressEvery
+		if c.every <= 0 {
+			c.every = 30 * time.Second
+		}
+		c.stopped.Add(1)
+		go c.progress()
 	}
 	return c
+}
+
+// progress prints, outside a terminal, every c.every, which steps are
+// still running and for how long: a slow step is told from a hung one.
+func (c *console) progress() {
+	defer c.stopped.Done()
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+			c.mu.Lock()
+			if len(c.running) > 0 {
+				var still []string
+				for _, n := range c.running {
+					still = append(still, fmt.Sprintf("%s (%s)", n, time.Since(c.since[n]).Round(time.Second)))
+				}
+				fmt.Fprintf(c.w, "[%d/%d] %s  still running: %s\n", c.done, c.total, time.Since(c.start).Round(time.Second), strings.Join(still, ", "))
+			}
+			c.mu.Unlock()
+		}
+	}
 }
 
 func (c *console) tick() {
@@ -123,6 +157,10 @@ func (c *console) Started(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.running = append(c.running, name)
+	c.since[name] = time.Now()
+	if !c.terminal {
+		fmt.Fprintf(c.w, "[%d/%d] %s  started %s\n", c.done, c.total, time.Since(c.start).Round(time.Second), name)
+	}
 	c.drawStatus()
 }
 
@@ -175,13 +213,12 @@ func (c *console) Finished(r *build.Result) {
 	c.drawStatus()
 }
 
-// close stops the status line; it may be called more than once.
+// close stops the status line, or the progress lines; it may be called
+// more than once.
 func (c *console) close() {
 	c.closed.Do(func() {
-		if c.terminal {
-			close(c.stop)
-			c.stopped.Wait()
-		}
+		close(c.stop)
+		c.stopped.Wait()
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.clearStatus()

@@ -107,3 +107,20 @@ func TestConsoleStatusLine(t *testing.T) {
 }
 
 func noop(*build.Pass) error { return nil }
+
+// TestConsoleProgressLines: outside a terminal, a step's start is a line,
+// and while it runs a line names it and how long it has run, so a CI log
+// never goes silent.
+func TestConsoleProgressLines(t *testing.T) {
+	dir := tinyWorkspace(t)
+	slow := &build.Step{Name: "slow", Run: func(p *build.Pass) error {
+		time.Sleep(300 * time.Millisecond)
+		return nil
+	}}
+	_, out := run(t, dir, Options{ProgressEvery: 50 * time.Millisecond}, slow)
+	for _, want := range []string{"[0/1] 0s  started slow", "still running: slow ("} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q:\n%s", want, out)
+		}
+	}
+}

@@ -34,6 +34,11 @@ type Options struct {
 	Terminal, Color bool
 	// Verbose shows every step's log, not only the failed ones'.
 	Verbose bool
+	// ProgressEvery is how often, outside a terminal, a line names the
+	// steps still running and for how long (as Bazel does when not on a
+	// terminal); 0 means every 30 seconds. Outside a terminal each step's
+	// start is a line too, so a CI log never goes silent.
+	ProgressEvery time.Duration
 	// Artifacts is where JUnit XML goes (Prow's $ARTIFACTS); "" for none.
 	Artifacts string
 	// GitHub prints GitHub Actions annotations and ::group:: folds.
