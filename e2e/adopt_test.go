@@ -291,10 +291,10 @@ func TestAdoption(t *testing.T) {
 	out, code = mage(t, dir, nil, "verify")
 	wantCode(t, out, code, 0)
 	wantVerdict(t, out, len(steps.All()), 0)
-	// Nothing changed: the plan runs nothing, and says so. (Mage starts
-	// the binary it compiled for verify: nothing changed, and relinking
-	// it costs 2 CPU-seconds a run.)
-	out, code = mage(t, dir, []string{hashFast}, "plan")
+	// Nothing changed: the plan runs nothing, and says so. (Not under
+	// MAGEFILE_HASHFAST, which may run a binary its sources moved past,
+	// and so keys by the binary's build ID.)
+	out, code = mage(t, dir, nil, "plan")
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, fmt.Sprintf("verify would run 0 of %d steps; nothing was run", len(steps.All())))
 	// A step's own target takes verify's flags: -nocache runs it again.

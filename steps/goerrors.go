@@ -111,7 +111,7 @@ func goFailure(output string, rel func(string) string, fallback build.Position) 
 		}
 		findings = append(findings, f)
 	}
-	return dedupe(findings), unplaced
+	return findings, unplaced
 }
 
 // outside reports whether a root-relative path is outside the tree.
@@ -176,7 +176,7 @@ func reportGoError(pass *build.Pass, what, dir string, err error, fallback build
 		return pass.Workspace.Rel(p)
 	}
 	findings, unplaced := goFailure(goErrorText(err), rel, fallback)
-	for _, f := range findings {
+	for _, f := range dedupe(findings) {
 		f.Message = what + ": " + f.Message
 		pass.Report(f)
 	}

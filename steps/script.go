@@ -71,13 +71,21 @@ func (sc Script) Step() *build.Step {
 	if len(reads) == 0 {
 		reads = []string{"**/*"}
 	}
+	tools := []build.Tool{build.GoCommand, build.Git}
 	for _, c := range nonEmpty(sc.Verify, sc.Update) {
-		reads = append(reads, strings.Fields(c)[0])
+		if pc := parseCommand(c); pc.isMake() {
+			reads = append(reads, makefileOf(pc), "**/*.mk")
+			if !slices.ContainsFunc(tools, func(t build.Tool) bool { return t.Name == "make" }) {
+				tools = append(tools, makeTool)
+			}
+		} else {
+			reads = append(reads, pc.prog)
+		}
 	}
 	s := &build.Step{
 		Name:     sc.Name,
 		Doc:      doc,
-		Inputs:   build.Inputs{Files: reads, Tools: []build.Tool{build.GoCommand, build.Git}, Ignored: true},
+		Inputs:   build.Inputs{Files: reads, Tools: tools, Ignored: true},
 		Uncached: sc.Uncached,
 		Validate: sc.validate,
 	}
@@ -87,6 +95,31 @@ func (sc Script) Step() *build.Step {
 	s.Run = sc.run
 	return s
 }
+
+// scriptCommand is a command of a script step, parsed: leading
+// VAR=value words set the environment (PASSES="dep fmt" is not: no
+// quoting), then the program, a root-relative script or make, and its
+// arguments.
+type scriptCommand struct {
+	env  []string
+	prog string // a root-relative script, or "make"
+	args []string
+}
+
+func parseCommand(c string) scriptCommand {
+	words := strings.Fields(c)
+	var sc scriptCommand
+	for len(words) > 1 && strings.Contains(words[0], "=") && !strings.ContainsAny(words[0][:strings.Index(words[0], "=")], "/.") {
+		sc.env, words = append(sc.env, words[0]), words[1:]
+	}
+	if len(words) > 0 {
+		sc.prog, sc.args = words[0], words[1:]
+	}
+	return sc
+}
+
+// isMake reports whether the command runs make, the machine's.
+func (c scriptCommand) isMake() bool { return c.prog == "make" }
 
 func nonEmpty(s ...string) []string {
 	return slices.DeleteFunc(s, func(s string) bool { return s == "" })
@@ -117,7 +150,26 @@ func (sc Script) check(ws *workspace.Workspace) error {
 		return errors.New("a script step needs a verify or an update command")
 	}
 	for _, c := range nonEmpty(sc.Verify, sc.Update) {
-		script := strings.Fields(c)[0]
+		pc := parseCommand(c)
+		if pc.isMake() {
+			if _, err := ws.Env.LookPath("make"); err != nil {
+				return fmt.Errorf("%s needs make, which this machine does not have: %w", c, err)
+			}
+			dir := "."
+			for i, a := range pc.args {
+				if a == "-C" && i+1 < len(pc.args) {
+					dir = pc.args[i+1]
+				}
+			}
+			if !slices.ContainsFunc([]string{"GNUmakefile", "makefile", "Makefile"}, func(n string) bool {
+				_, err := os.Stat(ws.Abs(path.Join(dir, n)))
+				return err == nil
+			}) {
+				return fmt.Errorf("%s: no Makefile in %s", c, dir)
+			}
+			continue
+		}
+		script := pc.prog
 		abs := ws.Abs(script)
 		fi, err := os.Stat(abs)
 		switch {
@@ -198,10 +250,13 @@ func (sc Script) run(pass *build.Pass) error {
 	if err != nil {
 		return err
 	}
-	env := pass.Env.With("GOWORK="+work, "PATH="+filepath.Dir(goBin)+string(filepath.ListSeparator)+pathOf(pass.Env.Vars()))
-	words := strings.Fields(command)
-	script := words[0]
-	cmd := env.Command(pass.Context(), scratch, filepath.Join(scratch, filepath.FromSlash(script)), words[1:]...)
+	pc := parseCommand(command)
+	env := pass.Env.With(append([]string{"GOWORK=" + work, "PATH=" + filepath.Dir(goBin) + string(filepath.ListSeparator) + pathOf(pass.Env.Vars())}, pc.env...)...)
+	script, prog := pc.prog, filepath.Join(scratch, filepath.FromSlash(pc.prog))
+	if pc.isMake() {
+		script, prog = makefileOf(pc), "make"
+	}
+	cmd := env.Command(pass.Context(), scratch, prog, pc.args...)
 	pass.Logf("$ %s", command)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -230,6 +285,22 @@ func (sc Script) run(pass *build.Pass) error {
 		return nil
 	}
 	return proposeScriptChanges(pass, scratch, before, command)
+}
+
+// makeTool is the machine's make, whose version keys a Make target's
+// result.
+var makeTool = build.Tool{Name: "make", Version: []string{"--version"}}
+
+// makefileOf names the Makefile a make command reads, where its
+// findings go when its output names no file.
+func makefileOf(pc scriptCommand) string {
+	dir := "."
+	for i, a := range pc.args {
+		if a == "-C" && i+1 < len(pc.args) {
+			dir = pc.args[i+1]
+		}
+	}
+	return path.Join(dir, "Makefile")
 }
 
 func pathOf(vars []string) string {
@@ -389,6 +460,81 @@ func atoi(s string) int {
 	return n
 }
 
+// MakeSteps returns the steps of the Make targets hackless.yaml's make
+// section names: make-<target>, which runs make [-C dir] [vars] target in
+// a scratch copy of the tree, and whose update runs the target paired
+// with it (MakeTarget.Update, else the Makefile's update-X, fix-X or
+// generate, by name).
+func MakeSteps(root string, cfg config.Make) []*build.Step {
+	var out []*build.Step
+	targets := makeTargets(filepath.Join(root, filepath.FromSlash(cfg.Dir)))
+	for _, mt := range cfg.Targets {
+		prefix := "make"
+		if cfg.Dir != "" && path.Clean(cfg.Dir) != "." {
+			prefix += " -C " + path.Clean(cfg.Dir)
+		}
+		for _, v := range mt.Vars {
+			prefix += " " + v
+		}
+		update := mt.Update
+		if update == "" {
+			update = pairedTarget(mt.Target, targets)
+		}
+		sc := Script{Name: "make-" + mt.Target, Doc: "Runs make " + mt.Target + ".", Verify: prefix + " " + mt.Target, Reads: mt.Reads, Uncached: mt.Uncached}
+		if update != "" {
+			sc.Update = prefix + " " + update
+		}
+		out = append(out, sc.Step())
+	}
+	return out
+}
+
+// makeTargetRE matches a rule's targets in a Makefile.
+var makeTargetRE = regexp.MustCompile(`(?m)^([A-Za-z0-9_./-]+(?:[ \t]+[A-Za-z0-9_./-]+)*)[ \t]*::?(?:[^=]|$)`)
+
+// makeTargets lists the targets the Makefile in dir names in rules.
+func makeTargets(dir string) []string {
+	var out []string
+	for _, n := range []string{"GNUmakefile", "makefile", "Makefile"} {
+		data, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			continue
+		}
+		for _, m := range makeTargetRE.FindAllStringSubmatch(string(data), -1) {
+			out = append(out, strings.Fields(m[1])...)
+		}
+		break
+	}
+	return out
+}
+
+// pairedTarget is the target that fixes what target checks, by the
+// names repositories give them: update-X for verify-X, fix-X for check-X,
+// generate (or gen, codegen) for verify-gen; "" when the Makefile has
+// none.
+func pairedTarget(target string, targets []string) string {
+	var candidates []string
+	for _, p := range [][2]string{{"verify-", "update-"}, {"verify_", "update_"}, {"check-", "fix-"}, {"lint", "lint-fix"}} {
+		if rest, ok := strings.CutPrefix(target, p[0]); ok {
+			candidates = append(candidates, p[1]+rest)
+		}
+	}
+	switch target {
+	case "verify-gen", "verify-generate", "verify-codegen", "check-generate", "verify-generated":
+		candidates = append(candidates, "generate", "gen", "codegen")
+	case "verify-fmt", "verify-gofmt", "check-fmt":
+		candidates = append(candidates, "fmt", "gofmt")
+	case "verify-modules", "verify-mod", "verify-tidy":
+		candidates = append(candidates, "tidy", "gotidy", "modules")
+	}
+	for _, c := range candidates {
+		if slices.Contains(targets, c) {
+			return c
+		}
+	}
+	return ""
+}
+
 // ScriptSteps returns the script steps that a repository's configuration
 // (hackless.yaml's scripts) declares and discovers, in the workspace at
 // root. A discovery directory that does not exist, or two steps of one
@@ -409,42 +555,48 @@ func ScriptSteps(root string, cfg config.Scripts) ([]*build.Step, error) {
 			return nil, err
 		}
 	}
-	if cfg.Discover == "" {
+	if len(cfg.Discover) == 0 {
 		return out, nil
-	}
-	dir := path.Clean(filepath.ToSlash(cfg.Discover))
-	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
-	if err != nil {
-		return nil, fmt.Errorf("%s: scripts.discover: %w", config.File, err)
 	}
 	pairs := make(map[string]*Script)
 	var order []string
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sh") || slices.ContainsFunc(cfg.Exclude, func(p string) bool {
-			ok, _ := path.Match(p, name)
-			return ok
-		}) {
-			continue
+	for _, d := range cfg.Discover {
+		dir := path.Clean(filepath.ToSlash(d))
+		entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: scripts.discover: %w", config.File, err)
 		}
-		var form, x string
-		if x = strings.TrimSuffix(strings.TrimPrefix(name, "verify-"), ".sh"); strings.HasPrefix(name, "verify-") {
-			form = "verify"
-		} else if x = strings.TrimSuffix(strings.TrimPrefix(name, "update-"), ".sh"); strings.HasPrefix(name, "update-") {
-			form = "update"
-		} else {
-			continue
-		}
-		sc := pairs[x]
-		if sc == nil {
-			sc = &Script{Name: path.Base(dir) + "-" + x}
-			pairs[x] = sc
-			order = append(order, x)
-		}
-		if form == "verify" {
-			sc.Verify = dir + "/" + name
-		} else {
-			sc.Update = dir + "/" + name
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || !strings.HasSuffix(name, ".sh") || slices.ContainsFunc(cfg.Exclude, func(p string) bool {
+				ok, _ := path.Match(p, name)
+				return ok
+			}) {
+				continue
+			}
+			var form, x string
+			for _, f := range []string{"verify", "update"} {
+				for _, sep := range []string{"-", "_"} {
+					if rest, ok := strings.CutPrefix(name, f+sep); ok {
+						form, x = f, strings.TrimSuffix(rest, ".sh")
+					}
+				}
+			}
+			if form == "" {
+				continue
+			}
+			key := dir + "/" + x
+			sc := pairs[key]
+			if sc == nil {
+				sc = &Script{Name: path.Base(dir) + "-" + x}
+				pairs[key] = sc
+				order = append(order, key)
+			}
+			if form == "verify" {
+				sc.Verify = dir + "/" + name
+			} else {
+				sc.Update = dir + "/" + name
+			}
 		}
 	}
 	slices.Sort(order)

@@ -49,7 +49,7 @@ func scriptRepo(t *testing.T) string {
 
 func TestScriptSteps(t *testing.T) {
 	dir := scriptRepo(t)
-	all, err := ScriptSteps(dir, config.Scripts{Discover: "hack", Exclude: []string{"verify-ok*"}, Steps: []config.Script{{Name: "ok", Verify: "hack/verify-ok.sh"}}})
+	all, err := ScriptSteps(dir, config.Scripts{Discover: config.Strings{"hack"}, Exclude: []string{"verify-ok*"}, Steps: []config.Script{{Name: "ok", Verify: "hack/verify-ok.sh"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestScriptValidation(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ScriptSteps(dir, config.Scripts{Discover: "scripts"}); err == nil {
+	if _, err := ScriptSteps(dir, config.Scripts{Discover: config.Strings{"scripts"}}); err == nil {
 		t.Error("a discovery directory that does not exist is no error")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"io"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -93,7 +94,7 @@ func runVet(pass *build.Pass) error {
 	for _, n := range notes {
 		pass.Notef("%s", n)
 	}
-	for _, f := range out.failures {
+	for _, f := range dedupe(out.failures) {
 		pass.Report(f)
 	}
 	suppressed := 0
@@ -209,18 +210,30 @@ func vetLoadable(pass *build.Pass, env, flags []string, stopped vetOutcome) (vet
 			return vetOutcome{}, false // go.work, a go.mod: the module graph
 		}
 	}
-	cmd := pass.Command(".", "go", append([]string{"list", "-e", "-test", "-json=ImportPath,ForTest,Incomplete"}, modulePatterns(pass)...)...)
+	cmd := pass.Command(".", "go", append([]string{"list", "-e", "-test", "-json=ImportPath,ForTest,Incomplete,Dir,GoFiles,Error,DepsErrors"}, modulePatterns(pass)...)...)
 	cmd.Env = append(cmd.Env, env...)
 	data, err := cmd.Output()
 	if err != nil {
 		return vetOutcome{}, false
 	}
 	complete := map[string]bool{} // package -> it and its test variants load
+	// go vet names the load error of one package only: every module with
+	// a package that does not load gets a failure of its own, so that it
+	// is tried on its own too (alone), not passed over.
+	failed := map[string]bool{}
+	owners := workspace.NewOwners(moduleRels(pass))
+	for _, f := range stopped.failures {
+		failed[owners.Of(f.Pos.File)] = true
+	}
+	var more []build.Finding
 	dec := json.NewDecoder(bytes.NewReader(data))
 	for {
 		var p struct {
-			ImportPath, ForTest string
-			Incomplete          bool
+			ImportPath, ForTest, Dir string
+			Incomplete               bool
+			GoFiles                  []string
+			Error                    *struct{ Err string }
+			DepsErrors               []struct{ Err string }
 		}
 		if err := dec.Decode(&p); err == io.EOF {
 			break
@@ -235,6 +248,20 @@ func vetLoadable(pass *build.Pass, env, flags []string, stopped vetOutcome) (vet
 		}
 		ok, seen := complete[name]
 		complete[name] = (ok || !seen) && !p.Incomplete
+		if !p.Incomplete || p.Dir == "" || len(p.GoFiles) == 0 {
+			continue
+		}
+		file := pass.Workspace.Rel(filepath.Join(p.Dir, p.GoFiles[0]))
+		if mod := owners.Of(file); !failed[mod] {
+			failed[mod] = true
+			msg := "does not load"
+			if p.Error != nil {
+				msg, _, _ = strings.Cut(p.Error.Err, "\n")
+			} else if len(p.DepsErrors) > 0 {
+				msg, _, _ = strings.Cut(p.DepsErrors[0].Err, "\n")
+			}
+			more = append(more, build.Finding{Pos: build.Position{File: file, Line: 1}, Message: "package " + name + " does not load: " + msg})
+		}
 	}
 	var loadable []string
 	for _, name := range slices.Sorted(maps.Keys(complete)) {
@@ -245,7 +272,7 @@ func vetLoadable(pass *build.Pass, env, flags []string, stopped vetOutcome) (vet
 	if len(loadable) > maxLoadable {
 		return vetOutcome{}, false
 	}
-	out := vetOutcome{failures: stopped.failures, err: stopped.err, vetted: true}
+	out := vetOutcome{failures: append(slices.Clone(stopped.failures), more...), err: stopped.err, vetted: true}
 	if len(loadable) > 0 {
 		rest := runVetOnce(pass, env, flags, loadable)
 		if rest.err != nil && !rest.vetted && len(rest.findings) == 0 {
@@ -570,4 +597,13 @@ func parseNolint(text string) (linters []string, ok bool) {
 		}
 	}
 	return linters, len(linters) > 0
+}
+
+// moduleRels are the root-relative directories of the pass's modules.
+func moduleRels(pass *build.Pass) []string {
+	var rels []string
+	for _, m := range pass.Modules() {
+		rels = append(rels, m.Rel)
+	}
+	return rels
 }

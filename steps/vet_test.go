@@ -106,6 +106,7 @@ func TestGoFailure(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs, unplaced := goFailure(tc.out, rel, build.Position{File: "go.work", Line: 1})
+			fs = dedupe(fs) // as reportGoError and vet report them
 			if len(fs) != 1 || len(unplaced) != 0 {
 				t.Fatalf("findings %v, unplaced %q", fs, unplaced)
 			}
@@ -269,12 +270,17 @@ func TestVetAmbiguousImportVerdict(t *testing.T) {
 	if rep, out := run("HEAD"); rep.ExitCode() != build.ExitOK || !strings.Contains(out, "ambiguous import") {
 		t.Errorf("a run limited to metric: want the same verdict:\n%s", out)
 	}
-	testws.Write(t, dir, testws.Files{"other/bad.go": "package other\n\nimport \"fmt\"\n\n// Bad misuses Sprintf.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n"})
+	// A defect in a module that does not load in the workspace (go vet
+	// names one package's load error only) and one in another module.
+	testws.Write(t, dir, testws.Files{
+		"other/bad.go":  "package other\n\nimport \"fmt\"\n\n// Bad misuses Sprintf.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n",
+		"metric/bad.go": "package metric\n\nimport \"fmt\"\n\n// Bad misuses Sprintf.\nfunc Bad() string { return fmt.Sprintf(\"%d\", \"x\") }\n",
+	})
 	for _, since := range []string{"", "HEAD"} {
 		rep, out := run(since)
-		wantFindings(t, rep, "vet", out, "other/bad.go:6:")
-		if n := len(result(rep, "vet").Findings); n != 1 {
-			t.Errorf("since %q: %d findings, want the defect alone:\n%s", since, n, out)
+		wantFindings(t, rep, "vet", out, "other/bad.go:6:", "metric/bad.go:6:")
+		if n := len(result(rep, "vet").Findings); n != 2 {
+			t.Errorf("since %q: %d findings, want the defects alone:\n%s", since, n, out)
 		}
 	}
 }

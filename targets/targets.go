@@ -114,8 +114,9 @@ func hasTargets(step string) bool {
 }
 
 // Steps returns the steps the top-level target of a mode runs: the
-// built-in ones, the registered ones and the scripts that the
-// repository's hackless.yaml declares (see steps.ScriptSteps), and in
+// built-in ones, the registered ones and the scripts and Make targets
+// that the repository's hackless.yaml declares (see steps.ScriptSteps and
+// steps.MakeSteps), and in
 // Update mode only those with an update form. A configuration that cannot
 // be read is a usage error.
 func Steps(ctx context.Context, mode build.Mode) ([]*build.Step, error) {
@@ -130,6 +131,7 @@ func Steps(ctx context.Context, mode build.Mode) ([]*build.Step, error) {
 			return nil, &build.UsageError{Err: err}
 		}
 		all = append(all, scripts...)
+		all = append(all, steps.MakeSteps(root, cfg.Make)...)
 	}
 	var out []*build.Step
 	for _, s := range all {

@@ -44,6 +44,7 @@ type Config struct {
 	Typecheck       Typecheck       `yaml:"typecheck"`
 	FileSizes       FileSizes       `yaml:"filesizes"`
 	Scripts         Scripts         `yaml:"scripts"`
+	Make            Make            `yaml:"make"`
 	YAML            YAML            `yaml:"yaml"`
 	Vulnerabilities Vulnerabilities `yaml:"vulnerabilities"`
 	Cache           Cache           `yaml:"cache"`
@@ -284,18 +285,48 @@ type YAML struct {
 // Scripts makes a repository's own check scripts steps of verify and
 // update, unchanged: the migration path from hack/verify-*.sh.
 type Scripts struct {
-	// Discover names a directory (usually hack) whose verify-X.sh and
-	// update-X.sh scripts become the step <dir>-X, as Kubernetes pairs
-	// them: verify runs verify-X.sh, update runs update-X.sh; a step
-	// with only update-X.sh verifies by running it on a copy and
+	// Discover names directories (one, hack, or a list: [hack,
+	// scripts]) whose verify-X.sh and update-X.sh scripts (or
+	// verify_X.sh, update_X.sh) become the step <dir>-X, as Kubernetes
+	// pairs them: verify runs verify-X.sh, update runs update-X.sh; a
+	// step with only update-X.sh verifies by running it on a copy and
 	// comparing.
-	Discover string `yaml:"discover"`
+	Discover Strings `yaml:"discover"`
 	// Exclude lists base-name globs of scripts Discover leaves out, as
 	// the EXCLUDED_PATTERNS of Kubernetes's hack/make-rules/verify.sh
 	// (verify-all.sh, verify-*-dockerized.sh).
 	Exclude []string `yaml:"exclude"`
 	// Steps declares scripts one by one.
 	Steps []Script `yaml:"steps"`
+}
+
+// Make makes a repository's own Make targets steps of verify and update:
+// day one runs the checks the repository already runs. hackless init
+// writes the targets its verify target depends on.
+type Make struct {
+	// Dir is the directory of the Makefile (make -C dir); the default is
+	// the root.
+	Dir string `yaml:"dir"`
+	// Targets are the targets that check, each the step make-<target>.
+	Targets []MakeTarget `yaml:"targets"`
+}
+
+// MakeTarget is one Make target run as a step, in a scratch copy of the
+// tree, as a script step is.
+type MakeTarget struct {
+	// Target is the target that checks (verify-gofmt).
+	Target string `yaml:"target"`
+	// Update is the target that fixes; the default is the Makefile's
+	// target paired with it by name (update-X for verify-X, fix-X for
+	// check-X, generate for verify-gen), if it has one.
+	Update string `yaml:"update"`
+	// Vars are VAR=value assignments passed to make (GO=go).
+	Vars []string `yaml:"vars"`
+	// Reads, as for a script: the default is every file.
+	Reads []string `yaml:"reads"`
+	// Uncached says the result depends on what no file describes (the
+	// network, Docker): the step always runs.
+	Uncached bool `yaml:"uncached"`
 }
 
 // Script is one script step.
@@ -494,6 +525,16 @@ func (c *Config) validate(top *yaml.Node) error {
 			}
 		}
 	}
+	for _, mt := range c.Make.Targets {
+		if mt.Target == "" || strings.ContainsAny(mt.Target, " ,:/$") {
+			return &Error{Line: line("make", "targets"), Msg: fmt.Sprintf("make.targets has a target named %q; want a target of the Makefile", mt.Target)}
+		}
+		for _, v := range mt.Vars {
+			if k, _, ok := strings.Cut(v, "="); !ok || k == "" || strings.ContainsAny(k, " /") {
+				return &Error{Line: line("make", "targets"), Msg: fmt.Sprintf("make.targets.%s.vars has %q; want VAR=value", mt.Target, v)}
+			}
+		}
+	}
 	for _, sc := range c.Scripts.Steps {
 		if sc.Name == "" || strings.ContainsAny(sc.Name, " ,:/") || (sc.Verify == "" && sc.Update == "") {
 			return &Error{Line: line("scripts", "steps"), Msg: fmt.Sprintf("scripts.steps has a script named %q; each needs a name (no spaces, commas, colons or slashes) and a verify or update command", sc.Name)}
@@ -557,3 +598,22 @@ var (
 	knownOS   = []string{"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"}
 	knownArch = []string{"386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm"}
 )
+
+// Strings is a list of strings that may be written as one string.
+type Strings []string
+
+// UnmarshalYAML reads a scalar as a list of one.
+func (s *Strings) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		if n.Value != "" {
+			*s = Strings{n.Value}
+		}
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return err
+	}
+	*s = list
+	return nil
+}

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -40,7 +41,90 @@ type setting struct {
 // today, so that the first verify holds the repository to them and to
 // nothing else.
 func (a *adopter) settings(ws *workspace.Workspace) []setting {
-	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms(), a.inferLicenses(), a.inferLint(ws), inferTools(ws), inferUncovered(ws)}
+	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms(), a.inferLicenses(), a.inferLint(ws), inferTools(ws), inferUncovered(ws), a.inferMake()}
+}
+
+// uncachedRecipeRE matches recipes whose result depends on what no file
+// describes: containers, the network.
+var uncachedRecipeRE = regexp.MustCompile(`\b(docker|podman|kind|kubectl|curl|wget|git clone|git fetch|go install [^ ]+@latest)\b`)
+
+// inferMake lists the targets the Makefile's verify target depends on, as
+// make itself expands them (make -pRrq prints its database), for day one
+// to run the repository's own checks as steps: a target whose recipe
+// runs make again, or that only names the others, is none; one that needs
+// containers or the network is marked uncached.
+func (a *adopter) inferMake() setting {
+	s := setting{key: "make.targets", same: func(c *config.Config) bool { return len(c.Make.Targets) > 0 }}
+	if _, err := os.Stat(filepath.Join(a.root, "Makefile")); err != nil {
+		return s
+	}
+	cmd := exec.CommandContext(a.ctx, "make", "-pRrq", "verify")
+	cmd.Dir = a.root
+	out, _ := cmd.Output() // -q exits non-zero when verify would run
+	rules := makeDatabase(string(out))
+	deps, ok := rules["verify"]
+	if !ok || len(deps.prereqs) == 0 {
+		s.why = []string{"Make: the Makefile has no verify target with prerequisites; name the targets that check in make.targets to run them as steps."}
+		return s
+	}
+	var b strings.Builder
+	b.WriteString("  targets:\n")
+	n := 0
+	for _, t := range deps.prereqs {
+		r := rules[t]
+		switch {
+		case strings.Contains(r.recipe, "$(MAKE)") || strings.Contains(r.recipe, "${MAKE}") || r.recipe == "" && len(r.prereqs) > 0:
+			fmt.Fprintf(&b, "    # %s runs other targets: left out (its targets are steps of their own)\n", t)
+			continue
+		case uncachedRecipeRE.MatchString(r.recipe):
+			fmt.Fprintf(&b, "    - target: %s\n      uncached: true  # its recipe needs containers or the network: judge it\n", t)
+		default:
+			fmt.Fprintf(&b, "    - target: %s\n", t)
+		}
+		n++
+	}
+	if n == 0 {
+		return s
+	}
+	s.why = []string{
+		fmt.Sprintf("Make: make verify depends on these %d targets, the repository's own", n),
+		"checks: each runs as a step (make-<target>), in parallel and cached;",
+		"update runs the target paired with it by name (update-X, generate).",
+	}
+	s.yaml = b.String()
+	return s
+}
+
+// makeRule is a rule of make's database: its prerequisites and recipe.
+type makeRule struct {
+	prereqs []string
+	recipe  string
+}
+
+// makeDatabase reads the rules of make -p's output.
+func makeDatabase(out string) map[string]makeRule {
+	rules := make(map[string]makeRule)
+	var cur string
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case l == "":
+			cur = ""
+		case strings.HasPrefix(l, "\t") && cur != "":
+			r := rules[cur]
+			r.recipe += strings.TrimSpace(l) + "\n"
+			rules[cur] = r
+		case strings.HasPrefix(l, "#"), strings.HasPrefix(l, "\t"), strings.Contains(l, "="):
+		default:
+			target, prereqs, ok := strings.Cut(l, ":")
+			if !ok || strings.ContainsAny(target, " %$") || strings.HasPrefix(target, ".") {
+				continue
+			}
+			cur = target
+			prereqs, _, _ = strings.Cut(prereqs, "|")
+			rules[cur] = makeRule{prereqs: strings.Fields(prereqs)}
+		}
+	}
+	return rules
 }
 
 // inferLint says which golangci-lint lint runs: the pin of a Makefile or

@@ -121,3 +121,24 @@ func TestInferPlatforms(t *testing.T) {
 		t.Errorf("no CI or release configuration: %q", s.yaml)
 	}
 }
+
+// TestInferMake: the targets make verify depends on, as make expands
+// them, become the day-one steps; one that runs the others is left out,
+// one that needs containers is marked uncached.
+func TestInferMake(t *testing.T) {
+	dir := testws.New(t, testws.Files{
+		"go.mod": "module example.com/p\n\ngo 1.25\n",
+		"Makefile": "VERIFY_TARGETS = verify-gofmt verify-gen\n.PHONY: verify $(VERIFY_TARGETS)\n\nverify: $(VERIFY_TARGETS) verify-e2e verify-all-the-rest\n\n" +
+			"verify-gofmt:\n\tgofmt -l .\n\nverify-gen:\n\tgo generate ./... && git diff --exit-code\n\nverify-e2e:\n\tdocker run --rm e2e\n\nverify-all-the-rest:\n\t$(MAKE) verify-gofmt\n",
+	})
+	testws.Git(t, dir)
+	s := (&adopter{ctx: context.Background(), root: dir}).inferMake()
+	for _, want := range []string{"    - target: verify-gofmt\n", "    - target: verify-gen\n", "    - target: verify-e2e\n      uncached: true", "# verify-all-the-rest runs other targets: left out"} {
+		if !strings.Contains(s.yaml, want) {
+			t.Errorf("lacks %q:\n%s", want, s.yaml)
+		}
+	}
+	if _, err := config.Parse([]byte("make:\n" + s.yaml)); err != nil {
+		t.Errorf("what init writes does not parse: %v\n%s", err, s.yaml)
+	}
+}
