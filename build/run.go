@@ -83,6 +83,9 @@ type Options struct {
 	// everything. A file a step reads without declaring it (through a
 	// variable) does not count.
 	Since string
+	// NoBaseline shows every finding: a verify run otherwise leaves out
+	// those the repository's BaselineFile accepts (see Baseline).
+	NoBaseline bool
 	// Notices, when set, says what the run should warn of about the
 	// workspace it loaded (checks the repository has that no step of the
 	// run covers); each line joins the report's warnings.
@@ -201,6 +204,17 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		pending[s] = len(preds[s])
 	}
 	opts.slots = &slots{max: jobs}
+	var baseline *Baseline
+	var baselined map[string]int // what the baseline still accepts
+	nBaselined := 0
+	if opts.Mode == Verify && !opts.NoBaseline {
+		if baseline, err = LoadBaseline(ws.Root); err != nil {
+			return nil, &UsageError{Err: err}
+		}
+		if baseline != nil {
+			baselined = baseline.counts()
+		}
+	}
 	var eg errgroup.Group
 	type outcome struct {
 		step *Step
@@ -280,6 +294,9 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		running--
 		finished++
 		s, res := o.step, o.res
+		if baselined != nil {
+			nBaselined += baseline.filter(res, baselined)
+		}
 		res.nameCommand(opts.FixCommand)
 		results[s] = res
 		if res.Status != Skipped {
@@ -307,6 +324,10 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	eg.Wait()
 	if opts.Notices != nil && opts.Mode == Verify {
 		warnings = append(warnings, opts.Notices(ws)...)
+	}
+	if baselined != nil {
+		warnings = append(warnings, baseline.stale(ws.Root)...)
+		warnings = append(warnings, fmt.Sprintf("baseline: %d of the %d findings %s accepts were left out; new ones fail (-baseline=off shows every finding)", nBaselined, baseline.Len(), BaselineFile))
 	}
 	rep := &Report{Name: runName(opts), Mode: opts.Mode, Root: ws.Root, Interrupted: ctx.Err() != nil, Warnings: warnings}
 	if keys != nil {

@@ -357,3 +357,44 @@ func TestQuickFailuresFirst(t *testing.T) {
 		t.Errorf("-failfast ran vet after gofmt failed:\n%s", out)
 	}
 }
+
+// TestBaseline: findings recorded in the baseline keep a repository with
+// pre-existing gofmt findings green, also after edits move them; a new
+// unformatted file fails; -baseline=off shows everything; an entry whose
+// file is gone is reported.
+func TestBaseline(t *testing.T) {
+	dir := testws.New(t, testws.Staging())
+	testws.Write(t, dir, testws.Files{apiDir + "old.go": "package api\n\nfunc   Old() {}\n"})
+	rep, out := runSteps(t, dir, build.Verify, nil, Gofmt, Spelling)
+	if rep.ExitCode() != build.ExitFailed {
+		t.Fatalf("before the baseline:\n%s", out)
+	}
+	if err := build.NewBaseline(rep).Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	rep, out = runSteps(t, dir, build.Verify, nil, Gofmt, Spelling)
+	if rep.ExitCode() != build.ExitOK || !strings.Contains(out, "baseline: 1 of the 1 findings hackless-baseline.json accepts were left out") {
+		t.Fatalf("with the baseline:\n%s", out)
+	}
+	// An edit above the finding moves it; it stays accepted.
+	testws.Write(t, dir, testws.Files{apiDir + "old.go": "package api\n\n// Old is old.\n//\n// It stays unformatted.\nfunc   Old() {}\n"})
+	if rep, out := runSteps(t, dir, build.Verify, nil, Gofmt); rep.ExitCode() != build.ExitOK {
+		t.Errorf("an edit above the accepted finding brought it back:\n%s", out)
+	}
+	testws.Write(t, dir, testws.Files{apiDir + "new.go": "package api\n\nfunc   New() {}\n"})
+	rep, out = runSteps(t, dir, build.Verify, nil, Gofmt)
+	wantFindings(t, rep, "gofmt", out, apiDir+"new.go:3: not formatted")
+	if strings.Contains(findingsOf(rep, "gofmt"), "old.go") {
+		t.Errorf("the accepted finding is reported:\n%s", out)
+	}
+	var all bytes.Buffer
+	rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Mode: build.Verify, Dir: dir, NoBaseline: true}, Out: &all}, Gofmt)
+	if err != nil || !strings.Contains(findingsOf(rep, "gofmt"), "old.go") {
+		t.Errorf("-baseline=off hides the accepted finding:\n%s", all.String())
+	}
+	os.Remove(filepath.Join(dir, apiDir+"old.go"))
+	os.Remove(filepath.Join(dir, apiDir+"new.go"))
+	if _, out := runSteps(t, dir, build.Verify, nil, Gofmt); !strings.Contains(out, "hackless-baseline.json: gofmt's entry for "+apiDir+"old.go, which no longer exists") {
+		t.Errorf("a stale entry is not reported:\n%s", out)
+	}
+}

@@ -122,12 +122,14 @@ func TestStrictReads(t *testing.T) {
 // go.mod files, which enter every key; and go.work.sum, which it copies
 // beside the run's private go.work for the go commands, whose steps (Go
 // steps) key it, and which no other step reads (and vendor/modules.txt,
-// whose presence keeps the tree's go.work instead, for the same result).
+// whose presence keeps the tree's go.work instead, for the same result);
+// and the baseline, which the engine applies to failed results, never
+// stored.
 func loadRead(rel string) bool {
 	// hackless.yaml is read when the workspace loads, and enters every
 	// step's key (and its recorded reads, through Pass.Config).
 	base := filepath.Base(rel)
-	return base == "go.work" || base == "go.mod" || rel == "hackless.yaml" || rel == "go.work.sum" || rel == filepath.Join("vendor", "modules.txt")
+	return base == "go.work" || base == "go.mod" || rel == "hackless.yaml" || rel == "go.work.sum" || rel == filepath.Join("vendor", "modules.txt") || rel == "hackless-baseline.json"
 }
 
 // holdsKeyed reports whether p is a directory that holds a keyed file: its

@@ -13,6 +13,7 @@ package targets
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -151,6 +152,7 @@ type Flags struct {
 	NoCache  *bool   // -nocache, HACKLESS_NOCACHE
 	Skip     *string // -skip, HACKLESS_SKIP
 	Since    *string // -since, HACKLESS_SINCE
+	Baseline *string // -baseline=off, HACKLESS_BASELINE
 }
 
 // Verify runs every verify step in parallel. It reports every failure with
@@ -170,8 +172,32 @@ func Verify(ctx context.Context,
 	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
 	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
 	nocache *bool, // run every step, ignoring cached passes (default: $HACKLESS_NOCACHE)
+	baseline *string, // off shows the findings hackless-baseline.json accepts (default: $HACKLESS_BASELINE)
 ) error {
-	return run(ctx, build.Verify, what, Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache, Skip: skip, Since: since})
+	return run(ctx, build.Verify, what, Flags{Jobs: jobs, FailFast: failfast, NoCache: nocache, Skip: skip, Since: since, Baseline: baseline})
+}
+
+// Baseline records the findings a verify of every step makes now in
+// hackless-baseline.json, at the root: the findings the repository lives
+// with for now (pre-existing gofmt or lint findings, say), known by step,
+// file and message (not line), so that verify fails only on new ones. Run
+// it again when findings are fixed, to shrink it; commit the file.
+func Baseline(ctx context.Context) error {
+	all, err := Steps(ctx, build.Verify)
+	if err != nil {
+		return driver.AsExitError(nil, err)
+	}
+	opts := driver.Options{Options: build.Options{Mode: build.Verify, NoBaseline: true, Order: updateOrder(all), HasTargets: hasTargets}, Out: os.Stdout}
+	rep, err := driver.Run(ctx, opts, all...)
+	if err != nil {
+		return driver.AsExitError(rep, err)
+	}
+	b := build.NewBaseline(rep)
+	if err := b.Write(rep.Root); err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d findings recorded\n", build.BaselineFile, b.Len())
+	return nil
 }
 
 // Update applies every fix that verify proposes. The update steps run in
@@ -262,6 +288,9 @@ func RunFlags(ctx context.Context, mode build.Mode, flags Flags, run ...*build.S
 	}
 	if flags.Since != nil {
 		opts.Since = *flags.Since
+	}
+	if flags.Baseline != nil {
+		opts.NoBaseline = *flags.Baseline == "off"
 	}
 	return Run(ctx, opts, run...)
 }

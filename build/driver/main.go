@@ -101,7 +101,8 @@ func Run(ctx context.Context, opts Options, steps ...*build.Step) (*build.Report
 // Environment, each variable named as its flag: HACKLESS_JOBS (how many
 // steps and tools at once), HACKLESS_FAILFAST (stop starting steps after a
 // failure), HACKLESS_SKIP (steps not to run), HACKLESS_SINCE (run only
-// what the changes since that git ref can affect), HACKLESS_NOCACHE=1 (run every
+// what the changes since that git ref can affect), HACKLESS_BASELINE=off
+// (show the findings hackless-baseline.json accepts), HACKLESS_NOCACHE=1 (run every
 // step; HACKLESS_FAIL_FAST and HACKLESS_NO_CACHE, the older spellings,
 // still count), NO_COLOR (no colors),
 // ARTIFACTS (write junit_<mode>.xml there, for Prow), GITHUB_ACTIONS=true
@@ -146,6 +147,9 @@ func Main(ctx context.Context, opts Options, steps ...*build.Step) error {
 	}
 	if opts.Since == "" {
 		opts.Since = os.Getenv("HACKLESS_SINCE")
+	}
+	if v := os.Getenv("HACKLESS_BASELINE"); v == "off" || v == "0" || v == "false" {
+		opts.NoBaseline = true
 	}
 	cacheDir := opts.CacheDir
 	if cacheDir == "" {
