@@ -58,6 +58,8 @@ type Result struct {
 	Reads []cache.Read `json:"-"`
 
 	notCached bool // Pass.NotCached: the pass is not stored
+	// shadowFindings are a shadow step's findings, which fail nothing.
+	shadowFindings []Finding
 }
 
 // Interrupted reports whether the step was stopped by an interruption
@@ -75,6 +77,9 @@ type Report struct {
 	// Warnings are problems of the run itself that failed no step, such
 	// as a cache that could not be used.
 	Warnings []string `json:",omitempty"`
+	// Shadow says, for each built-in step run in shadow, whether it
+	// agreed with the repository's own check (Options.Shadow).
+	Shadow []ShadowResult `json:",omitempty"`
 	// Command is the command prefix that runs a target of the repository
 	// from its root, as fix hints name it: "go -C magefiles tool
 	// hackless" where hackless has a module of its own (see
@@ -178,4 +183,14 @@ type JUnitCase struct {
 type JUnitMessage struct {
 	Message string `xml:"message,attr"`
 	Text    string `xml:",chardata"`
+}
+
+// Result returns the result of the named step, or nil.
+func (r *Report) Result(step string) *Result {
+	for _, res := range r.Results {
+		if res != nil && res.Step == step {
+			return res
+		}
+	}
+	return nil
 }

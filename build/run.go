@@ -83,6 +83,11 @@ type Options struct {
 	// everything. A file a step reads without declaring it (through a
 	// variable) does not count.
 	Since string
+	// Shadow maps built-in steps run in shadow to the repository's own
+	// check each could replace (a script or Make target step of the same
+	// run): a shadow step's findings never fail the run, and the report
+	// says, per pair, whether the two agreed (Report.Shadow).
+	Shadow map[string]string
 	// NoBaseline shows every finding: a verify run otherwise leaves out
 	// those the repository's BaselineFile accepts (see Baseline).
 	NoBaseline bool
@@ -294,6 +299,9 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		running--
 		finished++
 		s, res := o.step, o.res
+		if own, ok := opts.Shadow[s.Name]; ok && opts.Mode == Verify && res.Status != Skipped {
+			shadowed(res, own)
+		}
 		if baselined != nil {
 			nBaselined += baseline.filter(res, baselined)
 		}
@@ -353,6 +361,17 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 	rep.Command = opts.FixCommand
 	for _, s := range g.order {
 		rep.Results = append(rep.Results, results[s])
+	}
+	if opts.Mode == Verify {
+		for _, b := range rep.Results {
+			own, ok := opts.Shadow[b.Step]
+			if !ok || b.Status == Skipped {
+				continue
+			}
+			if o := rep.Result(own); o != nil && o.Status != Skipped {
+				rep.Shadow = append(rep.Shadow, compareShadow(b, o))
+			}
+		}
 	}
 	return rep, nil
 }

@@ -4,6 +4,8 @@
 package steps
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/config"
+	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/internal/testws"
 )
 
@@ -90,5 +93,42 @@ func TestPairedTarget(t *testing.T) {
 		if got := pairedTarget(target, targets); got != want {
 			t.Errorf("pairedTarget(%s) = %q, want %q", target, got, want)
 		}
+	}
+}
+
+// TestShadow: a built-in step in shadow beside the repository's own
+// check never fails the run; the report says whether the two agreed, and
+// a disagreement names the files on each side.
+func TestShadow(t *testing.T) {
+	dir := makeRepo(t)
+	own := MakeSteps(dir, config.Make{Targets: []config.MakeTarget{{Target: "verify-gofmt"}}})[0]
+	run := func() (*build.Report, string) {
+		var out bytes.Buffer
+		rep, err := driver.Run(context.Background(), driver.Options{Options: build.Options{Mode: build.Verify, Dir: dir, Order: append(UpdateOrder(), own.Name), Shadow: map[string]string{"gofmt": own.Name}}, Out: &out}, Gofmt, own)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep, out.String()
+	}
+	rep, out := run()
+	if rep.ExitCode() != build.ExitOK || len(rep.Shadow) != 1 || rep.Shadow[0].Verdict != "both pass" {
+		t.Fatalf("a clean repository: %+v\n%s", rep.Shadow, out)
+	}
+	// Both catch an unformatted file: they agree, and only the own check
+	// fails the run.
+	testws.Write(t, dir, testws.Files{apiDir + "ugly.go": "// Copyright The Example Authors.\n\npackage api\n\nfunc   Ugly() {}\n"})
+	testws.Run(t, dir, "git", "add", "-A")
+	rep, out = run()
+	if rep.ExitCode() != build.ExitFailed || result(rep, "gofmt").Status != build.Passed || rep.Shadow[0].Verdict != "both fail on the same files" {
+		t.Errorf("both fail: %+v\n%s", rep.Shadow, out)
+	}
+	// A file gofmt leaves but gofmt -s simplifies: the Makefile's check
+	// (gofmt -l) passes it, the built-in step (gofmt -s) does not: a
+	// disagreement.
+	testws.Write(t, dir, testws.Files{apiDir + "ugly.go": "// Copyright The Example Authors.\n\npackage api\n\n// T is a t.\ntype T struct{ A int }\n\n// X is simplifiable.\nvar X = []T{T{A: 1}}\n"})
+	testws.Run(t, dir, "git", "add", "-A")
+	rep, out = run()
+	if rep.ExitCode() != build.ExitOK || rep.Shadow[0].Verdict != "disagree" || !strings.Contains(out, "shadow: gofmt beside make-verify-gofmt: disagree (gofmt: "+apiDir+"ugly.go; make-verify-gofmt: no files)") {
+		t.Errorf("a disagreement:\n%s", out)
 	}
 }

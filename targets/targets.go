@@ -73,6 +73,9 @@ func Main(ctx context.Context, opts driver.Options, run ...*build.Step) error {
 	if exe, err := os.Executable(); err == nil && opts.GoCacheProg == "" {
 		opts.GoCacheProg = quoteArg(exe) + " " + gocache.Flag
 	}
+	if opts.Shadow == nil && opts.Mode == build.Verify {
+		run, opts.Shadow = shadowPairs(ctx, run)
+	}
 	opts.Order = updateOrder(run)
 	opts.HasTargets = hasTargets
 	if opts.Notices == nil {
@@ -293,4 +296,60 @@ func RunFlags(ctx context.Context, mode build.Mode, flags Flags, run ...*build.S
 		opts.NoBaseline = *flags.Baseline == "off"
 	}
 	return Run(ctx, opts, run...)
+}
+
+// shadowPairs returns the steps of a verify run with hackless.yaml's
+// shadow pairs applied: a pair in shadow runs its built-in step beside
+// the own check (the map of the pairs, built-in to own), a switched one
+// drops the own check.
+func shadowPairs(ctx context.Context, run []*build.Step) ([]*build.Step, map[string]string) {
+	root, err := workspace.RootOf(ctx, ".")
+	if err != nil {
+		return run, nil
+	}
+	cfg, err := workspace.LoadConfig(root)
+	if err != nil || len(cfg.Shadow) == 0 {
+		return run, nil
+	}
+	pairs := make(map[string]string)
+	for _, sp := range cfg.Shadow {
+		if sp.Switched {
+			run = slices.DeleteFunc(slices.Clone(run), func(s *build.Step) bool { return s.Name == sp.Own })
+			continue
+		}
+		if slices.ContainsFunc(run, func(s *build.Step) bool { return s.Name == sp.Builtin }) && slices.ContainsFunc(run, func(s *build.Step) bool { return s.Name == sp.Own }) {
+			pairs[sp.Builtin] = sp.Own
+		}
+	}
+	return run, pairs
+}
+
+// Shadow prints, for each built-in step run in shadow beside the
+// repository's own check (hackless.yaml's shadow pairs), how often the
+// two agreed over the verify runs recorded on this machine, and the last
+// run's verdict with the files each side named. Switch a pair over with
+// switched: true once they agree.
+func Shadow(ctx context.Context) error {
+	root, err := workspace.RootOf(ctx, ".")
+	if err != nil {
+		return driver.AsExitError(nil, err)
+	}
+	h, err := driver.LoadShadowHistory(root)
+	if err != nil {
+		return err
+	}
+	if len(h.Pairs) == 0 {
+		fmt.Println("no shadow pairs have run: name them under shadow in hackless.yaml, then run verify")
+		return nil
+	}
+	for _, p := range h.Pairs {
+		fmt.Printf("%s beside %s: agreed in %d of %d runs; last: %s\n", p.Builtin, p.Own, p.Agreed, p.Runs, p.Last.Verdict)
+		if !p.Last.Agree() {
+			fmt.Printf("    %s's files: %s\n    %s's files: %s\n", p.Builtin, strings.Join(p.Last.BuiltinFiles, ", "), p.Own, strings.Join(p.Last.OwnFiles, ", "))
+			for _, f := range p.Last.BuiltinFindings {
+				fmt.Printf("    %s: %s\n", p.Builtin, f)
+			}
+		}
+	}
+	return nil
 }

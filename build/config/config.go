@@ -45,6 +45,7 @@ type Config struct {
 	FileSizes       FileSizes       `yaml:"filesizes"`
 	Scripts         Scripts         `yaml:"scripts"`
 	Make            Make            `yaml:"make"`
+	Shadow          []ShadowPair    `yaml:"shadow"`
 	YAML            YAML            `yaml:"yaml"`
 	Vulnerabilities Vulnerabilities `yaml:"vulnerabilities"`
 	Cache           Cache           `yaml:"cache"`
@@ -300,6 +301,21 @@ type Scripts struct {
 	Steps []Script `yaml:"steps"`
 }
 
+// ShadowPair runs a built-in step in shadow beside the repository's own
+// check it could replace: its findings fail nothing, and every verify
+// says (go tool mage shadow, over runs) whether the two agreed. Once they
+// do, Switched: true lets the built-in step replace the own check.
+type ShadowPair struct {
+	// Builtin is the built-in step (gofmt).
+	Builtin string `yaml:"builtin"`
+	// Own is the repository's check, a script or Make target step
+	// (make-verify-gofmt, hack-gofmt).
+	Own string `yaml:"own"`
+	// Switched runs the built-in step in earnest, failing the run, and
+	// the own check no more.
+	Switched bool `yaml:"switched"`
+}
+
 // Make makes a repository's own Make targets steps of verify and update:
 // day one runs the checks the repository already runs. hackless init
 // writes the targets its verify target depends on.
@@ -523,6 +539,11 @@ func (c *Config) validate(top *yaml.Node) error {
 			if err := checkGlob(p); err != nil {
 				return &Error{Line: line(g.keys...), Msg: fmt.Sprintf("%s has %q, not a path glob: %v", strings.Join(g.keys, "."), p, err)}
 			}
+		}
+	}
+	for _, sp := range c.Shadow {
+		if sp.Builtin == "" || sp.Own == "" {
+			return &Error{Line: line("shadow"), Msg: "a shadow pair needs builtin (a built-in step) and own (a script or Make target step)"}
 		}
 	}
 	for _, mt := range c.Make.Targets {

@@ -290,6 +290,13 @@ func (c *console) summary(rep *build.Report) {
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(c.w, "%s %s\n", c.red.Sprint("warning:"), w)
 	}
+	for _, s := range rep.Shadow {
+		line := fmt.Sprintf("shadow: %s beside %s: %s", s.Builtin, s.Own, s.Verdict)
+		if !s.Agree() {
+			line += fmt.Sprintf(" (%s: %s; %s: %s)", s.Builtin, orNone(s.BuiltinFiles), s.Own, orNone(s.OwnFiles))
+		}
+		fmt.Fprintln(c.w, line)
+	}
 	passed, failed, skipped := rep.Count(build.Passed), rep.Count(build.Failed), rep.Count(build.Skipped)
 	verdict := fmt.Sprintf("%s: %d passed, %d failed, %d skipped in %s", rep.Name, passed, failed, skipped, seconds(rep.Duration))
 	if n := rep.CountCached(); n > 0 {
@@ -384,4 +391,11 @@ func truncateLines(s string, n int) string {
 		return s
 	}
 	return strings.Join(lines[:n], "") + fmt.Sprintf("\n... %d more lines\n", len(lines)-n)
+}
+
+func orNone(files []string) string {
+	if len(files) == 0 {
+		return "no files"
+	}
+	return strings.Join(files, ", ")
 }

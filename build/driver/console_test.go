@@ -124,3 +124,19 @@ func TestConsoleProgressLines(t *testing.T) {
 		}
 	}
 }
+
+// TestShadowHistory: the shadow verdicts of runs add up per pair.
+func TestShadowHistory(t *testing.T) {
+	t.Setenv("HACKLESS_CACHE_DIR", t.TempDir())
+	root := t.TempDir()
+	for _, v := range []string{"both pass", "disagree", "both fail on the same files"} {
+		rep := &build.Report{Root: root, Shadow: []build.ShadowResult{{Builtin: "gofmt", Own: "make-verify-gofmt", Verdict: v}}}
+		if err := recordShadow(rep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := LoadShadowHistory(root)
+	if err != nil || len(h.Pairs) != 1 || h.Pairs[0].Runs != 3 || h.Pairs[0].Agreed != 2 || h.Pairs[0].Last.Verdict != "both fail on the same files" {
+		t.Errorf("history: %+v, %v", h, err)
+	}
+}

@@ -89,6 +89,11 @@ func Run(ctx context.Context, opts Options, steps ...*build.Step) (*build.Report
 	if err := writeReports(rep, opts, reportDir); err != nil {
 		fmt.Fprintf(c.w, "hackless: %v\n", err)
 	}
+	if len(rep.Shadow) > 0 {
+		if err := recordShadow(rep); err != nil {
+			fmt.Fprintf(c.w, "hackless: shadow history: %v\n", err)
+		}
+	}
 	return rep, nil
 }
 

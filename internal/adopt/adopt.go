@@ -141,8 +141,9 @@ type adopter struct {
 	out     io.Writer
 	changes int
 
-	sharedHeader             *string // commonHeader, once found
-	headerCount, headerTotal int     // how many Go files share it, of how many
+	makeTargets              []string // the Make targets inferMake made steps of
+	sharedHeader             *string  // commonHeader, once found
+	headerCount, headerTotal int      // how many Go files share it, of how many
 }
 
 func (a *adopter) changed(format string, args ...any) {

@@ -41,7 +41,45 @@ type setting struct {
 // today, so that the first verify holds the repository to them and to
 // nothing else.
 func (a *adopter) settings(ws *workspace.Workspace) []setting {
-	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms(), a.inferLicenses(), a.inferLint(ws), inferTools(ws), inferUncovered(ws), a.inferMake()}
+	mk := a.inferMake()
+	return []setting{inferDeps(ws), a.inferHeader(), a.inferPlatforms(), a.inferLicenses(), a.inferLint(ws), inferTools(ws), inferUncovered(ws), mk, inferShadow(a.makeTargets)}
+}
+
+// shadowOf names the built-in step that could replace a Make target, by
+// the names repositories give their targets.
+var shadowOf = map[string]string{
+	"verify-gofmt": "gofmt", "verify-fmt": "gofmt", "check-fmt": "gofmt", "fmt-check": "gofmt",
+	"verify-modules": "tidy", "verify-mod": "tidy", "verify-tidy": "tidy", "gotidy": "tidy", "check-mod": "tidy",
+	"verify-boilerplate": "boilerplate", "verify-license-header": "boilerplate", "verify-licenses-header": "boilerplate", "checklicense": "boilerplate",
+	"misspell": "spelling", "verify-spelling": "spelling", "verify-misspell": "spelling",
+	"verify-gen": "codegen", "verify-generate": "codegen", "verify-codegen": "codegen", "verify-generated": "codegen",
+	"lint": "lint", "verify-lint": "lint", "golangci-lint": "lint",
+	"vet": "vet", "verify-vet": "vet",
+	"verify-shellcheck": "shell", "shellcheck": "shell",
+}
+
+// inferShadow proposes the pairs of a built-in step and the Make target
+// it could replace: each runs in shadow beside the target until the two
+// agree run after run (go tool mage shadow says), and one line switches
+// it over.
+func inferShadow(targets []string) setting {
+	s := setting{key: "shadow", same: func(c *config.Config) bool { return len(c.Shadow) > 0 }}
+	var b strings.Builder
+	for _, t := range targets {
+		if builtin, ok := shadowOf[t]; ok {
+			fmt.Fprintf(&b, "  - builtin: %s\n    own: make-%s\n", builtin, t)
+		}
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	s.why = []string{
+		"Built-in steps in shadow beside the Make targets they could replace: their",
+		"findings fail nothing, and go tool mage shadow says, run after run, whether",
+		"the two agree; add switched: true to a pair to let the built-in step take over.",
+	}
+	s.yaml = b.String()
+	return s
 }
 
 // uncachedRecipeRE matches recipes whose result depends on what no file
@@ -70,6 +108,7 @@ func (a *adopter) inferMake() setting {
 	var b strings.Builder
 	b.WriteString("  targets:\n")
 	n := 0
+	a.makeTargets = nil
 	for _, t := range deps.prereqs {
 		r := rules[t]
 		switch {
@@ -81,6 +120,7 @@ func (a *adopter) inferMake() setting {
 		default:
 			fmt.Fprintf(&b, "    - target: %s\n", t)
 		}
+		a.makeTargets = append(a.makeTargets, t)
 		n++
 	}
 	if n == 0 {

@@ -141,4 +141,13 @@ func TestInferMake(t *testing.T) {
 	if _, err := config.Parse([]byte("make:\n" + s.yaml)); err != nil {
 		t.Errorf("what init writes does not parse: %v\n%s", err, s.yaml)
 	}
+	a := &adopter{ctx: context.Background(), root: dir}
+	a.inferMake()
+	sh := inferShadow(a.makeTargets)
+	if want := "  - builtin: gofmt\n    own: make-verify-gofmt\n  - builtin: codegen\n    own: make-verify-gen\n"; sh.yaml != want {
+		t.Errorf("shadow pairs:\n%s\nwant:\n%s", sh.yaml, want)
+	}
+	if _, err := config.Parse([]byte("shadow:\n" + sh.yaml)); err != nil {
+		t.Errorf("the shadow pairs do not parse: %v", err)
+	}
 }
