@@ -74,8 +74,11 @@ func TestAddingAStep(t *testing.T) {
 	wantCode(t, out, code, 0)
 	wantOutput(t, out, "verify:hello", "checks that the repository says hello", "update:hello")
 	readme, _ := os.ReadFile(filepath.Join(dir, "README.md"))
-	if !strings.Contains(string(readme), "| `verify:hello` | Hello checks that the repository says hello") {
+	if !strings.Contains(string(readme), "| [`verify:hello`](docs/steps.md#hello) | the repository says hello |") {
 		t.Errorf("the README's step table lacks hello")
+	}
+	if ref, _ := os.ReadFile(filepath.Join(dir, "docs", "steps.md")); !strings.Contains(string(ref), "## hello\n\n`verify:hello`: the repository says hello.\n\nHello checks that the repository says hello") {
+		t.Errorf("the generated reference lacks hello's documentation")
 	}
 	out, code = run(t, dir, nil, "ci:matrix", "-n=1")
 	wantCode(t, out, code, 0)

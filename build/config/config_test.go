@@ -84,10 +84,10 @@ func TestExcluded(t *testing.T) {
 	}
 }
 
-// TestReadmeExample parses the README's hackless.yaml example, which shows
+// TestReadmeExample parses the manual's hackless.yaml example, which shows
 // every section: the manual cannot drift from the parser.
 func TestReadmeExample(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../../docs/manual.md")
 	if err != nil {
 		t.Fatal(err)
 	}
