@@ -53,7 +53,12 @@ verify-modlist:
 //
 //	go test -run '^$' -bench MakeDayOne -benchtime 1x -timeout 30m ./bench
 func BenchmarkMakeDayOne(b *testing.B) {
-	dir := b.TempDir()
+	dir := os.Getenv("HACKLESS_BENCH_DIR") // keeps the repository, for profiling by hand
+	if dir == "" {
+		dir = b.TempDir()
+	} else if err := os.RemoveAll(dir); err != nil {
+		b.Fatal(err)
+	}
 	repo := Synthetic{Modules: 8, Packages: 4, Files: 5}
 	repo.Write(b, dir)
 	var targets, what []string

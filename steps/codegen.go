@@ -136,7 +136,7 @@ func runCodegen(pass *build.Pass) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(scratch)
+	defer removeScratch(scratch)
 	work, err := scratchWork(pass, scratch)
 	if err != nil {
 		return err

@@ -132,7 +132,7 @@ func runLint(pass *build.Pass) error {
 		if scratch, err = scratchCopy(pass); err != nil {
 			return err
 		}
-		defer os.RemoveAll(scratch)
+		defer removeScratch(scratch)
 		work, err := scratchWork(pass, scratch)
 		if err != nil {
 			return err

@@ -5,6 +5,8 @@ package steps
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,12 +15,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/config"
+	"github.com/hackless/hackless/internal/filelock"
 )
 
 // scratchTime is the modification time of every file of a scratch copy,
@@ -26,8 +30,8 @@ import (
 var scratchTime = time.Unix(1, 0)
 
 // scratchCopy copies the working tree, uncommitted changes included, into
-// a new directory outside the tree (under the process's temporary
-// directory), leaving out .git, _output and hackless's own module
+// an empty directory outside the tree (scratchDir: the step's own place
+// under the cache directory, the same every run), leaving out .git, _output and hackless's own module
 // (magefiles/ with a go.mod: the repository's scripts and generators never
 // see it), and makes the copy a git
 // repository of its own with every file added: a generator that asks git
@@ -36,7 +40,7 @@ var scratchTime = time.Unix(1, 0)
 // they are read through the Pass, so that update writes back only over
 // files that are still what was copied.
 func scratchCopy(pass *build.Pass) (string, error) {
-	dst, err := os.MkdirTemp("", "hackless-scratch-")
+	dst, err := scratchDir(pass)
 	if err != nil {
 		return "", err
 	}
@@ -82,11 +86,48 @@ func scratchCopy(pass *build.Pass) (string, error) {
 		}
 	}
 	if err != nil {
-		os.RemoveAll(dst)
+		removeScratch(dst)
 		return "", err
 	}
 	// The copy's index stamps files with their times: leave them as set.
 	return dst, nil
+}
+
+// scratchDirs are the scratch copies a run holds, by directory: each at
+// a place of its step's own, released when the copy is removed.
+var scratchDirs sync.Map // dir -> unlock func()
+
+// scratchDir returns an empty directory for a step's scratch copy: the
+// same place every run, for the step of this repository, under the cache
+// directory, so that the go commands run in the copy (a Makefile's go
+// vet, go build) find their compiled packages in the build cache, which
+// keys them by directory; a temporary one when another run holds that
+// place. The copy is removed with removeScratch.
+func scratchDir(pass *build.Pass) (string, error) {
+	if base, err := cacheSubdir("scratch"); err == nil {
+		if rel, err := filepath.Rel(pass.Workspace.Root, base); err != nil || !filepath.IsLocal(rel) { // never inside the tree
+			sum := sha256.Sum256([]byte(pass.Workspace.Root + "\x00" + pass.Step.Name + "\x00" + fmt.Sprint(pass.Mode)))
+			dir := filepath.Join(base, hex.EncodeToString(sum[:8]))
+			if err := os.MkdirAll(base, 0o755); err == nil {
+				if unlock, ok, _ := filelock.TryLock(dir + ".lock"); ok {
+					if err := os.RemoveAll(dir); err == nil && os.Mkdir(dir, 0o755) == nil {
+						scratchDirs.Store(dir, unlock)
+						return dir, nil
+					}
+					unlock()
+				}
+			}
+		}
+	}
+	return os.MkdirTemp("", "hackless-scratch-")
+}
+
+// removeScratch removes a scratch copy and releases its place.
+func removeScratch(dir string) {
+	os.RemoveAll(dir)
+	if unlock, ok := scratchDirs.LoadAndDelete(dir); ok {
+		unlock.(func())()
+	}
 }
 
 var generatedMarker = regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.$`)

@@ -232,7 +232,7 @@ func (sc Script) run(pass *build.Pass) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(scratch)
+	defer removeScratch(scratch)
 	if err := commitScratch(pass, scratch); err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -150,7 +149,7 @@ func runYamlfmt(pass *build.Pass, config string, files []string) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(scratch)
+	defer removeScratch(scratch)
 	// The files that parse; the configuration's excludes apply too.
 	cmd := pass.Command(scratch, exe, append([]string{"-conf", filepath.Join(scratch, config)}, files...)...)
 	if _, err := pass.Output(cmd); err != nil {
