@@ -394,6 +394,10 @@ func TestFirstContact(t *testing.T) {
 			// the tree as it was.
 			out, code := mage(t, dir, nil, "verify")
 			wantCode(t, out, code, 0)
+			if _, own := sh.files["hackless.yaml"]; !own {
+				// The first summary names what init inferred.
+				wantOutput(t, out, "hackless.yaml, as hackless init ")
+			}
 			if s := testws.Run(t, dir, "git", "status", "--porcelain"); s != "" {
 				t.Errorf("verify left the tree changed:\n%s", s)
 			}

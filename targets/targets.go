@@ -15,12 +15,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/magefile/mage/mg"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/config"
 	"github.com/hackless/hackless/build/driver"
 	"github.com/hackless/hackless/build/gocache"
 	"github.com/hackless/hackless/build/workspace"
@@ -79,7 +81,9 @@ func Main(ctx context.Context, opts driver.Options, run ...*build.Step) error {
 	opts.Order = updateOrder(run)
 	opts.HasTargets = hasTargets
 	if opts.Notices == nil {
-		opts.Notices = func(ws *workspace.Workspace) []string { return steps.Uncovered(ws, run) }
+		opts.Notices = func(ws *workspace.Workspace) []string {
+			return append(inferred(ws), steps.Uncovered(ws, run)...)
+		}
 	}
 	opts.Verbose = opts.Verbose || mg.Verbose()
 	return driver.Main(ctx, opts, run...)
@@ -352,4 +356,38 @@ func Shadow(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// inferred names, on a repository's first verify (no durations recorded
+// yet), the settings hackless init inferred and wrote into hackless.yaml,
+// so that the first summary says by what the repository is held.
+func inferred(ws *workspace.Workspace) []string {
+	if _, err := os.Stat(filepath.Join(driver.ReportDir(ws.Root), "durations.json")); err == nil {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(ws.Root, config.File))
+	if err != nil || !strings.Contains(string(data), "hackless init wrote what it read") {
+		return nil
+	}
+	c := ws.Config
+	var set []string
+	if n := len(c.Deps.OwnVersions); n > 0 {
+		set = append(set, fmt.Sprintf("deps.ownVersions (%d modules released on their own)", n))
+	}
+	if n := len(c.Boilerplate.Rules); n > 0 {
+		set = append(set, "boilerplate.rules (the header the Go files share)")
+	}
+	if p := c.Typecheck.Platforms; len(p) > 0 {
+		set = append(set, "typecheck.platforms ["+strings.Join(p, ", ")+"]")
+	}
+	if n := len(c.Make.Targets); n > 0 {
+		set = append(set, fmt.Sprintf("make.targets (%d of the repository's own checks)", n))
+	}
+	if n := len(c.Shadow); n > 0 {
+		set = append(set, fmt.Sprintf("shadow (%d built-in steps beside them)", n))
+	}
+	if len(set) == 0 {
+		return []string{"hackless.yaml, as hackless init wrote it, holds the defaults: the repository's modules agree, and nothing else was inferred"}
+	}
+	return []string{"hackless.yaml, as hackless init inferred it from the repository: " + strings.Join(set, "; ")}
 }
