@@ -17,6 +17,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/hackless/hackless/build"
+	"github.com/hackless/hackless/build/hermetic"
 )
 
 // golangciTools are the tool paths of golangci-lint, v2 and v1.
@@ -147,45 +148,13 @@ func runLint(pass *build.Pass) error {
 	if timeout != "" {
 		args = append(args, "--timeout="+timeout)
 	}
-	cmd := env.Command(pass.Context(), dir, bin, append(args, patterns...)...)
-	pass.Logf("$ %s %s", bin, strings.Join(cmd.Args[1:], " "))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-	if pass.Context().Err() != nil {
-		return pass.Context().Err()
-	}
-	var out struct {
-		Issues []struct {
-			FromLinter, Text string
-			Pos              struct {
-				Filename     string
-				Line, Column int
-			}
+	// One invocation holds every module's packages in memory at once: a
+	// large workspace goes in batches of modules, one after another.
+	for i := 0; i < len(patterns); i += lintBatch {
+		batch := patterns[i:min(i+lintBatch, len(patterns))]
+		if stop, err := lintOnce(pass, env, dir, bin, scratch, timeout, args, batch, len(patterns)); err != nil || stop {
+			return err
 		}
-	}
-	if strings.Contains(stderr.String(), "Timeout exceeded") || strings.Contains(stderr.String(), "timeout exceeded") {
-		was := "golangci-lint's default"
-		if timeout != "" {
-			was = timeout
-		}
-		pass.Report(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("lint", "timeout")}, Message: fmt.Sprintf("golangci-lint ran out of time (%s) over %d modules, so the code was not linted: raise lint.timeout in hackless.yaml", was, len(patterns))})
-		return nil
-	}
-	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &out); err != nil {
-		return fmt.Errorf("golangci-lint: %v\n%s", runErr, lastLines(stderr.String(), 15))
-	}
-	for _, is := range out.Issues {
-		file := is.Pos.Filename
-		if scratch != "" {
-			if rel, err := filepath.Rel(scratch, file); err == nil {
-				file = rel
-			}
-		}
-		pass.Report(build.Finding{
-			Pos:     build.Position{File: ws.Rel(ws.Abs(file)), Line: is.Pos.Line, Col: is.Pos.Column},
-			Message: fmt.Sprintf("%s (%s)", is.Text, is.FromLinter),
-		})
 	}
 	pass.Notef("golangci-lint with %s over %d modules", config, len(patterns))
 	if scratch != "" {
@@ -359,4 +328,55 @@ func GolangciVersionPin(files []string, read func(string) ([]byte, error)) (wher
 		}
 	}
 	return "", "", nil
+}
+
+// lintBatch is the most modules one golangci-lint invocation lints.
+var lintBatch = 25
+
+// lintOnce runs golangci-lint once over the module patterns of batch and
+// reports its issues; stop is set when it ran out of time (reported).
+func lintOnce(pass *build.Pass, env *hermetic.Env, dir, bin, scratch, timeout string, args, batch []string, all int) (stop bool, err error) {
+	ws := pass.Workspace
+	patterns := batch
+	cmd := env.Command(pass.Context(), dir, bin, append(args, patterns...)...)
+	pass.Logf("$ %s %s", bin, strings.Join(cmd.Args[1:], " "))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	if pass.Context().Err() != nil {
+		return true, pass.Context().Err()
+	}
+	var out struct {
+		Issues []struct {
+			FromLinter, Text string
+			Pos              struct {
+				Filename     string
+				Line, Column int
+			}
+		}
+	}
+	if strings.Contains(stderr.String(), "Timeout exceeded") || strings.Contains(stderr.String(), "timeout exceeded") {
+		was := "golangci-lint's default"
+		if timeout != "" {
+			was = timeout
+		}
+		pass.Report(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("lint", "timeout")}, Message: fmt.Sprintf("golangci-lint ran out of time (%s) over %d modules (of %d, linted %d at a time), so the code was not linted: raise lint.timeout in hackless.yaml", was, len(patterns), all, lintBatch)})
+		return true, nil
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &out); err != nil {
+		return true, fmt.Errorf("golangci-lint: %v\n%s", runErr, lastLines(stderr.String(), 15))
+	}
+	for _, is := range out.Issues {
+		file := is.Pos.Filename
+		if scratch != "" {
+			if rel, err := filepath.Rel(scratch, file); err == nil {
+				file = rel
+			}
+		}
+		pass.Report(build.Finding{
+			Pos:     build.Position{File: ws.Rel(ws.Abs(file)), Line: is.Pos.Line, Col: is.Pos.Column},
+			Message: fmt.Sprintf("%s (%s)", is.Text, is.FromLinter),
+		})
+	}
+	return false, nil
 }

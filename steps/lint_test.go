@@ -147,3 +147,20 @@ func TestGolangciVersionPin(t *testing.T) {
 		})
 	}
 }
+
+// TestLintBatches: a workspace of more modules than one invocation takes
+// is linted in batches, and the findings of every batch are reported.
+func TestLintBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds golangci-lint")
+	}
+	defer func(n int) { lintBatch = n }(lintBatch)
+	lintBatch = 1
+	files := testws.Staging()
+	files[".golangci.yaml"] = "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\n"
+	files["staging/src/example.com/client/lint.go"] = lintDefect
+	files["staging/src/example.com/api/lint.go"] = strings.Replace(lintDefect, "package client", "package api", 1)
+	dir := testws.New(t, files)
+	rep, out := runSteps(t, dir, build.Verify, nil, Lint)
+	wantFindings(t, rep, "lint", out, "staging/src/example.com/client/lint.go:7:11:", "staging/src/example.com/api/lint.go:7:11:")
+}
