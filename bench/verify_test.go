@@ -52,6 +52,17 @@ check spelling verify_spelling
 exit $rc
 `
 
+// benchShape is the workspace BenchmarkVerify generates: KubeScale, or
+// HACKLESS_BENCH_SHAPE=modules,packages,files (99,4,5 for the 100-module
+// row).
+func benchShape() Synthetic {
+	var s Synthetic
+	if _, err := fmt.Sscanf(os.Getenv("HACKLESS_BENCH_SHAPE"), "%d,%d,%d", &s.Modules, &s.Packages, &s.Files); err == nil && s.Modules > 1 && s.Packages > 0 && s.Files > 0 {
+		return s
+	}
+	return KubeScale
+}
+
 func timeCmd(tb testing.TB, dir string, env []string, name string, args ...string) (time.Duration, string) {
 	tb.Helper()
 	cmd := exec.Command(name, args...)
@@ -107,10 +118,11 @@ func BenchmarkVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 	genStart := time.Now()
-	KubeScale.Write(b, dir)
+	shape := benchShape()
+	shape.Write(b, dir)
 	os.MkdirAll(filepath.Join(dir, "hack"), 0o755)
 	os.WriteFile(filepath.Join(dir, "hack", "verify-all.sh"), []byte(serialScript), 0o755)
-	b.Logf("generated %d modules, %d Go files in %s", KubeScale.Modules+1, CountGoFiles(dir), time.Since(genStart).Round(time.Second))
+	b.Logf("generated %d modules, %d Go files in %s", shape.Modules+1, CountGoFiles(dir), time.Since(genStart).Round(time.Second))
 
 	cacheDir := b.TempDir()
 	env := []string{"NO_COLOR=1", "HACKLESS_CACHE_DIR=" + cacheDir, "MISSPELL=" + misspell(b)}
@@ -119,7 +131,7 @@ func BenchmarkVerify(b *testing.B) {
 	timeCmd(b, dir, append(env, "HACKLESS_NO_CACHE=1"), "go", "tool", "mage", "verify")
 
 	var serial, cold, coldEngine, noop, noopEngine, touched, status, fastNoop, fastTouched, launchNoop, launchTouched, affected []time.Duration
-	leaf := filepath.Join(dir, KubeScale.modDir(KubeScale.Modules-1), "p07", "f03.go")
+	leaf := filepath.Join(dir, shape.modDir(shape.Modules-1), fmt.Sprintf("p%02d", min(7, shape.Packages-1)), fmt.Sprintf("f%02d.go", min(3, shape.Files-1)))
 	for i := range reps {
 		d, _ := timeCmd(b, dir, env, "bash", "hack/verify-all.sh")
 		serial = append(serial, d)
@@ -193,7 +205,7 @@ func BenchmarkVerify(b *testing.B) {
 | (c) one file touched, go tool hackless | %s | %.0f%% of cold | ≤ 15%% |
 | (e) affected only (-since=HEAD), no step cache, one file touched | %s | %.0f%% of cold | |
 | (f) fresh clone, empty local cache, warm remote cache (go tool hackless) | %s | %.1f× its local no-op (%s) | ≤ 2× |
-`, KubeScale.Modules+1, CountGoFiles(dir), reps,
+`, shape.Modules+1, CountGoFiles(dir), reps,
 		sec(ms), sec(mc), sec(mce), mc.Seconds()/ms.Seconds(),
 		sec(mn), sec(mne), mne.Seconds()/mg.Seconds(),
 		sec(mt), 100*mt.Seconds()/mc.Seconds(), sec(mg),
