@@ -50,7 +50,6 @@ type console struct {
 	done    int
 	running []string
 	since   map[string]time.Time // when each running step started
-	every   time.Duration        // outside a terminal: how often the progress line comes
 	status  bool                 // a status line is on screen
 	stop    chan struct{}
 	stopped sync.WaitGroup
@@ -76,47 +75,36 @@ func newConsole(opts Options, total int, start time.Time) *console {
 		}
 	}
 	c.since = make(map[string]time.Time)
+	c.stopped.Add(1)
 	if c.terminal {
-		c.stopped.Add(1)
-		go c.tick()
+		go c.repeat(200*time.Millisecond, c.drawStatus)
 	} else {
-		c.every = opts.ProgressEvery
-		if c.every <= 0 {
-			c.every = 30 * time.Second
+		every := opts.ProgressEvery
+		if every <= 0 {
+			every = 30 * time.Second
 		}
-		c.stopped.Add(1)
-		go c.progress()
+		go c.repeat(every, c.progressLine)
 	}
 	return c
 }
 
-// progress prints, outside a terminal, every c.every, which steps are
-// still running and for how long: a slow step is told from a hung one.
-func (c *console) progress() {
-	defer c.stopped.Done()
-	t := time.NewTicker(c.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-t.C:
-			c.mu.Lock()
-			if len(c.running) > 0 {
-				var still []string
-				for _, n := range c.running {
-					still = append(still, fmt.Sprintf("%s (%s)", n, time.Since(c.since[n]).Round(time.Second)))
-				}
-				fmt.Fprintf(c.w, "[%d/%d] %s  still running: %s\n", c.done, c.total, time.Since(c.start).Round(time.Second), strings.Join(still, ", "))
-			}
-			c.mu.Unlock()
-		}
+// progressLine prints, outside a terminal, which steps are still running
+// and for how long: a slow step is told from a hung one. c.mu is held.
+func (c *console) progressLine() {
+	if len(c.running) == 0 {
+		return
 	}
+	var still []string
+	for _, n := range c.running {
+		still = append(still, fmt.Sprintf("%s (%s)", n, time.Since(c.since[n]).Round(time.Second)))
+	}
+	fmt.Fprintf(c.w, "[%d/%d] %s  still running: %s\n", c.done, c.total, time.Since(c.start).Round(time.Second), strings.Join(still, ", "))
 }
 
-func (c *console) tick() {
+// repeat calls f, under c.mu, every d until the console closes.
+func (c *console) repeat(d time.Duration, f func()) {
 	defer c.stopped.Done()
-	t := time.NewTicker(200 * time.Millisecond)
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -124,7 +112,7 @@ func (c *console) tick() {
 			return
 		case <-t.C:
 			c.mu.Lock()
-			c.drawStatus()
+			f()
 			c.mu.Unlock()
 		}
 	}
