@@ -5,11 +5,10 @@ package steps
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/hackless/hackless/build"
 )
@@ -128,14 +127,6 @@ func runGofmt(pass *build.Pass) error {
 // issues.exclude-generated are lax (generated files left out) unless set
 // to disable.
 func golangciExemptsGenerated(pass *build.Pass) (bool, string) {
-	config, ok := golangciConfig(pass)
-	if !ok || config == "" || strings.HasSuffix(config, ".toml") {
-		return false, ""
-	}
-	data, err := pass.ReadFile(config)
-	if err != nil {
-		return false, ""
-	}
 	var doc struct {
 		Version    string `yaml:"version"`
 		Formatters struct {
@@ -147,20 +138,14 @@ func golangciExemptsGenerated(pass *build.Pass) (bool, string) {
 			ExcludeGenerated string `yaml:"exclude-generated"`
 		} `yaml:"issues"`
 	}
-	if yaml.Unmarshal(data, &doc) != nil {
+	config := decodeGolangci(pass, &doc)
+	if config == "" {
 		return false, ""
 	}
 	if strings.HasPrefix(doc.Version, "2") {
 		g := doc.Formatters.Exclusions.Generated
-		return g != "disable", fmt.Sprintf("%s: formatters.exclusions.generated is %s", config, orDefault(g, "lax, the default"))
+		return g != "disable", fmt.Sprintf("%s: formatters.exclusions.generated is %s", config, cmp.Or(g, "lax, the default"))
 	}
 	g := doc.Issues.ExcludeGenerated
-	return g != "disable", fmt.Sprintf("%s: issues.exclude-generated is %s", config, orDefault(g, "lax, the default"))
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
+	return g != "disable", fmt.Sprintf("%s: issues.exclude-generated is %s", config, cmp.Or(g, "lax, the default"))
 }

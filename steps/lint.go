@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"gopkg.in/yaml.v3"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/hermetic"
@@ -32,6 +33,21 @@ var golangciConfigs = []string{".golangci.yml", ".golangci.yaml", ".golangci.tom
 // golangciDirs are where repositories keep their golangci configuration,
 // in the order they are searched; Kubernetes's is hack/golangci.yaml.
 var golangciDirs = []string{".", "hack", "tools", "internal/tools", "build", ".github"}
+
+// decodeGolangci finds the repository's golangci configuration (as lint
+// does) and decodes it, YAML or JSON, into v; it returns the file's name,
+// or "" when there is none or it does not decode (lint reports that).
+func decodeGolangci(pass *build.Pass, v any) string {
+	config, ok := golangciConfig(pass)
+	if !ok || config == "" || strings.HasSuffix(config, ".toml") {
+		return ""
+	}
+	data, err := pass.ReadFile(config)
+	if err != nil || yaml.Unmarshal(data, v) != nil {
+		return ""
+	}
+	return config
+}
 
 // golangciInputs are the globs of every golangci configuration
 // golangciConfig may find: an input of each step that reads one.

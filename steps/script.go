@@ -155,12 +155,7 @@ func (sc Script) check(ws *workspace.Workspace) error {
 			if _, err := ws.Env.LookPath("make"); err != nil {
 				return fmt.Errorf("%s needs make, which this machine does not have: %w", c, err)
 			}
-			dir := "."
-			for i, a := range pc.args {
-				if a == "-C" && i+1 < len(pc.args) {
-					dir = pc.args[i+1]
-				}
-			}
+			dir := path.Dir(makefileOf(pc))
 			if !slices.ContainsFunc([]string{"GNUmakefile", "makefile", "Makefile"}, func(n string) bool {
 				_, err := os.Stat(ws.Abs(path.Join(dir, n)))
 				return err == nil

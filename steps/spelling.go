@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"github.com/golangci/misspell"
-	"gopkg.in/yaml.v3"
 
 	"github.com/hackless/hackless/build"
 )
@@ -157,14 +156,6 @@ var defaultSpellingExclude = []string{"**/CHANGELOG*", "**/CHANGES*", "**/CHANGE
 // golangci configuration (v2: linters.settings.misspell, v1:
 // linters-settings.misspell): its locale and the words it ignores.
 func golangciMisspell(pass *build.Pass) (locale string, ignore []string) {
-	config, ok := golangciConfig(pass)
-	if !ok || config == "" || strings.HasSuffix(config, ".toml") {
-		return "", nil
-	}
-	data, err := pass.ReadFile(config)
-	if err != nil {
-		return "", nil
-	}
 	var doc struct {
 		Linters struct {
 			Settings struct {
@@ -175,7 +166,7 @@ func golangciMisspell(pass *build.Pass) (locale string, ignore []string) {
 			Misspell misspellSettings `yaml:"misspell"`
 		} `yaml:"linters-settings"`
 	}
-	if yaml.Unmarshal(data, &doc) != nil {
+	if decodeGolangci(pass, &doc) == "" {
 		return "", nil
 	}
 	for _, m := range []misspellSettings{doc.Linters.Settings.Misspell, doc.LintersSettings.Misspell} {
