@@ -4,6 +4,7 @@
 package build
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,8 +36,11 @@ func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspa
 	if keys == nil || s.Uncached {
 		return runStep(ctx, s, opts, ws, only)
 	}
-	if s.Scope == ScopeWorkspace {
+	switch s.Scope {
+	case ScopeWorkspace:
 		return cachedWorkspace(ctx, s, opts, ws, keys)
+	case ScopePackage:
+		return cachedPackages(ctx, s, opts, ws, keys, only)
 	}
 	return cachedModules(ctx, s, opts, ws, keys, only)
 }
@@ -45,6 +49,7 @@ func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspa
 type share struct {
 	step  *Step
 	mod   *workspace.Module
+	pkg   string // the package directory of a ScopePackage step's share
 	m     cache.Manifest
 	files []string // every file that entered m
 	key   cache.Key
@@ -63,6 +68,12 @@ func (k *keyer) lookup(ctx context.Context, s *Step, mod *workspace.Module) (*sh
 		return nil, nil, "", err
 	}
 	sh := &share{step: s, mod: mod, m: m, files: files, key: keyOf(m), id: lastID(k.ws, s, mod)}
+	return k.find(ctx, sh)
+}
+
+// find returns a share's cached pass, local or remote, or nil and why
+// there is none.
+func (k *keyer) find(ctx context.Context, sh *share) (*share, *cache.Entry, string, error) {
 	e, err := k.cache.Get(sh.key)
 	if e != nil {
 		if why := k.changedRead(e.Reads); why != "" {
@@ -84,7 +95,7 @@ func (k *keyer) lookup(ctx context.Context, s *Step, mod *workspace.Module) (*sh
 		why = rwhy
 	}
 	if why == "" {
-		why = cache.Explain(k.cache.Last(sh.id), m)
+		why = cache.Explain(k.cache.Last(sh.id), sh.m)
 	}
 	return sh, nil, why, nil
 }
@@ -114,10 +125,10 @@ func (k *keyer) fromRemote(ctx context.Context, sh *share) (*cache.Entry, string
 	if sh.mod != nil {
 		mod = sh.mod.Rel
 	}
-	if e.Step != sh.step.Name || e.Module != mod {
+	if e.Step != sh.step.Name || e.Module != mod || e.Package != sh.pkg {
 		// Not what was stored under this key: the server is not trusted
 		// for the rest of the run, and nothing it served is kept.
-		k.remote.Distrust(fmt.Errorf("it served the entry of %s for %q under the key of %s for %q", e.Step, e.Module, sh.step.Name, mod))
+		k.remote.Distrust(fmt.Errorf("it served the entry of %s for %q under the key of %s for %q", e.Step, cmp.Or(e.Package, e.Module), sh.step.Name, cmp.Or(sh.pkg, mod)))
 		return nil, "the remote entry was another step's and is ignored"
 	}
 	if why := k.changedRead(e.Reads); why != "" {
@@ -405,11 +416,29 @@ func KeyFiles(ctx context.Context, dir string, env []string, s *Step) ([]string,
 	if err != nil {
 		return nil, err
 	}
+	seen := make(map[string]bool)
+	if s.Scope == ScopePackage {
+		x := k.packages(ctx)
+		if x.err != nil {
+			return nil, x.err
+		}
+		for _, m := range ws.Modules {
+			for _, dir := range x.byModule[m.Rel] {
+				_, files, err := k.packageManifest(ctx, s, dir)
+				if err != nil {
+					return nil, err
+				}
+				for _, f := range slices.Concat(files, k.packageInputs(ctx, dir)) {
+					seen[ws.Abs(f)] = true
+				}
+			}
+		}
+		return slices.Sorted(maps.Keys(seen)), nil
+	}
 	mods := []*workspace.Module{nil}
 	if s.Scope != ScopeWorkspace {
 		mods = ws.Modules
 	}
-	seen := make(map[string]bool)
 	for _, m := range mods {
 		var scope []*workspace.Module
 		if m != nil {

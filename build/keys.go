@@ -62,6 +62,10 @@ type keyer struct {
 	goOnce sync.Once
 	goIn   goInputs
 
+	pkgOnce sync.Once
+	pkgs    pkgIndex              // the packages, for ScopePackage
+	shared  map[*Step]*sharedPart // per ScopePackage step: what every package's key holds
+
 	ignoredOnce sync.Once
 	ignored     []string // git-ignored files that files lacks (ignoredFiles)
 	ignoredErr  error
@@ -71,6 +75,7 @@ type keyer struct {
 // declares, derived once per run.
 type goInputs struct {
 	embedded map[string]*group          // per module directory: the trees of packages that use //go:embed
+	embeds   map[string][]string        // per package directory that uses //go:embed: the files of its tree
 	replaced *group                     // the directories that local replace directives point to
 	linked   *group                     // the directories that symlinks of the tree point to
 	imports  map[string]map[string]bool // module directory -> workspace module directories it imports
@@ -453,19 +458,11 @@ func patterns(s *Step) (files, headers []string) {
 	return slices.Compact(files), headers
 }
 
-// manifest lists everything a step's result depends on: hackless itself
-// (the running executable), the step, the hermetic settings and the
-// step's environment, its tools' versions and the contents of its input
-// files; for the share of one module (mod not nil), its name and only the
-// per-module files of scope (the modules whose files that share reads),
-// with the shared ones. A large group of files (a module's Go files)
-// enters by its digest, a small one file by file. It also returns every
-// file that entered, for the check after the run.
-func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, scope []*workspace.Module) (cache.Manifest, []string, error) {
+// baseManifest is what every share of a step depends on besides files:
+// hackless itself (the running executable), the step, the hermetic
+// settings and the step's environment, and its tools' versions.
+func (k *keyer) baseManifest(ctx context.Context, s *Step) (cache.Manifest, error) {
 	m := cache.Manifest{"step": s.Name, "hackless": k.self}
-	if mod != nil {
-		m["module"] = mod.Rel
-	}
 	for _, kv := range k.ws.Env.Vars() {
 		name, val, _ := strings.Cut(kv, "=")
 		switch {
@@ -486,9 +483,50 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 	for _, t := range s.Inputs.Tools {
 		v := k.version(ctx, t)
 		if strings.HasPrefix(v, "unknown: ") {
-			return nil, nil, fmt.Errorf("the version of %s: %s", t.Name, strings.TrimPrefix(v, "unknown: "))
+			return nil, fmt.Errorf("the version of %s: %s", t.Name, strings.TrimPrefix(v, "unknown: "))
 		}
 		m["tool:"+t.Name] = v
+	}
+	return m, nil
+}
+
+// addGroup enters a group of files into a manifest, under label by its
+// digest when it is large, else file by file (kind:name), so that a miss
+// names the file that changed; it returns read with the group's files.
+func (k *keyer) addGroup(m cache.Manifest, read []string, label string, g *group, kind string, header bool) []string {
+	if g == nil || len(g.files) == 0 {
+		return read
+	}
+	read = append(read, g.files...)
+	if len(g.files) > smallGroup {
+		m[label] = g.digest
+		return read
+	}
+	for _, f := range g.files {
+		h, err := k.hash(f, header)
+		if err != nil {
+			h = "absent"
+		}
+		m[kind+":"+f] = h
+	}
+	return read
+}
+
+// manifest lists everything a step's result depends on: hackless itself
+// (the running executable), the step, the hermetic settings and the
+// step's environment, its tools' versions and the contents of its input
+// files; for the share of one module (mod not nil), its name and only the
+// per-module files of scope (the modules whose files that share reads),
+// with the shared ones. A large group of files (a module's Go files)
+// enters by its digest, a small one file by file. It also returns every
+// file that entered, for the check after the run.
+func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, scope []*workspace.Module) (cache.Manifest, []string, error) {
+	m, err := k.baseManifest(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	if mod != nil {
+		m["module"] = mod.Rel
 	}
 	all := append([]string{""}, k.modDirs...)
 	owners := all
@@ -500,21 +538,7 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 	}
 	var read []string
 	add := func(label string, g *group, kind string, header bool) {
-		if g == nil || len(g.files) == 0 {
-			return
-		}
-		read = append(read, g.files...)
-		if len(g.files) > smallGroup {
-			m[label] = g.digest
-			return
-		}
-		for _, f := range g.files {
-			h, err := k.hash(f, header)
-			if err != nil {
-				h = "absent"
-			}
-			m[kind+":"+f] = h
-		}
+		read = k.addGroup(m, read, label, g, kind, header)
 	}
 	// For a step that type-checks a module (vet, typecheck), another
 	// module's Go code counts only in the packages the module imports,
@@ -653,6 +677,7 @@ func (k *keyer) goInputs(ctx context.Context) *goInputs {
 		gi.linked = &group{files: linked, digest: k.digest(linked, false)}
 
 		gi.embedded = make(map[string]*group)
+		gi.embeds = make(map[string][]string)
 		gi.imports = make(map[string]map[string]bool)
 		embedDirs := make(map[string]bool)
 		byPath := make(map[string]string, len(k.ws.Modules))
@@ -700,6 +725,7 @@ func (k *keyer) goInputs(ctx context.Context) *goInputs {
 				gi.err = fmt.Errorf("embedding package %s: %w", d, err)
 				return
 			}
+			gi.embeds[d] = fs
 			o := k.index.Of(path.Join(d, "x"))
 			if gi.embedded[o] == nil {
 				gi.embedded[o] = &group{}

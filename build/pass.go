@@ -40,7 +40,10 @@ type Pass struct {
 
 	ctx     context.Context
 	modules []*workspace.Module // the modules to do, for a step with a module scope
-	slots   *slots              // the run's -jobs, for Parallel; nil runs one at a time
+	// packages, for a ScopePackage step, lists the package directories
+	// to do of the modules not done whole.
+	packages map[string][]string
+	slots    *slots // the run's -jobs, for Parallel; nil runs one at a time
 
 	mu        sync.Mutex
 	findings  []Finding
@@ -87,6 +90,32 @@ func (p *Pass) Modules() []*workspace.Module {
 		return p.Workspace.Modules
 	}
 	return p.modules
+}
+
+// GoPatterns returns the go command's package patterns, relative to the
+// workspace root, for what the step must check: ./<module>/... for each
+// module of Modules it checks whole, and for a ScopePackage step, of a
+// module whose other packages' results are cached, ./<dir> for each
+// package it must check. A directory named this way may hold no package
+// for some platform (its files are all excluded by build constraints),
+// which the go command reports as an error when it is named.
+func (p *Pass) GoPatterns() []string {
+	var out []string
+	for _, m := range p.Modules() {
+		dirs, ok := p.packages[m.Rel]
+		if !ok {
+			out = append(out, "./"+path.Join(m.Rel, "..."))
+			continue
+		}
+		for _, d := range dirs {
+			if d == "." {
+				out = append(out, ".")
+			} else {
+				out = append(out, "./"+d)
+			}
+		}
+	}
+	return out
 }
 
 // Report records a finding.

@@ -113,18 +113,7 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 		default:
 			runs := 0
 			for _, m := range mods {
-				pm := PlannedModule{Module: m.Rel, Run: true}
-				_, e, miss, err := keys.lookup(ctx, s, m)
-				switch {
-				case err != nil:
-					pm.Why = "no key: " + err.Error()
-				case e != nil && e.Remote:
-					pm.Run, pm.Why = false, "cached (remote)"
-				case e != nil:
-					pm.Run, pm.Why = false, "cached"
-				default:
-					pm.Why = miss
-				}
+				pm := keys.planned(ctx, s, m)
 				if pm.Run {
 					runs++
 				}
@@ -142,4 +131,25 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// planned says, for DryRun, whether a step with a module scope would run
+// for a module, and why.
+func (k *keyer) planned(ctx context.Context, s *Step, m *workspace.Module) PlannedModule {
+	if s.Scope == ScopePackage {
+		return k.plannedPackages(ctx, s, m)
+	}
+	pm := PlannedModule{Module: m.Rel, Run: true}
+	_, e, miss, err := k.lookup(ctx, s, m)
+	switch {
+	case err != nil:
+		pm.Why = "no key: " + err.Error()
+	case e != nil && e.Remote:
+		pm.Run, pm.Why = false, "cached (remote)"
+	case e != nil:
+		pm.Run, pm.Why = false, "cached"
+	default:
+		pm.Why = miss
+	}
+	return pm
 }

@@ -475,7 +475,14 @@ func runStep(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace
 // runStepReads is runStep that also returns what the step read through
 // its Pass.
 func runStepReads(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module) (res *Result, reads []cache.Read) {
-	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules, slots: opts.slots}
+	return runStepScoped(ctx, s, opts, ws, modules, nil)
+}
+
+// runStepScoped is runStepReads for a step that checks, of some modules,
+// only the packages that packages lists (module directory -> package
+// directories); a module it does not list is checked whole.
+func runStepScoped(ctx context.Context, s *Step, opts Options, ws *workspace.Workspace, modules []*workspace.Module, packages map[string][]string) (res *Result, reads []cache.Read) {
+	pass := &Pass{Step: s, Mode: opts.Mode, Workspace: ws, Env: ws.Env, ctx: ctx, modules: modules, packages: packages, slots: opts.slots}
 	defer func() { reads = pass.recorded(); res.Reads = reads }()
 	start := time.Now()
 	err := runPass(s, pass, opts)
@@ -533,7 +540,7 @@ func runPerModule(pass *Pass, mods []*workspace.Module, opts Options) error {
 	errs := make([]error, len(mods))
 	var wg sync.WaitGroup
 	for i, m := range mods {
-		subs[i] = &Pass{Step: pass.Step, Mode: pass.Mode, Workspace: pass.Workspace, Env: pass.Env, ctx: pass.ctx, modules: []*workspace.Module{m}, slots: opts.slots}
+		subs[i] = &Pass{Step: pass.Step, Mode: pass.Mode, Workspace: pass.Workspace, Env: pass.Env, ctx: pass.ctx, modules: []*workspace.Module{m}, packages: pass.packages, slots: opts.slots}
 		if opts.slots != nil && opts.slots.tryAcquire() {
 			wg.Add(1)
 			go func() {

@@ -89,6 +89,13 @@ const (
 	// module and of the workspace modules it requires, directly or not,
 	// as for type checking.
 	ScopeModuleDeps
+	// ScopePackage: one result per package directory of the workspace
+	// modules, from the package's files (its tests included) and the
+	// non-test files of the workspace packages it imports, directly or
+	// not; every go.work, go.mod and go.sum file counts for every
+	// package. An edit re-runs only the edited package and its importers.
+	// The step must do only the work of Pass.GoPatterns.
+	ScopePackage
 )
 
 // Inputs are what a step's result depends on, besides the hermetic

@@ -329,6 +329,40 @@ var cacheCases = []cacheCase{
 			testws.Replace(t, dir, "staging/src/example.com/extra/extra.go", "func Hello() string", "func Hello(name string) string")
 		},
 	},
+	{
+		name: "a package two imports away (per-package keys)",
+		files: func(f testws.Files) {
+			f[apiDir+"value.go"] = "package api\n\n// V is a value.\nvar V = 1\n"
+			f[clientDir+"value.go"] = "package client\n\nimport \"example.com/api\"\n\n// V is api's.\nvar V = api.V\n"
+			f["cmd/root/value.go"] = "package main\n\nimport \"example.com/client\"\n\nvar _ int = client.V\n"
+		},
+		steps: []*build.Step{Vet, Typecheck},
+		mutate: func(t *testing.T, dir, _ string) {
+			testws.Replace(t, dir, apiDir+"value.go", "var V = 1", "var V = \"one\"")
+		},
+	},
+	{
+		name: "a package a test file imports (per-package keys)",
+		files: func(f testws.Files) {
+			f[clientDir+"count.go"] = "package client\n\n// Count counts.\nfunc Count() int { return 1 }\n"
+			f[apiDir+"helpers/helpers_test.go"] = "package helpers_test\n\nimport \"example.com/client\"\n\nvar _ int = client.Count()\n"
+		},
+		steps: []*build.Step{Vet, Typecheck},
+		mutate: func(t *testing.T, dir, _ string) {
+			testws.Replace(t, dir, clientDir+"count.go", "func Count() int { return 1 }", "func Count() string { return \"1\" }")
+		},
+	},
+	{
+		name: "a package only one platform builds, checked alone (per-package keys)",
+		files: func(f testws.Files) {
+			f["hackless.yaml"] = "typecheck:\n  platforms: [linux/amd64, windows/amd64]\n"
+			f[clientDir+"winonly/winonly_windows.go"] = "// Package winonly is for Windows.\npackage winonly\n\n// W is one.\nconst W = 1\n"
+		},
+		steps: []*build.Step{Vet, Typecheck},
+		mutate: func(t *testing.T, dir, _ string) {
+			testws.Replace(t, dir, clientDir+"winonly/winonly_windows.go", "const W = 1", "const W int = \"one\"")
+		},
+	},
 }
 
 func TestCacheNeverLies(t *testing.T) {

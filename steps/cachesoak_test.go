@@ -213,6 +213,12 @@ var soakCatalog = []soakMutation{
 	{"license policy", func(s *soak) {
 		s.toggle(LicensePolicyFile, `{"allowed": ["MIT"], "replaceDefaults": true}`, `{"allowed": ["BSD-3-Clause"], "replaceDefaults": true}`)
 	}},
+	{"an imported package's API (every importer, transitively)", func(s *soak) {
+		s.toggle(apiDir+"types.go", "// Package api defines the types.\npackage api\n\n// Name is the API's name.\nconst Name = 1\n", "// Package api defines the types.\npackage api\n\n// Name is the API's name.\nconst Name = \"api\"\n")
+	}},
+	{"a new package that imports another module's", func(s *soak) {
+		s.toggle(clientDir+"newpkg/new.go", "// Package newpkg is new.\npackage newpkg\n\nimport \"example.com/api/helpers\"\n\nvar _ int = len(helpers.Describe())\n", "// Package newpkg is new.\npackage newpkg\n\nimport \"example.com/api/helpers\"\n\nvar _ int = helpers.Describe()\n")
+	}},
 	{"git commit and tag", func(s *soak) {
 		testws.Run(s.t, s.dir, "git", "add", "-A")
 		testws.Run(s.t, s.dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "soak", "--allow-empty")
@@ -220,11 +226,13 @@ var soakCatalog = []soakMutation{
 	}},
 }
 
-var soakSteps = []*build.Step{Workspace, Gofmt, Vet, Tidy, Spelling, Licenses, Deps, Imports}
+var soakSteps = []*build.Step{Workspace, Gofmt, Vet, Typecheck, Tidy, Spelling, Licenses, Deps, Imports}
 
 // fromCache reports whether any part of a result came from the cache.
 func fromCache(r *build.Result) bool {
-	return r.Cached || slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasSuffix(n, " modules cached") })
+	return r.Cached || slices.ContainsFunc(r.Notes, func(n string) bool {
+		return strings.HasSuffix(n, " modules cached") || strings.HasSuffix(n, " packages cached")
+	})
 }
 
 func (s *soak) environ() []string {

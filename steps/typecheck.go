@@ -30,12 +30,15 @@ var DefaultPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/arm64", "w
 // failure only the workspace has says so, and one that only hackless's
 // own view of a workspace without go.work has is a note. A package whose
 // dependency does not type-check is checked once the dependency is fixed.
+// Like vet's, its result is cached package by package, so an edit re-checks
+// the edited package and its importers on each platform, leaving out on a
+// platform a package whose files that platform does not build.
 // There is no update form: a type error needs a person.
 var Typecheck = &build.Step{
 	Name:   "typecheck",
 	Doc:    "every package type-checks on every platform",
 	Inputs: build.Inputs{Tools: []build.Tool{build.GoCommand}, Go: true},
-	Scope:  build.ScopeModuleDeps,
+	Scope:  build.ScopePackage,
 	Run:    runTypecheck,
 }
 

@@ -31,6 +31,11 @@ import (
 // when it finds problems; type errors, which it prints as text, are findings
 // too. There is no update form: vet's findings need a person.
 //
+// Its result is cached package by package: an edit re-runs vet for the
+// edited package and the workspace packages that import it, directly or
+// not, which it names to go vet (a module whose packages all changed by
+// its ./... pattern); a go.work, go.mod or go.sum edit re-runs them all.
+//
 // When part of the workspace cannot be loaded (an ambiguous import, a
 // missing checksum), go vet analyses nothing at all; vet then analyses,
 // in one more run, every package that loads (go list -e names them), or,
@@ -52,7 +57,7 @@ var Vet = &build.Step{
 	Name:   "vet",
 	Doc:    "go vet finds no problems in any workspace module",
 	Inputs: build.Inputs{Tools: []build.Tool{build.GoCommand}, Go: true},
-	Scope:  build.ScopeModuleDeps,
+	Scope:  build.ScopePackage,
 	Run:    runVet,
 }
 
@@ -139,7 +144,11 @@ func runVet(pass *build.Pass) error {
 // again.
 func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutcome, notes []string, err error) {
 	mods := pass.Modules()
-	out = runVetOnce(pass, env, flags, modulePatterns(pass))
+	patterns := packagePatterns(pass, env)
+	if len(patterns) == 0 {
+		return out, nil, nil // no package is built for this platform
+	}
+	out = runVetOnce(pass, env, flags, patterns)
 	if err := pass.Context().Err(); err != nil {
 		return out, nil, err
 	}
@@ -153,7 +162,7 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 	case out.err == nil:
 		return out, nil, nil
 	case !out.vetted && len(out.findings) == 0: // stopped at loading
-		rest, ok := vetLoadable(pass, env, flags, out)
+		rest, ok := vetLoadable(pass, env, flags, patterns, out)
 		switch {
 		case ok && !joint:
 			return rest, nil, nil // one module: nothing to try on its own
@@ -191,6 +200,40 @@ func moduleByModule(pass *build.Pass, env, flags []string, done string, mods []*
 	return out, notes, nil
 }
 
+// packagePatterns returns the package patterns of what the pass checks
+// (Pass.GoPatterns) for the platform of env, leaving out a directory
+// named on its own whose files build constraints all exclude there (go
+// list -find, which resolves no imports, tells): go vet fails on such a
+// pattern, where ./... passes the directory over.
+func packagePatterns(pass *build.Pass, env []string) []string {
+	patterns := pass.GoPatterns()
+	var named []string
+	for _, p := range patterns {
+		if !strings.HasSuffix(p, "/...") {
+			named = append(named, p)
+		}
+	}
+	if len(named) == 0 {
+		return patterns
+	}
+	cmd := pass.Command(".", "go", append([]string{"list", "-find", "-e", "-f", "{{.Dir}}\t{{with .Error}}{{.Err}}{{end}}"}, named...)...)
+	cmd.Env = append(cmd.Env, env...)
+	out, err := cmd.Output()
+	if err != nil {
+		return patterns // go vet then says what is wrong
+	}
+	excluded := map[string]bool{}
+	for line := range strings.Lines(string(out)) {
+		dir, msg, _ := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
+		if strings.Contains(msg, "build constraints exclude all Go files") {
+			excluded[pass.Workspace.Rel(dir)] = true
+		}
+	}
+	return slices.DeleteFunc(patterns, func(p string) bool {
+		return !strings.HasSuffix(p, "/...") && excluded[path.Clean(p)]
+	})
+}
+
 // maxLoadable bounds the packages vetLoadable names on one command line.
 const maxLoadable = 2000
 
@@ -201,7 +244,7 @@ const maxLoadable = 2000
 // and false when it cannot help (an error of the module graph, a list
 // too long, a run that stops at loading again): the caller then goes
 // module by module.
-func vetLoadable(pass *build.Pass, env, flags []string, stopped vetOutcome) (vetOutcome, bool) {
+func vetLoadable(pass *build.Pass, env, flags, patterns []string, stopped vetOutcome) (vetOutcome, bool) {
 	if len(stopped.failures) == 0 || len(stopped.unplaced) > 0 {
 		return vetOutcome{}, false
 	}
@@ -210,7 +253,7 @@ func vetLoadable(pass *build.Pass, env, flags []string, stopped vetOutcome) (vet
 			return vetOutcome{}, false // go.work, a go.mod: the module graph
 		}
 	}
-	cmd := pass.Command(".", "go", append([]string{"list", "-e", "-test", "-json=ImportPath,ForTest,Incomplete,Dir,GoFiles,Error,DepsErrors"}, modulePatterns(pass)...)...)
+	cmd := pass.Command(".", "go", append([]string{"list", "-e", "-test", "-json=ImportPath,ForTest,Incomplete,Dir,GoFiles,Error,DepsErrors"}, patterns...)...)
 	cmd.Env = append(cmd.Env, env...)
 	data, err := cmd.Output()
 	if err != nil {

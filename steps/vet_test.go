@@ -7,14 +7,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
-
-	"github.com/hackless/hackless/internal/testws"
 	"strings"
 	"testing"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/driver"
+	"github.com/hackless/hackless/internal/testws"
 )
 
 func TestNolint(t *testing.T) {
@@ -282,5 +282,66 @@ func TestVetAmbiguousImportVerdict(t *testing.T) {
 		if n := len(result(rep, "vet").Findings); n != 2 {
 			t.Errorf("since %q: %d findings, want the defects alone:\n%s", since, n, out)
 		}
+	}
+}
+
+// TestVetChecksWhatAnEditReaches: with per-package keys, an edit re-runs
+// vet and typecheck for the edited package and its importers only,
+// naming those packages to the go command (a module whose packages all
+// miss by its ./... pattern), and a package that only another platform
+// builds, when it alone is edited, is left out on the platforms that do
+// not build it instead of failing go vet there.
+func TestVetChecksWhatAnEditReaches(t *testing.T) {
+	t.Parallel()
+	files := testws.Staging()
+	files["hackless.yaml"] = "typecheck:\n  platforms: [linux/amd64, windows/amd64]\n"
+	files[clientDir+"winonly/winonly_windows.go"] = "// Package winonly is for Windows.\npackage winonly\n\n// W is one.\nconst W = 1\n"
+	dir := testws.New(t, files)
+	testws.Git(t, dir)
+	cacheDir := t.TempDir()
+	run := func() map[string]*build.Result {
+		t.Helper()
+		res, log := diffRun(t, dir, os.Environ(), cacheDir, []*build.Step{Vet, Typecheck})
+		if !allPassed(res) {
+			t.Fatalf("the run failed:\n%s", log)
+		}
+		return res
+	}
+	run()
+	if res := run(); !allCached(res, []*build.Step{Vet, Typecheck}) {
+		t.Fatalf("nothing changed, yet not every step was cached")
+	}
+	vetCommand := func(r *build.Result) string {
+		for _, c := range r.Commands {
+			if strings.Contains(c, "go vet") {
+				return c
+			}
+		}
+		t.Fatalf("%s ran no go vet: %q", r.Step, r.Commands)
+		return ""
+	}
+
+	// helpers is imported by cmd/root, the root module's only package.
+	testws.Write(t, dir, testws.Files{apiDir + "helpers/more.go": "package helpers\n\n// More is more.\nconst More = 1\n"})
+	res := run()
+	for _, step := range []string{"vet", "typecheck"} {
+		r := res[step]
+		cmd := vetCommand(r)
+		if !strings.HasSuffix(cmd, " ./... ./staging/src/example.com/api/helpers)") {
+			t.Errorf("%s after an edit of api/helpers ran %q; want the root module's ./... and api/helpers alone", step, cmd)
+		}
+		if !slices.Contains(r.Notes, "3 of 5 packages cached") {
+			t.Errorf("%s notes %q; want 3 of 5 packages cached (api, client, client/winonly)", step, r.Notes)
+		}
+	}
+
+	// winonly alone: linux/amd64 builds no package there.
+	testws.Replace(t, dir, clientDir+"winonly/winonly_windows.go", "const W = 1", "const W = 2")
+	res = run()
+	if cmd := vetCommand(res["typecheck"]); !strings.Contains(cmd, "./staging/src/example.com/client/winonly") {
+		t.Errorf("typecheck after an edit of winonly ran %q; want winonly named", cmd)
+	}
+	if slices.ContainsFunc(res["vet"].Commands, func(c string) bool { return strings.Contains(c, "go vet") }) {
+		t.Errorf("vet on linux ran go vet for a Windows-only package: %q", res["vet"].Commands)
 	}
 }

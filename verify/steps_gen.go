@@ -114,6 +114,11 @@ func Gofmt(ctx context.Context,
 // when it finds problems; type errors, which it prints as text, are findings
 // too. There is no update form: vet's findings need a person.
 //
+// Its result is cached package by package: an edit re-runs vet for the
+// edited package and the workspace packages that import it, directly or
+// not, which it names to go vet (a module whose packages all changed by
+// its ./... pattern); a go.work, go.mod or go.sum edit re-runs them all.
+//
 // When part of the workspace cannot be loaded (an ambiguous import, a
 // missing checksum), go vet analyses nothing at all; vet then analyses,
 // in one more run, every package that loads (go list -e names them), or,
@@ -152,6 +157,9 @@ func Vet(ctx context.Context,
 // failure only the workspace has says so, and one that only hackless's
 // own view of a workspace without go.work has is a note. A package whose
 // dependency does not type-check is checked once the dependency is fixed.
+// Like vet's, its result is cached package by package, so an edit re-checks
+// the edited package and its importers on each platform, leaving out on a
+// platform a package whose files that platform does not build.
 // There is no update form: a type error needs a person.
 func Typecheck(ctx context.Context,
 	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)

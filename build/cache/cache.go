@@ -36,6 +36,7 @@ func (k Key) String() string { return hex.EncodeToString(k[:]) }
 type Entry struct {
 	Step     string
 	Module   string `json:",omitempty"`
+	Package  string `json:",omitempty"`
 	Duration time.Duration
 	Notes    []string `json:",omitempty"`
 	// Reads are what the step read beyond its key's inputs (a file named
@@ -236,8 +237,8 @@ func writeChecked(path string, v any) error {
 	}
 	sum := sha256.Sum256(data)
 	out := append([]byte(header+hex.EncodeToString(sum[:])+"\n"), data...)
-	_, err = atomicfile.Write(path, out, 0o644)
-	return err
+	// Not synced: readChecked treats a torn entry as corrupt, a miss.
+	return atomicfile.WriteUnsynced(path, out, 0o644)
 }
 
 // readChecked reads what writeChecked wrote, verifying the checksum.

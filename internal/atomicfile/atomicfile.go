@@ -78,3 +78,39 @@ func WriteIf(path string, data []byte, perm fs.FileMode, check func() error) (ch
 	}
 	return true, nil
 }
+
+// WriteUnsynced replaces the file at path with data through a temporary
+// file and a rename, as Write does, but without syncing it or comparing
+// the old content: after a crash the file may be empty or partial, so it
+// suits only files whose readers check them and treat a bad one as
+// absent (the cache's checksummed entries), where a sync per file would
+// cost more than the rare rewrite.
+func WriteUnsynced(path string, data []byte, perm fs.FileMode) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".hackless-*")
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			tmp, err = os.CreateTemp(dir, "."+base+".hackless-*")
+		}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

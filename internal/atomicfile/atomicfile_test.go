@@ -58,3 +58,22 @@ func TestWrite(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+func TestWriteUnsynced(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "f.txt") // a directory it must make
+	for _, data := range []string{"a\n", "bb\n"} {
+		if err := WriteUnsynced(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(path); string(got) != data {
+			t.Errorf("content = %q, want %q", got, data)
+		}
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only f.txt", len(entries))
+	}
+}
