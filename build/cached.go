@@ -47,13 +47,28 @@ func cachedRun(ctx context.Context, s *Step, opts Options, ws *workspace.Workspa
 
 // share is one cached result: a step's, or a step's for one module.
 type share struct {
-	step  *Step
-	mod   *workspace.Module
-	pkg   string // the package directory of a ScopePackage step's share
-	m     cache.Manifest
-	files []string // every file that entered m
-	key   cache.Key
-	id    string
+	step *Step
+	mod  *workspace.Module
+	pkg  string // the package directory of a ScopePackage step's share
+	// shared, for a package's share, is the part of its manifest every
+	// package of the step has, which enters m by its hash.
+	shared cache.Manifest
+	m      cache.Manifest
+	files  []string // every file that entered m
+	key    cache.Key
+	id     string
+}
+
+// manifest returns everything the share's key holds, input by input, to
+// explain a later miss.
+func (sh *share) manifest() cache.Manifest {
+	if sh.shared == nil {
+		return sh.m
+	}
+	m := maps.Clone(sh.shared)
+	maps.Copy(m, sh.m)
+	delete(m, "shared")
+	return m
 }
 
 // lookup computes a share's key and returns its cached pass, or nil and
@@ -95,7 +110,7 @@ func (k *keyer) find(ctx context.Context, sh *share) (*share, *cache.Entry, stri
 		why = rwhy
 	}
 	if why == "" {
-		why = cache.Explain(k.cache.Last(sh.id), sh.m)
+		why = cache.Explain(k.cache.Last(sh.id), sh.manifest())
 	}
 	return sh, nil, why, nil
 }
@@ -288,7 +303,7 @@ func (k *keyer) commit(ctx context.Context) string {
 	if len(k.pending) == 0 || ctx.Err() != nil {
 		return ""
 	}
-	files, err := k.list(ctx)
+	files, err := k.list(ctx, true)
 	if err != nil {
 		return "cache: nothing stored: " + err.Error()
 	}
@@ -318,7 +333,7 @@ func (k *keyer) commit(ctx context.Context) string {
 		if err := k.cache.Put(p.sh.key, p.e); err != nil {
 			return "cache: nothing more stored: " + err.Error()
 		}
-		if err := k.cache.SetLast(p.sh.id, p.sh.m); err != nil {
+		if err := k.cache.SetLast(p.sh.id, p.sh.manifest()); err != nil {
 			k.warn("cache: the explanation of later misses was not stored: " + err.Error())
 		}
 		stored++
@@ -424,7 +439,7 @@ func KeyFiles(ctx context.Context, dir string, env []string, s *Step) ([]string,
 		}
 		for _, m := range ws.Modules {
 			for _, dir := range x.byModule[m.Rel] {
-				_, files, err := k.packageManifest(ctx, s, dir)
+				_, _, files, err := k.packageManifest(ctx, s, dir)
 				if err != nil {
 					return nil, err
 				}

@@ -5,59 +5,90 @@ package build
 
 import (
 	"path"
-	"slices"
 	"strings"
+	"sync"
 )
 
 // matchGlob reports whether the slash path p matches pattern, in which
 // "**" matches any number of directories and other elements follow
 // path.Match.
-func matchGlob(pattern, p string) bool {
-	// Fast paths for the usual shapes.
+func matchGlob(pattern, p string) bool { return compileGlob(pattern)(p) }
+
+// globs holds the compiled patterns: a pattern is matched against every
+// file of the tree, so it is parsed once per process.
+var globs sync.Map // pattern -> func(string) bool
+
+// compileGlob returns a matcher of pattern, with fast paths for the
+// usual shapes.
+func compileGlob(pattern string) func(string) bool {
+	if m, ok := globs.Load(pattern); ok {
+		return m.(func(string) bool)
+	}
+	m := parseGlob(pattern)
+	globs.Store(pattern, m)
+	return m
+}
+
+func parseGlob(pattern string) func(string) bool {
 	switch {
 	case pattern == "**/*" || pattern == "**":
-		return true
+		return func(string) bool { return true }
 	case !strings.ContainsAny(pattern, "*?["):
-		return p == pattern
+		return func(p string) bool { return p == pattern }
 	}
 	if dir, ok := strings.CutSuffix(pattern, "/**"); ok && !strings.ContainsAny(dir, "*?[") {
-		return strings.HasPrefix(p, dir+"/")
+		return func(p string) bool { return strings.HasPrefix(p, dir+"/") }
 	}
 	if exts, ok := strings.CutPrefix(pattern, "**/*.{"); ok && strings.HasSuffix(exts, "}") {
 		// **/*.{a,b}: any file with one of these extensions
-		ext := path.Ext(p)
-		return ext != "" && slices.Contains(strings.Split(strings.TrimSuffix(exts, "}"), ","), ext[1:])
+		set := make(map[string]bool)
+		for _, e := range strings.Split(strings.TrimSuffix(exts, "}"), ",") {
+			set[e] = true
+		}
+		return func(p string) bool {
+			ext := path.Ext(p)
+			return ext != "" && set[ext[1:]]
+		}
 	}
 	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && !strings.ContainsAny(rest, "/[?") {
 		if ext, ok := strings.CutPrefix(rest, "*"); ok && !strings.Contains(ext, "*") {
-			return strings.HasSuffix(path.Base(p), ext)
+			return func(p string) bool { return strings.HasSuffix(path.Base(p), ext) }
 		}
 		if !strings.Contains(rest, "*") {
-			return path.Base(p) == rest
+			return func(p string) bool { return path.Base(p) == rest }
 		}
 	}
-	return matchSegments(strings.Split(pattern, "/"), strings.Split(p, "/"))
+	segs := strings.Split(pattern, "/")
+	return func(p string) bool { return matchPath(segs, p) }
 }
 
-func matchSegments(pat, segs []string) bool {
+// matchPath reports whether the slash path p matches the pattern's
+// elements pat, taking p's elements one by one without splitting it (""
+// is no element left): "**" matches any number of elements, any other
+// element follows path.Match.
+func matchPath(pat []string, p string) bool {
 	for len(pat) > 0 {
 		if pat[0] == "**" {
-			for i := 0; i <= len(segs); i++ {
-				if matchSegments(pat[1:], segs[i:]) {
+			for {
+				if matchPath(pat[1:], p) {
 					return true
 				}
+				if p == "" {
+					return false
+				}
+				_, p, _ = strings.Cut(p, "/")
 			}
+		}
+		if p == "" {
 			return false
 		}
-		if len(segs) == 0 {
+		seg, rest, _ := strings.Cut(p, "/")
+		if ok, _ := path.Match(pat[0], seg); !ok {
 			return false
 		}
-		if ok, _ := path.Match(pat[0], segs[0]); !ok {
-			return false
-		}
-		pat, segs = pat[1:], segs[1:]
+		pat, p = pat[1:], rest
 	}
-	return len(segs) == 0
+	return p == ""
 }
 
 // MatchGlob reports whether the slash-separated path p matches pattern,

@@ -6,7 +6,9 @@ package build
 import (
 	"os"
 	"os/exec"
+	"path"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,6 +49,49 @@ func TestMatchBraces(t *testing.T) {
 			t.Errorf("matchGlob(%q) = %v", p, got)
 		}
 	}
+}
+
+// splitMatch is the reference matchPath is checked against: the path
+// split into its elements first.
+func splitMatch(pat, segs []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(segs); i++ {
+				if splitMatch(pat[1:], segs[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(segs) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(pat[0], segs[0]); !ok {
+			return false
+		}
+		pat, segs = pat[1:], segs[1:]
+	}
+	return len(segs) == 0
+}
+
+// FuzzMatchPath: matching a path element by element agrees with matching
+// its split elements, for every path a file can have (no empty element).
+func FuzzMatchPath(f *testing.F) {
+	for _, seed := range [][2]string{{"**/testdata/**", "a/testdata/b/c"}, {"hack/**/*.sh", "hack/x/y.sh"}, {"a/*/c", "a/b/c"}, {"**", "x"}, {"**/b/**/d", "a/b/c/b/d"}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, p string) {
+		if p == "" || slices.Contains(strings.Split(p, "/"), "") {
+			return
+		}
+		pat := strings.Split(pattern, "/")
+		if len(pat) > 8 {
+			return // exponential in the stars either way
+		}
+		if got, want := matchPath(pat, p), splitMatch(pat, strings.Split(p, "/")); got != want {
+			t.Errorf("matchPath(%q, %q) = %v, the split match %v", pattern, p, got, want)
+		}
+	})
 }
 
 // TestSelfID: the running executable is known by its Go build ID, read

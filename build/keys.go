@@ -62,6 +62,9 @@ type keyer struct {
 	goOnce sync.Once
 	goIn   goInputs
 
+	indexOnce     sync.Once
+	byExt, byBase map[string][]string // the listed files by extension and by name (candidates)
+
 	pkgOnce sync.Once
 	pkgs    pkgIndex              // the packages, for ScopePackage
 	shared  map[*Step]*sharedPart // per ScopePackage step: what every package's key holds
@@ -109,7 +112,7 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache, step
 			go k.version(ctx, t)
 		}
 	}
-	if k.files, err = k.list(ctx); err != nil {
+	if k.files, err = k.list(ctx, false); err != nil {
 		return nil, err
 	}
 	if k.modDirs, err = ws.ModuleDirs(ctx); err != nil {
@@ -127,7 +130,10 @@ func newKeyer(ctx context.Context, ws *workspace.Workspace, c *cache.Cache, step
 // list returns every file a step or the go command may read: those git
 // tracks or does not ignore, and the ignored ones the go command would
 // compile all the same.
-func (k *keyer) list(ctx context.Context) ([]string, error) {
+//
+// The listing is the workspace's (AllFiles, which the steps share), or
+// taken anew when fresh is set.
+func (k *keyer) list(ctx context.Context, fresh bool) ([]string, error) {
 	var ignored []string
 	var ignoredErr error
 	done := make(chan struct{})
@@ -135,7 +141,11 @@ func (k *keyer) list(ctx context.Context) ([]string, error) {
 		defer close(done)
 		ignored, ignoredErr = k.ws.IgnoredFiles(ctx, goBuildGlobs)
 	}()
-	files, err := k.ws.ListFiles(ctx)
+	listFiles := k.ws.AllFiles
+	if fresh {
+		listFiles = k.ws.ListFiles
+	}
+	files, err := listFiles(ctx)
 	<-done
 	if err != nil {
 		return nil, err
@@ -143,7 +153,7 @@ func (k *keyer) list(ctx context.Context) ([]string, error) {
 	if err := ignoredErr; err != nil {
 		return nil, err
 	}
-	files = append(files, ignored...)
+	files = append(slices.Clone(files), ignored...)
 	slices.Sort(files)
 	return slices.Compact(files), nil
 }
@@ -316,8 +326,9 @@ func (k *keyer) groups(pattern string, header bool) (map[string]*group, error) {
 		return g, nil
 	}
 	g = make(map[string]*group)
-	for _, f := range k.files {
-		if matchGlob(pattern, f) {
+	match := compileGlob(pattern)
+	for _, f := range k.candidates(pattern) {
+		if match(f) {
 			o := k.owners[f]
 			if g[o] == nil {
 				g[o] = &group{}
@@ -334,18 +345,44 @@ func (k *keyer) groups(pattern string, header bool) (map[string]*group, error) {
 	return g, nil
 }
 
+// candidates returns the listed files a pattern may match: for the usual
+// **/*.ext and **/name, those with that extension or name, from an index
+// built once per run; else all of them. Either way in the listing's order.
+func (k *keyer) candidates(pattern string) []string {
+	rest, ok := strings.CutPrefix(pattern, "**/")
+	if !ok || strings.ContainsAny(rest, "/?[{\\") {
+		return k.files
+	}
+	k.indexOnce.Do(func() {
+		k.byExt, k.byBase = make(map[string][]string), make(map[string][]string)
+		for _, f := range k.files {
+			base := path.Base(f)
+			k.byBase[base] = append(k.byBase[base], f)
+			if ext := path.Ext(base); ext != "" {
+				k.byExt[ext] = append(k.byExt[ext], f)
+			}
+		}
+	})
+	switch ext, star := strings.CutPrefix(rest, "*"); {
+	case !star && !strings.Contains(rest, "*"):
+		return k.byBase[rest]
+	case star && strings.HasPrefix(ext, ".") && !strings.ContainsAny(ext[1:], ".*"):
+		return k.byExt[ext]
+	}
+	return k.files
+}
+
 // digest hashes the names and contents (or Go headers) of files.
 func (k *keyer) digest(files []string, header bool) string {
 	h := sha256.New()
+	var line []byte
 	for _, f := range files {
 		fh, err := k.hash(f, header)
 		if err != nil {
 			fh = "absent" // deleted since listed
 		}
-		io.WriteString(h, f)
-		io.WriteString(h, "=")
-		io.WriteString(h, fh)
-		io.WriteString(h, "\n")
+		line = append(append(append(append(line[:0], f...), '='), fh...), '\n')
+		h.Write(line)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
@@ -655,6 +692,9 @@ func (k *keyer) goInputs(ctx context.Context) *goInputs {
 		var linked []string
 		for _, f := range k.files {
 			abs := k.ws.Abs(f)
+			if link, known := k.hasher.Symlink(abs); known && !link {
+				continue // (prefetch hashed every listed file)
+			}
 			if fi, err := os.Lstat(abs); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 				continue
 			}

@@ -193,12 +193,12 @@ func importsOf(gi *goInputs, dir string) []string {
 // but Go files (configuration, go.work, go.mod and go.sum files, cgo and
 // assembly files, replaced and symlinked directories), counted for every
 // package. It is computed once per step and run.
-func (k *keyer) sharedManifest(ctx context.Context, s *Step) (cache.Manifest, []string, error) {
+func (k *keyer) sharedManifest(ctx context.Context, s *Step) (*sharedPart, error) {
 	k.mu.Lock()
 	sm, ok := k.shared[s]
 	k.mu.Unlock()
 	if ok {
-		return sm.m, sm.files, sm.err
+		return sm, sm.err
 	}
 	sm = &sharedPart{}
 	sm.m, sm.err = k.baseManifest(ctx, s)
@@ -225,18 +225,22 @@ func (k *keyer) sharedManifest(ctx context.Context, s *Step) (cache.Manifest, []
 		sm.files = k.addGroup(sm.m, sm.files, "replaced directories", gi.replaced, "replaced", false)
 		sm.files = k.addGroup(sm.m, sm.files, "symlinked directories", gi.linked, "linked", false)
 	}
+	if sm.err == nil {
+		sm.key = keyOf(sm.m).String()
+	}
 	k.mu.Lock()
 	if k.shared == nil {
 		k.shared = make(map[*Step]*sharedPart)
 	}
 	k.shared[s] = sm
 	k.mu.Unlock()
-	return sm.m, sm.files, sm.err
+	return sm, sm.err
 }
 
 // sharedPart is a step's sharedManifest.
 type sharedPart struct {
 	m     cache.Manifest
+	key   string // the hash of m
 	files []string
 	err   error
 }
@@ -248,24 +252,22 @@ type sharedPart struct {
 // which covers the code of everything that package imports in turn. It
 // returns the files that entered, besides those behind the imports' keys
 // (packageInputs lists them all).
-func (k *keyer) packageManifest(ctx context.Context, s *Step, dir string) (cache.Manifest, []string, error) {
+func (k *keyer) packageManifest(ctx context.Context, s *Step, dir string) (m cache.Manifest, shared *sharedPart, files []string, err error) {
 	x := k.packages(ctx)
 	if x.err != nil {
-		return nil, nil, x.err
+		return nil, nil, nil, x.err
 	}
-	shared, sharedFiles, err := k.sharedManifest(ctx, s)
-	if err != nil {
-		return nil, nil, err
+	if shared, err = k.sharedManifest(ctx, s); err != nil {
+		return nil, nil, nil, err
 	}
-	m := maps.Clone(shared)
-	m["package"] = dir
+	m = cache.Manifest{"shared": shared.key, "package": dir}
 	gi := k.goInputs(ctx)
 	own := slices.Concat(x.code[dir], x.tests[dir], gi.embeds[dir])
-	files := k.addGroup(m, slices.Clone(sharedFiles), "files of the package", &group{files: own, digest: k.digest(own, false)}, "file", false)
+	files = k.addGroup(m, slices.Clone(shared.files), "files of the package", &group{files: own, digest: k.digest(own, false)}, "file", false)
 	for _, dep := range importsOf(gi, dir) {
 		m["import:"+dep] = x.keys[dep]
 	}
-	return m, files, nil
+	return m, shared, files, nil
 }
 
 // packageInputs returns the files behind the keys of the imports of the
@@ -297,11 +299,11 @@ func (k *keyer) packageInputs(ctx context.Context, dir string) []string {
 // lookupPackage computes the share of a ScopePackage step for one
 // package and returns its cached pass, or nil and why there is none.
 func (k *keyer) lookupPackage(ctx context.Context, s *Step, mod *workspace.Module, dir string) (*share, *cache.Entry, string, error) {
-	m, files, err := k.packageManifest(ctx, s, dir)
+	m, shared, files, err := k.packageManifest(ctx, s, dir)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	sh := &share{step: s, mod: mod, pkg: dir, m: m, files: files, key: keyOf(m), id: lastID(k.ws, s, mod) + "\x00" + dir}
+	sh := &share{step: s, mod: mod, pkg: dir, m: m, shared: shared.m, files: files, key: keyOf(m), id: lastID(k.ws, s, mod) + "\x00" + dir}
 	return k.find(ctx, sh)
 }
 

@@ -30,6 +30,7 @@ type Hasher struct {
 	mu      sync.Mutex
 	entries map[string]statEntry
 	checked map[string]bool // entries confirmed by stat in this run
+	links   map[string]bool // the paths found to be symbolic links in this run
 	dirty   bool
 	reads   int
 }
@@ -52,7 +53,7 @@ type statEntry struct {
 // runs recorded. An unreadable record starts empty.
 func (c *Cache) Hasher(root string) *Hasher {
 	sum := sha256.Sum256([]byte(root))
-	h := &Hasher{path: filepath.Join(c.dir, "stat", hex.EncodeToString(sum[:16])), entries: make(map[string]statEntry), checked: make(map[string]bool)}
+	h := &Hasher{path: filepath.Join(c.dir, "stat", hex.EncodeToString(sum[:16])), entries: make(map[string]statEntry), checked: make(map[string]bool), links: make(map[string]bool)}
 	if data, err := os.ReadFile(h.path); err == nil {
 		if m, ok := decodeStats(data); ok {
 			h.entries = m
@@ -81,6 +82,14 @@ func (h *Hasher) Hash(path string) ([sha256.Size]byte, error) {
 	return e.Hash, err
 }
 
+// Symlink reports whether the path was a symbolic link when this run
+// hashed it; known is false for a path not hashed in this run.
+func (h *Hasher) Symlink(path string) (link, known bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.links[path], h.checked[path]
+}
+
 // HashHeader returns the SHA-256 of a Go file's header: everything up to
 // the end of its import declarations (build constraints, package clause,
 // cgo preamble, imports). What a file imports can change only when its
@@ -97,7 +106,13 @@ func (h *Hasher) entry(path string, header bool) (statEntry, error) {
 		return e, nil
 	}
 	h.mu.Unlock()
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		h.mu.Lock()
+		h.links[path] = true
+		h.mu.Unlock()
+		fi, err = os.Stat(path)
+	}
 	if err != nil {
 		return statEntry{}, err
 	}
