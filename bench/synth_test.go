@@ -92,13 +92,14 @@ func (s Synthetic) testFile(k int) string {
 	return fmt.Sprintf("package p%02d\n\nimport \"testing\"\n\nfunc TestSum(t *testing.T) {\n\tif Sum0(T0{Count: 2}, T0{Count: 3}) != 5 {\n\t\tt.Fatal(\"sum\")\n\t}\n}\n", k)
 }
 
-// Write generates the workspace in dir: modules, go.work, a magefile that
-// adopts hackless from this checkout, tidy go.mod files, a git commit.
+// Write generates the workspace in dir: modules, go.work, hackless's own
+// module in magefiles/ (from this checkout), tidy go.mod files, a git
+// commit.
 func (s Synthetic) Write(tb testing.TB, dir string) {
 	files := testws.Files{".gitignore": "_output/\n"}
 	checkout, _ := filepath.Abs(testws.Checkout())
 	work := "go " + testws.GoVersion + "\n\nuse (\n\t.\n"
-	rootMod := "module example.com/kube\n\ngo " + testws.GoVersion + "\n\nrequire github.com/hackless/hackless v0.0.0\n\ntool (\n\tgithub.com/hackless/hackless/cmd/hackless\n\tgithub.com/magefile/mage\n)\n\nreplace github.com/hackless/hackless => " + checkout + "\n"
+	rootMod := "module example.com/kube\n\ngo " + testws.GoVersion + "\n"
 	rootImports := ""
 	for i := range s.Modules {
 		mp := s.modPath(i)
@@ -129,6 +130,10 @@ func (s Synthetic) Write(tb testing.TB, dir string) {
 	files["go.work"] = work + ")\n"
 	files["go.mod"] = rootMod
 	files["cmd/kube/main.go"] = "package main\n\nimport (\n" + rootImports + ")\n\nfunc main() {}\n"
+	// hackless beside the product, as hackless init adopts it: a module
+	// of its own in magefiles/, with a go.work that uses it alone.
+	files["magefiles/go.mod"] = "module example.com/kube/magefiles\n\ngo " + testws.GoVersion + "\n\nrequire github.com/hackless/hackless v0.0.0\n\ntool (\n\tgithub.com/hackless/hackless/cmd/hackless\n\tgithub.com/magefile/mage\n)\n\nreplace github.com/hackless/hackless => " + checkout + "\n"
+	files["magefiles/go.work"] = "go " + testws.GoVersion + "\n\nuse .\n"
 	files["magefiles/magefile.go"] = "//go:build mage\n\npackage main\n\nimport (\n\t//mage:import\n\t_ \"github.com/hackless/hackless/targets\"\n\t//mage:import verify\n\t_ \"github.com/hackless/hackless/verify\"\n\t//mage:import update\n\t_ \"github.com/hackless/hackless/update\"\n)\n"
 	testws.Write(tb, dir, files)
 
@@ -138,7 +143,7 @@ func (s Synthetic) Write(tb testing.TB, dir string) {
 	for i := range s.Modules {
 		mods = append(mods, s.modDir(i))
 	}
-	testws.Tidy(tb, dir, append(mods, ".")...)
+	testws.Tidy(tb, dir, append(mods, ".", "magefiles")...)
 	testws.Git(tb, dir)
 }
 
