@@ -13,6 +13,7 @@ import (
 	"go/token"
 	"io"
 	"maps"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -209,7 +210,7 @@ func packagePatterns(pass *build.Pass, env []string) []string {
 	patterns := pass.GoPatterns()
 	var named []string
 	for _, p := range patterns {
-		if !strings.HasSuffix(p, "/...") {
+		if !strings.HasSuffix(p, "/...") && !builtEverywhere(pass.Workspace.Abs(p)) {
 			named = append(named, p)
 		}
 	}
@@ -232,6 +233,39 @@ func packagePatterns(pass *build.Pass, env []string) []string {
 	return slices.DeleteFunc(patterns, func(p string) bool {
 		return !strings.HasSuffix(p, "/...") && excluded[path.Clean(p)]
 	})
+}
+
+// builtEverywhere reports whether the package directory holds a Go file
+// that every platform builds: no build constraint, no _GOOS or _GOARCH
+// in its name (it has no underscore at all), no import of "C". Then go
+// vet accepts the directory named on any platform, and go list need not
+// be asked. A wrong "no" costs that go list; the files are the package's,
+// which its key holds.
+func builtEverywhere(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || !strings.HasSuffix(name, ".go") || strings.ContainsAny(name[:1], "._") || strings.Contains(name, "_") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.ImportsOnly|parser.ParseComments)
+		if err != nil {
+			continue
+		}
+		constrained := slices.ContainsFunc(f.Comments, func(g *ast.CommentGroup) bool {
+			return g.Pos() < f.Package && slices.ContainsFunc(g.List, func(c *ast.Comment) bool {
+				return strings.HasPrefix(c.Text, "//go:build") || strings.HasPrefix(c.Text, "// +build")
+			})
+		})
+		cgo := slices.ContainsFunc(f.Imports, func(i *ast.ImportSpec) bool { return i.Path.Value == `"C"` })
+		if !constrained && !cgo {
+			return true
+		}
+	}
+	return false
 }
 
 // maxLoadable bounds the packages vetLoadable names on one command line.

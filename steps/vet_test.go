@@ -345,3 +345,29 @@ func TestVetChecksWhatAnEditReaches(t *testing.T) {
 		t.Errorf("vet on linux ran go vet for a Windows-only package: %q", res["vet"].Commands)
 	}
 }
+
+func TestBuiltEverywhere(t *testing.T) {
+	tests := []struct {
+		name  string
+		files testws.Files
+		want  bool
+	}{
+		{"plain file", testws.Files{"a.go": "package a\n"}, true},
+		{"doc file beside platform files", testws.Files{"doc.go": "// Package a.\npackage a\n", "a_windows.go": "package a\n"}, true},
+		{"platform files only", testws.Files{"a_windows.go": "package a\n", "a_linux.go": "package a\n"}, false},
+		{"build constraint", testws.Files{"a.go": "//go:build windows\n\npackage a\n"}, false},
+		{"old build constraint", testws.Files{"a.go": "// +build windows\n\npackage a\n"}, false},
+		{"ignored generator", testws.Files{"gen.go": "//go:build ignore\n\npackage main\n"}, false},
+		{"cgo", testws.Files{"a.go": "package a\n\n// int x;\nimport \"C\"\n"}, false},
+		{"tests only", testws.Files{"a_test.go": "package a\n"}, false},
+		{"underscore-prefixed", testws.Files{"_a.go": "package a\n"}, false},
+		{"constraint after the package clause is no constraint", testws.Files{"a.go": "package a\n\n//go:build windows\n"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := builtEverywhere(testws.New(t, tt.files)); got != tt.want {
+				t.Errorf("builtEverywhere = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
