@@ -26,7 +26,8 @@ var DefaultPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/arm64", "w
 // analyzer) that loads and type-checks every package, compiling only the
 // dependencies' export data, never linking; its type and load errors are
 // the findings, each naming the platforms it breaks. When part of the
-// workspace does not load, it goes module by module as vet does; a
+// workspace does not load, it goes module by module as vet does, on one
+// platform only when the module graph itself is at fault; a
 // failure only the workspace has says so, and one that only hackless's
 // own view of a workspace without go.work has is a note. A package whose
 // dependency does not type-check is checked once the dependency is fixed.
@@ -64,13 +65,16 @@ func runTypecheck(pass *build.Pass) error {
 		took  time.Duration
 	}
 	results := make([]checked, len(platforms))
+	// A workspace whose module graph does not load goes module by module
+	// on one platform only: the graph is the same on all of them.
+	graph := new(graphClaim)
 	pass.Parallel(len(platforms), func(i int) {
 		goos, goarch, _ := strings.Cut(platforms[i], "/")
 		env := []string{"GOOS=" + goos, "GOARCH=" + goarch, "CGO_ENABLED=0"}
 		// Naming one analyzer turns the others off: what remains is
 		// loading and type-checking.
 		start := time.Now()
-		out, notes, err := vetModules(pass, env, []string{"-unusedresult"}, "type-checked")
+		out, notes, err := vetModules(pass, env, []string{"-unusedresult"}, "type-checked", graph)
 		results[i] = checked{out, notes, err, time.Since(start)}
 	})
 	for i, platform := range platforms {

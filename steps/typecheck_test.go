@@ -43,3 +43,36 @@ func TestTypecheck(t *testing.T) {
 		t.Fatalf("without windows:\n%s", out)
 	}
 }
+
+// TestTypecheckBrokenGraphOnce: a module graph that does not load is
+// gone through module by module on one platform, not on each: the other
+// modules are still checked there, and the error is reported once.
+func TestTypecheckBrokenGraphOnce(t *testing.T) {
+	t.Parallel()
+	files := testws.Files{
+		"go.work":       "go " + testws.GoVersion + "\n\nuse (\n\t./a\n\t./b\n\t./c\n)\n",
+		"hackless.yaml": "typecheck:\n  platforms: [linux/amd64, windows/amd64, darwin/arm64]\n",
+		"c/go.mod":      "module example.com/c\n\ngo 1.99\n",
+		"c/c.go":        "// Package c is c.\npackage c\n",
+	}
+	for _, m := range []string{"a", "b"} {
+		files[m+"/go.mod"] = "module example.com/" + m + "\n\ngo " + testws.GoVersion + "\n"
+	}
+	files["a/a.go"] = "// Package a is a.\npackage a\n"
+	files["b/b.go"] = "// Package b is b.\npackage b\n"
+	dir := testws.New(t, files)
+	rep, out := runSteps(t, dir, build.Verify, nil, Typecheck)
+	wantFindings(t, rep, "typecheck", out, "requires go >= 1.99")
+	vets := 0
+	for _, c := range result(rep, "typecheck").Commands {
+		if strings.Contains(c, "go vet") {
+			vets++
+		}
+	}
+	// Three workspace runs (one per platform), then on one platform each
+	// module in the workspace and on its own (GOWORK=off); on each
+	// platform that would be 21.
+	if vets > 9 {
+		t.Errorf("%d go vet runs; want at most 9 (module by module on one platform only):\n%s", vets, strings.Join(result(rep, "typecheck").Commands, "\n"))
+	}
+}

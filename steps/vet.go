@@ -19,6 +19,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/config"
@@ -93,7 +94,7 @@ func runVet(pass *build.Pass) error {
 	for _, name := range slices.Sorted(maps.Keys(cfg.Analyzers)) {
 		flags = append(flags, fmt.Sprintf("-%s=%t", name, cfg.Analyzers[name]))
 	}
-	out, notes, err := vetModules(pass, nil, flags, "vetted")
+	out, notes, err := vetModules(pass, nil, flags, "vetted", nil)
 	if err != nil {
 		return err
 	}
@@ -143,7 +144,11 @@ func runVet(pass *build.Pass) error {
 // instead ("vetted"). When the vet tool ran (go vet got past loading,
 // so every package was analysed), only the modules with failures run
 // again.
-func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutcome, notes []string, err error) {
+//
+// graph, when several platforms are checked, lets one of them alone go
+// module by module: the module graph is the same for every platform, so
+// the others report the error that stopped them and go no further.
+func vetModules(pass *build.Pass, env, flags []string, done string, graph *graphClaim) (out vetOutcome, notes []string, err error) {
 	mods := pass.Modules()
 	patterns := packagePatterns(pass, env)
 	if len(patterns) == 0 {
@@ -169,6 +174,8 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 			return rest, nil, nil // one module: nothing to try on its own
 		case ok:
 			return alone(pass, env, flags, done, mods, rest)
+		case len(mods) >= 2 && !graph.claim():
+			return out, nil, nil // another platform goes module by module
 		case len(mods) >= 2:
 			return moduleByModule(pass, env, flags, done, mods)
 		}
@@ -176,6 +183,26 @@ func vetModules(pass *build.Pass, env, flags []string, done string) (out vetOutc
 		return alone(pass, env, flags, done, mods, out)
 	}
 	return out, nil, nil
+}
+
+// graphClaim lets the first of several platforms whose workspace run
+// stopped at the module graph go module by module.
+type graphClaim struct {
+	mu      sync.Mutex
+	claimed bool
+}
+
+// claim reports whether the caller may go module by module: always
+// without a graphClaim, once with one.
+func (g *graphClaim) claim() bool {
+	if g == nil {
+		return true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	first := !g.claimed
+	g.claimed = true
+	return first
 }
 
 // moduleByModule runs go vet on each module in the workspace, trying a

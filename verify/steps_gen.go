@@ -153,7 +153,8 @@ func Vet(ctx context.Context,
 // analyzer) that loads and type-checks every package, compiling only the
 // dependencies' export data, never linking; its type and load errors are
 // the findings, each naming the platforms it breaks. When part of the
-// workspace does not load, it goes module by module as vet does; a
+// workspace does not load, it goes module by module as vet does, on one
+// platform only when the module graph itself is at fault; a
 // failure only the workspace has says so, and one that only hackless's
 // own view of a workspace without go.work has is a note. A package whose
 // dependency does not type-check is checked once the dependency is fixed.
