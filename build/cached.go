@@ -418,6 +418,7 @@ func KeyFiles(ctx context.Context, dir string, env []string, s *Step) ([]string,
 	if err != nil {
 		return nil, err
 	}
+	defer ws.Close()
 	tmp, err := os.MkdirTemp("", "hackless-keys-")
 	if err != nil {
 		return nil, err

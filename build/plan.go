@@ -56,6 +56,7 @@ func DryRun(ctx context.Context, opts Options, steps ...*Step) ([]PlannedStep, e
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
+	defer ws.Close()
 	var change *affected
 	if opts.Since != "" {
 		if change, err = changesSince(ctx, ws, opts.Since); err != nil {

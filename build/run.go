@@ -167,6 +167,12 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 		return nil, &UsageError{Err: err}
 	}
+	loaded := []*workspace.Workspace{ws} // closed when every step has ended
+	defer func() {
+		for _, l := range loaded {
+			l.Close()
+		}
+	}()
 	if opts.FixCommand == "" {
 		opts.FixCommand = ws.Command()
 	}
@@ -318,6 +324,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}) {
 			if fresh, err := workspace.Load(ctx, ws.Root, opts.Env); err == nil {
 				ws = fresh
+				loaded = append(loaded, fresh)
 			}
 		}
 		if res.Status == Failed {

@@ -536,3 +536,24 @@ func TestParallelCallsEachOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRemovesItsGoWorkCopy: the private copy of go.work a run's go
+// commands use is gone when the run ends, so a day of runs does not
+// leave a directory each under _output/work.
+func TestRunRemovesItsGoWorkCopy(t *testing.T) {
+	dir := tinyWorkspace(t)
+	seen := ""
+	s := &Step{Name: "gowork", Run: func(p *Pass) error {
+		seen = p.Env.Get("GOWORK")
+		return nil
+	}}
+	for range 3 {
+		run(t, dir, Options{}, s)
+	}
+	if !strings.Contains(seen, filepath.Join("_output", "work", "run-")) {
+		t.Fatalf("GOWORK = %q; want a private copy under _output/work", seen)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "_output", "work")); len(entries) != 0 {
+		t.Errorf("_output/work holds %d entries after the runs ended, want none", len(entries))
+	}
+}

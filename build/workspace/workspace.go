@@ -69,6 +69,8 @@ type Workspace struct {
 	deps       once[[]*Package]
 	depsOnMu   sync.Mutex
 	depsOn     map[string][]*Package // DepsOn, by platforms
+
+	privateDir string // the directory of the private go.work copy, removed by Close
 }
 
 // Module is one module of the workspace.
@@ -296,7 +298,21 @@ func (ws *Workspace) privateWork() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	ws.privateDir = dir
 	return WorkCopy(ws.Root, ws.WorkData, dir)
+}
+
+// Close removes the private copy of go.work the workspace's go commands
+// used (see privateWork): call it when no step uses the workspace any
+// more. A copy a run that was killed left behind is removed by a later
+// load once it is a day old.
+func (ws *Workspace) Close() error {
+	if ws.privateDir == "" {
+		return nil
+	}
+	err := os.RemoveAll(ws.privateDir)
+	ws.privateDir = ""
+	return err
 }
 
 // LoadConfig reads root/hackless.yaml; its absence means the defaults.

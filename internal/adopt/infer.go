@@ -489,6 +489,7 @@ func (a *adopter) writeConfig() error {
 		fmt.Fprintf(a.out, "  %s: not written, the workspace does not load (%v); verify:workspace says what is wrong\n", config.File, oneLine(err.Error()))
 		return nil
 	}
+	defer ws.Close()
 	found := slices.DeleteFunc(a.settings(ws), func(s setting) bool { return len(s.why) == 0 && s.yaml == "" })
 	name := filepath.Join(a.root, config.File)
 	data, err := os.ReadFile(name)
