@@ -353,6 +353,18 @@ var cacheCases = []cacheCase{
 		},
 	},
 	{
+		name: "lint: an imported function starts returning an error (per-package keys)",
+		files: func(f testws.Files) {
+			f[".golangci.yaml"] = "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\n"
+			f[apiDir+"do.go"] = "package api\n\n// Do does.\nfunc Do() {}\n"
+			f[clientDir+"do.go"] = "package client\n\nimport \"example.com/api\"\n\n// Do does what api does.\nfunc Do() { api.Do() }\n"
+		},
+		steps: []*build.Step{Lint},
+		mutate: func(t *testing.T, dir, _ string) {
+			testws.Replace(t, dir, apiDir+"do.go", "func Do() {}", "func Do() error { return nil }")
+		},
+	},
+	{
 		name: "a package only one platform builds, checked alone (per-package keys)",
 		files: func(f testws.Files) {
 			f["hackless.yaml"] = "typecheck:\n  platforms: [linux/amd64, windows/amd64]\n"

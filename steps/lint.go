@@ -19,6 +19,7 @@ import (
 
 	"github.com/hackless/hackless/build"
 	"github.com/hackless/hackless/build/hermetic"
+	"github.com/hackless/hackless/build/workspace"
 )
 
 // golangciTools are the tool paths of golangci-lint, v2 and v1.
@@ -89,8 +90,14 @@ func golangciConfig(pass *build.Pass) (string, bool) {
 }
 
 // Lint runs golangci-lint, where the repository has a golangci
-// configuration, in one invocation over all workspace modules, and reports
-// its findings with file and line. The configuration is lint.config of
+// configuration, over the workspace modules (in batches of 25 modules),
+// and reports its findings with file and line. Its result is cached
+// package by package, as vet's: an edit lints the edited package and its
+// importers, unless the configuration enables a linter that compares
+// packages with each other (dupl; unparam with check-exported), which
+// lints every package; one that reports only issues new since a git
+// revision (issues.new-from-rev and the like) is never cached. golangci-lint
+// keeps its own analysis cache besides. The configuration is lint.config of
 // hackless.yaml, or the first .golangci.{yml,yaml,toml,json} found at the
 // root, in hack/ (also golangci.yaml, Kubernetes's), tools/,
 // internal/tools/, build/ or .github/.
@@ -121,6 +128,7 @@ var Lint = &build.Step{
 	Doc:    "golangci-lint finds no problems",
 	Inputs: build.Inputs{Files: append(slices.Clone(golangciInputs), golangciMakeFiles...), Env: []string{"GOPROXY", "GOPRIVATE", "GONOSUMDB"}, Tools: []build.Tool{build.GoCommand}, Go: true},
 	Writes: []string{"*.go"},
+	Scope:  build.ScopePackage,
 	Run:    runLint,
 }
 
@@ -138,9 +146,9 @@ func runLint(pass *build.Pass) error {
 	if err != nil || bin == "" {
 		return err
 	}
-	var patterns []string
-	for _, m := range ws.Modules {
-		patterns = append(patterns, "./"+path.Join(m.Rel, "..."))
+	batches, whole := lintPatterns(pass)
+	if whole != "" {
+		pass.Notef("%s", whole)
 	}
 	dir := ws.Root
 	env := pass.Env
@@ -166,17 +174,100 @@ func runLint(pass *build.Pass) error {
 	}
 	// One invocation holds every module's packages in memory at once: a
 	// large workspace goes in batches of modules, one after another.
-	for i := 0; i < len(patterns); i += lintBatch {
-		batch := patterns[i:min(i+lintBatch, len(patterns))]
-		if stop, err := lintOnce(pass, env, dir, bin, scratch, timeout, args, batch, len(patterns)); err != nil || stop {
+	modules := 0
+	for i := 0; i < len(batches); i += lintBatch {
+		var batch []string
+		for _, b := range batches[i:min(i+lintBatch, len(batches))] {
+			batch = append(batch, b...)
+		}
+		n := min(lintBatch, len(batches)-i)
+		if stop, err := lintOnce(pass, env, dir, bin, scratch, timeout, args, batch, n, len(batches)); err != nil || stop {
 			return err
 		}
+		modules += n
 	}
-	pass.Notef("golangci-lint with %s over %d modules", config, len(patterns))
+	pass.Notef("golangci-lint with %s over %d modules", config, modules)
 	if scratch != "" {
 		return proposeScratch(pass, scratch, "golangci-lint --fix", nil)
 	}
 	return nil
+}
+
+// golangciSettings is what lint reads of a golangci configuration (v1
+// or v2) to tell whether its result holds package by package.
+type golangciSettings struct {
+	Linters struct {
+		Default   string                    `yaml:"default"`    // v2: standard, all, none, fast
+		EnableAll bool                      `yaml:"enable-all"` // v1
+		Enable    []string                  `yaml:"enable"`
+		Presets   []string                  `yaml:"presets"`  // v1
+		Settings  map[string]map[string]any `yaml:"settings"` // v2
+	} `yaml:"linters"`
+	LintersSettings map[string]map[string]any `yaml:"linters-settings"` // v1
+	Issues          struct {
+		New              bool   `yaml:"new"`
+		NewFromRev       string `yaml:"new-from-rev"`
+		NewFromMergeBase string `yaml:"new-from-merge-base"`
+		NewFromPatch     string `yaml:"new-from-patch"`
+	} `yaml:"issues"`
+}
+
+// lintPatterns returns the package patterns lint gives golangci-lint,
+// grouped by module (a batch takes whole groups): the packages whose
+// cached pass does not hold (Pass.GoPatterns, less directories this
+// platform does not build), so that an edit lints the edited package and
+// its importers. Every package of every module is linted instead where
+// the configuration enables a linter that compares packages with each
+// other (dupl; unparam with check-exported), or cannot be read (TOML):
+// whole says so. A configuration that reports only what is new since a
+// git revision (issues.new-from-rev and the like) leaves the result
+// uncached: it depends on git history, which no key holds.
+func lintPatterns(pass *build.Pass) (groups [][]string, whole string) {
+	var cfg golangciSettings
+	read := decodeGolangci(pass, &cfg) != ""
+	if is := cfg.Issues; is.New || is.NewFromRev != "" || is.NewFromMergeBase != "" || is.NewFromPatch != "" {
+		pass.NotCached("the golangci configuration reports only issues new since a git revision (issues.new…), which no key holds")
+	}
+	unparamExported := func(settings map[string]map[string]any) bool {
+		v, _ := settings["unparam"]["check-exported"].(bool)
+		return v
+	}
+	l := cfg.Linters
+	switch {
+	case !read:
+		whole = "every package linted: the golangci configuration is not YAML or JSON, so hackless cannot tell whether a linter compares packages with each other"
+	case l.Default == "all" || l.EnableAll || len(l.Presets) > 0 || slices.Contains(l.Enable, "dupl"):
+		whole = "every package linted: the golangci configuration may enable dupl, which compares packages with each other"
+	case slices.Contains(l.Enable, "unparam") && (unparamExported(l.Settings) || unparamExported(cfg.LintersSettings)):
+		whole = "every package linted: unparam with check-exported looks at callers in other packages"
+	}
+	ws := pass.Workspace
+	var patterns []string
+	if whole == "" {
+		patterns = packagePatterns(pass, nil)
+	} else {
+		for _, m := range ws.Modules {
+			patterns = append(patterns, "./"+path.Join(m.Rel, "..."))
+		}
+	}
+	var rels []string
+	for _, m := range ws.Modules {
+		rels = append(rels, m.Rel)
+	}
+	owners := workspace.NewOwners(rels)
+	index := map[string]int{}
+	for _, p := range patterns {
+		dir := path.Clean(strings.TrimSuffix(p, "/..."))
+		o := owners.Of(path.Join(dir, "x.go"))
+		i, ok := index[o]
+		if !ok {
+			i = len(groups)
+			index[o] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], p)
+	}
+	return groups, whole
 }
 
 // golangciBinary returns the path of the golangci-lint binary lint runs:
@@ -349,9 +440,10 @@ func GolangciVersionPin(files []string, read func(string) ([]byte, error)) (wher
 // lintBatch is the most modules one golangci-lint invocation lints.
 var lintBatch = 25
 
-// lintOnce runs golangci-lint once over the module patterns of batch and
-// reports its issues; stop is set when it ran out of time (reported).
-func lintOnce(pass *build.Pass, env *hermetic.Env, dir, bin, scratch, timeout string, args, batch []string, all int) (stop bool, err error) {
+// lintOnce runs golangci-lint once over the package patterns of batch
+// (of mods modules, of all) and reports its issues; stop is set when it
+// ran out of time (reported).
+func lintOnce(pass *build.Pass, env *hermetic.Env, dir, bin, scratch, timeout string, args, batch []string, mods, all int) (stop bool, err error) {
 	ws := pass.Workspace
 	patterns := batch
 	cmd := env.Command(pass.Context(), dir, bin, append(args, patterns...)...)
@@ -376,7 +468,7 @@ func lintOnce(pass *build.Pass, env *hermetic.Env, dir, bin, scratch, timeout st
 		if timeout != "" {
 			was = timeout
 		}
-		pass.Report(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("lint", "timeout")}, Message: fmt.Sprintf("golangci-lint ran out of time (%s) over %d modules (of %d, linted %d at a time), so the code was not linted: raise lint.timeout in hackless.yaml", was, len(patterns), all, lintBatch)})
+		pass.Report(build.Finding{Pos: build.Position{File: "hackless.yaml", Line: pass.Config().Line("lint", "timeout")}, Message: fmt.Sprintf("golangci-lint ran out of time (%s) over %d modules (of %d, linted %d at a time), so the code was not linted: raise lint.timeout in hackless.yaml", was, mods, all, lintBatch)})
 		return true, nil
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &out); err != nil {

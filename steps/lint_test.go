@@ -164,3 +164,70 @@ func TestLintBatches(t *testing.T) {
 	rep, out := runSteps(t, dir, build.Verify, nil, Lint)
 	wantFindings(t, rep, "lint", out, "staging/src/example.com/client/lint.go:7:11:", "staging/src/example.com/api/lint.go:7:11:")
 }
+
+// TestLintPerPackage: lint's result is cached package by package, so an
+// edit lints the edited package and its importers; a configuration that
+// enables dupl, which compares packages with each other, lints them all;
+// one that reports only what is new since a revision is never cached.
+func TestLintPerPackage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds golangci-lint")
+	}
+	t.Parallel()
+	files := testws.Staging()
+	files[".golangci.yaml"] = "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\n"
+	dir := testws.New(t, files)
+	testws.Git(t, dir)
+	cacheDir := t.TempDir()
+	run := func() *build.Result {
+		t.Helper()
+		res, _ := diffRun(t, dir, os.Environ(), cacheDir, []*build.Step{Lint})
+		return res["lint"]
+	}
+	lintCommand := func(r *build.Result) string {
+		for line := range strings.Lines(r.Log) {
+			if strings.HasPrefix(line, "$ ") && strings.Contains(line, " run ") {
+				return strings.TrimSpace(line)
+			}
+		}
+		t.Fatalf("lint ran no golangci-lint:\n%s", r.Log)
+		return ""
+	}
+	if r := run(); r.Status != build.Passed {
+		t.Fatalf("the clean workspace fails lint: %v", r.Findings)
+	}
+	if r := run(); !r.Cached {
+		t.Fatalf("nothing changed, yet lint was not cached")
+	}
+	testws.Write(t, dir, testws.Files{apiDir + "helpers/lint.go": strings.Replace(lintDefect, "package client", "package helpers", 1)})
+	r := run()
+	if cmd := lintCommand(r); !strings.HasSuffix(cmd, " ./... ./staging/src/example.com/api/helpers") {
+		t.Errorf("an edit of api/helpers linted %q; want the root module's ./... and api/helpers alone", cmd)
+	}
+	if !strings.Contains(findingsOf2(r), apiDir+"helpers/lint.go:7:11:") {
+		t.Errorf("the defect in api/helpers was not found: %v", r.Findings)
+	}
+
+	testws.Write(t, dir, testws.Files{".golangci.yaml": "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\n    - dupl\n"})
+	r = run()
+	if cmd := lintCommand(r); !strings.Contains(cmd, " ./... ./staging/src/example.com/api/... ./staging/src/example.com/client/...") {
+		t.Errorf("with dupl, lint ran %q; want every module", cmd)
+	}
+
+	testws.Write(t, dir, testws.Files{
+		".golangci.yaml":          "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\nissues:\n  new-from-rev: HEAD\n",
+		apiDir + "helpers/lint.go": "package helpers\n",
+	})
+	run()
+	if r := run(); r.Cached || !strings.Contains(r.CacheNote, "new since a git revision") {
+		t.Errorf("with issues.new-from-rev, lint was cached (%v) or not said why: %q", r.Cached, r.CacheNote)
+	}
+}
+
+func findingsOf2(r *build.Result) string {
+	var b strings.Builder
+	for _, f := range r.Findings {
+		b.WriteString(f.String() + "\n")
+	}
+	return b.String()
+}

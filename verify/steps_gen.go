@@ -347,8 +347,14 @@ func Spelling(ctx context.Context,
 }
 
 // Lint runs golangci-lint, where the repository has a golangci
-// configuration, in one invocation over all workspace modules, and reports
-// its findings with file and line. The configuration is lint.config of
+// configuration, over the workspace modules (in batches of 25 modules),
+// and reports its findings with file and line. Its result is cached
+// package by package, as vet's: an edit lints the edited package and its
+// importers, unless the configuration enables a linter that compares
+// packages with each other (dupl; unparam with check-exported), which
+// lints every package; one that reports only issues new since a git
+// revision (issues.new-from-rev and the like) is never cached. golangci-lint
+// keeps its own analysis cache besides. The configuration is lint.config of
 // hackless.yaml, or the first .golangci.{yml,yaml,toml,json} found at the
 // root, in hack/ (also golangci.yaml, Kubernetes's), tools/,
 // internal/tools/, build/ or .github/.
