@@ -215,7 +215,7 @@ func TestLintPerPackage(t *testing.T) {
 	}
 
 	testws.Write(t, dir, testws.Files{
-		".golangci.yaml":          "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\nissues:\n  new-from-rev: HEAD\n",
+		".golangci.yaml":           "version: \"2\"\nlinters:\n  default: none\n  enable:\n    - errcheck\nissues:\n  new-from-rev: HEAD\n",
 		apiDir + "helpers/lint.go": "package helpers\n",
 	})
 	run()
