@@ -32,7 +32,7 @@ check() {
   local name=$1; shift
   if "$@" >/dev/null 2>&1; then echo "SUCCESS $name"; else echo "FAILED  $name"; rc=1; fi
 }
-verify_workspace() { cp go.work _output/go.work.orig && go work use -r . && cmp -s go.work _output/go.work.orig; local r=$?; cp _output/go.work.orig go.work; return $r; }
+verify_workspace() { cp go.work _output/go.work.orig && go work use -r . && go work edit -dropuse=./magefiles && cmp -s go.work _output/go.work.orig; local r=$?; cp _output/go.work.orig go.work; return $r; }
 verify_deps() { for m in $mods; do (cd "$m" && GOWORK=off go list -m -json all) || return 1; done; }
 verify_gofmt() { test -z "$(git ls-files '*.go' | xargs gofmt -s -l)"; }
 verify_vet() { for m in $mods; do (cd "$m" && go vet ./...) || return 1; done; }
