@@ -33,8 +33,10 @@ type Options struct {
 	Dir string
 	// Jobs is how many steps run at once; 0 means the number of CPUs.
 	Jobs int
-	// FailFast starts no new step after the first failure. By default
-	// every step runs that can, and every failure is reported.
+	// FailFast starts no new step after the first failure and, in a
+	// verify run, stops the steps that are running (each is reported as
+	// skipped, stopped by fail-fast). By default every step runs that
+	// can, and every failure is reported.
 	FailFast bool
 	// Skip names steps not to run: each is reported as skipped, and so is
 	// every step that requires it. A name that is not a step of the run
@@ -55,8 +57,9 @@ type Options struct {
 	// it); Run itself prints nothing.
 	Progress Progress
 	// Durations are how long steps took before, by name, in seconds: the
-	// quickest ready steps start first (a step without a record is
-	// estimated: see estimate).
+	// quickest ready steps start first, and with two slots or more one
+	// slot takes the longest (a step without a record is estimated: see
+	// estimate).
 	Durations map[string]float64
 	// CacheDir holds the step cache; "" runs without it. Only verify runs
 	// use the cache, and only passes are stored.
@@ -252,13 +255,28 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			ready = enqueue(ready, s)
 		}
 	}
+	// With two slots or more, one of them takes the longest ready step
+	// while the others take the quickest: a long step (typecheck, lint)
+	// starts at once instead of after every quick one, and never more
+	// than one long step holds a slot the quick ones wait for.
+	long := make(map[*Step]bool) // the steps started from the long end
+	longRunning := 0
+	// -failfast stops the steps that are running, too, in a verify run:
+	// a formatting error ends the run in seconds even while vet goes on.
+	stepCtx, stopSteps := context.WithCancel(ctx)
+	defer stopSteps()
+	firstFailed := ""
 	running := 0
 	for finished := 0; finished < len(g.order); {
 		// Start or skip what is ready while a slot is free, then wait for
 		// one step to end; so fail-fast sees every failure before it starts
 		// another step.
 		for len(ready) > 0 {
-			s := ready[0]
+			at := 0
+			if jobs >= 2 && longRunning == 0 && len(ready) > 1 {
+				at = len(ready) - 1
+			}
+			s := ready[at]
 			reason := skipReason(ctx, s, results, failed && opts.FailFast)
 			if slices.Contains(opts.Skip, s.Name) {
 				reason = "skipped as asked (-skip)"
@@ -272,7 +290,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 				}
 			}
 			if reason != "" {
-				ready = ready[1:]
+				ready = slices.Delete(ready, at, at+1)
 				res := &Result{Step: s.Name, Status: Skipped, Reason: reason}
 				finishedFn(res)
 				done <- outcome{s, res, false}
@@ -282,12 +300,16 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 			if !opts.slots.tryAcquire() {
 				break // every slot is taken: wait for a step to end
 			}
-			ready = ready[1:]
+			ready = slices.Delete(ready, at, at+1)
+			if at > 0 {
+				long[s] = true
+				longRunning++
+			}
 			startedFn(s.Name)
 			running++
 			stepWS := ws
 			eg.Go(func() error {
-				res := cachedRun(ctx, s, opts, stepWS, keys, only)
+				res := cachedRun(stepCtx, s, opts, stepWS, keys, only)
 				if only != nil {
 					res.Notes = append(res.Notes, fmt.Sprintf("-since=%s: %d of %d modules affected", opts.Since, len(only), len(stepWS.Modules)))
 				}
@@ -302,9 +324,15 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		if o.ran {
 			opts.slots.release()
 		}
+		if long[o.step] {
+			longRunning--
+		}
 		running--
 		finished++
 		s, res := o.step, o.res
+		if firstFailed != "" && res.Status == Failed && res.Reason == "interrupted" && ctx.Err() == nil {
+			res.Status, res.Reason = Skipped, "fail-fast: stopped when "+firstFailed+" failed"
+		}
 		if own, ok := opts.Shadow[s.Name]; ok && opts.Mode == Verify && res.Status != Skipped {
 			shadowed(res, own)
 		}
@@ -313,7 +341,7 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 		res.nameCommand(opts.FixCommand)
 		results[s] = res
-		if res.Status != Skipped {
+		if res.Status != Skipped || o.ran {
 			finishedFn(res)
 		}
 		// Steps that start after an update changed go.work or a go.mod
@@ -329,6 +357,10 @@ func Run(ctx context.Context, opts Options, steps ...*Step) (*Report, error) {
 		}
 		if res.Status == Failed {
 			failed = true
+			if opts.FailFast && opts.Mode == Verify && firstFailed == "" { // an update's writes are never cut short
+				firstFailed = s.Name
+				stopSteps()
+			}
 		}
 		for _, d := range dependents[s] {
 			if pending[d]--; pending[d] == 0 {

@@ -177,7 +177,7 @@ func Verify(ctx context.Context,
 	skip *string, // steps not to run (default: $HACKLESS_SKIP)
 	since *string, // run only what the changes since this git ref can affect (default: $HACKLESS_SINCE)
 	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	failfast *bool, // stop at the first failure (default: $HACKLESS_FAILFAST)
 	nocache *bool, // run every step, ignoring cached passes (default: $HACKLESS_NOCACHE)
 	baseline *string, // off shows the findings hackless-baseline.json accepts (default: $HACKLESS_BASELINE)
 ) error {
@@ -214,7 +214,7 @@ func Update(ctx context.Context,
 	what *string, // steps to run, space- or comma-separated (default: $WHAT, else all)
 	skip *string, // steps not to run (default: $HACKLESS_SKIP)
 	jobs *int, // steps and tools run at once (default: $HACKLESS_JOBS, else the number of CPUs)
-	failfast *bool, // start no step after the first failure (default: $HACKLESS_FAILFAST)
+	failfast *bool, // stop at the first failure (default: $HACKLESS_FAILFAST)
 ) error {
 	return run(ctx, build.Update, what, Flags{Jobs: jobs, FailFast: failfast, Skip: skip})
 }
