@@ -91,7 +91,7 @@ func (k *keyer) lookup(ctx context.Context, s *Step, mod *workspace.Module) (*sh
 func (k *keyer) find(ctx context.Context, sh *share) (*share, *cache.Entry, string, error) {
 	e, err := k.cache.Get(sh.key)
 	if e != nil {
-		if why := k.changedRead(e.Reads); why != "" {
+		if why := k.stillHolds(e.Reads); why != "" {
 			return sh, nil, why, nil
 		}
 		return sh, e, "", nil
@@ -140,13 +140,13 @@ func (k *keyer) fromRemote(ctx context.Context, sh *share) (*cache.Entry, string
 	if sh.mod != nil {
 		mod = sh.mod.Rel
 	}
-	if e.Step != sh.step.Name || e.Module != mod || e.Package != sh.pkg {
+	if e.Step != sh.step.Name || e.Module != mod || e.Package != sh.pkg || e.ReadsID != "" {
 		// Not what was stored under this key: the server is not trusted
 		// for the rest of the run, and nothing it served is kept.
 		k.remote.Distrust(fmt.Errorf("it served the entry of %s for %q under the key of %s for %q", e.Step, cmp.Or(e.Package, e.Module), sh.step.Name, cmp.Or(sh.pkg, mod)))
 		return nil, "the remote entry was another step's and is ignored"
 	}
-	if why := k.changedRead(e.Reads); why != "" {
+	if why := k.stillHolds(e.Reads); why != "" {
 		return nil, why + " (remote entry)"
 	}
 	if err := k.cache.Put(sh.key, e); err != nil {
@@ -378,33 +378,66 @@ func (k *keyer) remoteWarning() string {
 	return ""
 }
 
+// stillHolds is changedRead for the lookups of a run: what a read finds
+// is taken once per run, however many entries recorded it (the passes of
+// a package-scoped step all carry its pass's reads). The end of the run
+// checks the reads of what it stores afresh (commit).
+func (k *keyer) stillHolds(reads []cache.Read) string {
+	for _, r := range reads {
+		id := r.Kind + "\x00" + r.Name
+		k.mu.Lock()
+		now, ok := k.readNow[id]
+		k.mu.Unlock()
+		if !ok {
+			now = k.readSum(r)
+			k.mu.Lock()
+			if k.readNow == nil {
+				k.readNow = make(map[string]string)
+			}
+			k.readNow[id] = now
+			k.mu.Unlock()
+		}
+		if now != r.Sum {
+			return k.describeRead(r)
+		}
+	}
+	return ""
+}
+
 // changedRead returns the first recorded read that no longer holds, in a
 // few words, or "".
 func (k *keyer) changedRead(reads []cache.Read) string {
 	for _, r := range reads {
-		var now string
-		switch r.Kind {
-		case "file":
-			now = sumFile(k.resolve(r.Name))
-		case "dir":
-			now = sumDir(k.resolve(r.Name))
-		case "stat":
-			fi, err := os.Stat(k.resolve(r.Name))
-			now = sumStat(fi, err)
-		case "env":
-			now = k.ws.Env.Get(r.Name)
-		default:
-			return "unknown read " + r.Kind
-		}
-		if now != r.Sum {
-			name := r.Name
-			if r.Kind != "env" {
-				name = k.ws.Rel(k.resolve(name))
-			}
-			return r.Kind + " " + name + " changed"
+		if k.readSum(r) != r.Sum {
+			return k.describeRead(r)
 		}
 	}
 	return ""
+}
+
+// describeRead says which read no longer holds.
+func (k *keyer) describeRead(r cache.Read) string {
+	name := r.Name
+	if r.Kind != "env" {
+		name = k.ws.Rel(k.resolve(name))
+	}
+	return r.Kind + " " + name + " changed"
+}
+
+// readSum returns what a recorded read finds now.
+func (k *keyer) readSum(r cache.Read) string {
+	switch r.Kind {
+	case "file":
+		return sumFile(k.resolve(r.Name))
+	case "dir":
+		return sumDir(k.resolve(r.Name))
+	case "stat":
+		fi, err := os.Stat(k.resolve(r.Name))
+		return sumStat(fi, err)
+	case "env":
+		return k.ws.Env.Get(r.Name)
+	}
+	return "unknown read " + r.Kind // never what was recorded
 }
 
 // KeyFiles returns the files, absolute and sorted, that enter the cache

@@ -65,6 +65,8 @@ type keyer struct {
 	indexOnce     sync.Once
 	byExt, byBase map[string][]string // the listed files by extension and by name (candidates)
 
+	readNow map[string]string // what each recorded read finds, once per run (stillHolds)
+
 	pkgOnce sync.Once
 	pkgs    pkgIndex              // the packages, for ScopePackage
 	shared  map[*Step]*sharedPart // per ScopePackage step: what every package's key holds

@@ -18,10 +18,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hackless/hackless/internal/atomicfile"
@@ -43,6 +45,10 @@ type Entry struct {
 	// by a variable, a directory listing, a variable); the entry serves
 	// only while every one of them still holds.
 	Reads []Read `json:",omitempty"`
+	// ReadsID names, in the local cache, a set of reads kept once for
+	// every entry that has it (the passes of a package-scoped step all
+	// carry its pass's reads): Put stores Reads so, Get restores them.
+	ReadsID string `json:",omitempty"`
 
 	// Remote is set on an entry that came from a remote cache in this
 	// run; it is never stored.
@@ -69,11 +75,14 @@ const DefaultMaxBytes = 256 << 20
 type Cache struct {
 	dir      string
 	maxBytes int64
+
+	mu    sync.Mutex
+	reads map[string][]Read // read sets by ReadsID, loaded or stored in this process
 }
 
 // Open opens (creating) the cache in dir.
 func Open(dir string, maxBytes int64) (*Cache, error) {
-	for _, sub := range []string{"entries", "last", "stat"} {
+	for _, sub := range []string{"entries", "last", "stat", "reads"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
@@ -137,23 +146,98 @@ func TrimDue(stamp string, now time.Time) (bool, error) {
 // entry's time for eviction when it is more than an hour old.
 func (c *Cache) Get(k Key) (*Entry, error) {
 	p := c.entryPath(k)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, err
+	}
 	var e Entry
-	if err := readChecked(p, &e); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
+	if err := decodeChecked(p, data, &e); err != nil {
 		os.Remove(p)
 		return nil, err
+	}
+	if e.ReadsID != "" {
+		if e.Reads = c.readSet(e.ReadsID); e.Reads == nil {
+			return nil, nil // its reads were trimmed: a miss
+		}
+		e.ReadsID = ""
+	}
+	MarkUsed(p, fi, time.Now())
+	return &e, nil
+}
+
+// Put stores e under k. Reads of more than a few entries go to a set of
+// their own, stored once for every entry that has the same.
+func (c *Cache) Put(k Key, e *Entry) error {
+	if len(e.Reads) <= sharedReads {
+		return writeChecked(c.entryPath(k), e)
+	}
+	data, err := json.Marshal(e.Reads)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	id := hex.EncodeToString(sum[:16])
+	c.mu.Lock()
+	_, stored := c.reads[id]
+	c.mu.Unlock()
+	p := filepath.Join(c.dir, "reads", id)
+	if fi, err := os.Stat(p); !stored || err != nil {
+		if err := writeChecked(p, e.Reads); err != nil {
+			return err
+		}
+		c.remember(id, e.Reads)
+	} else {
+		MarkUsed(p, fi, time.Now())
+	}
+	compact := *e
+	compact.Reads, compact.ReadsID = nil, id
+	return writeChecked(c.entryPath(k), &compact)
+}
+
+// sharedReads is the most reads an entry holds itself.
+const sharedReads = 4
+
+// readSet returns the set of reads stored as id, or nil when it is gone
+// or corrupt; each set is read once per process.
+func (c *Cache) readSet(id string) []Read {
+	c.mu.Lock()
+	rs, ok := c.reads[id]
+	c.mu.Unlock()
+	if ok {
+		return rs
+	}
+	p := filepath.Join(c.dir, "reads", id)
+	if err := readChecked(p, &rs); err != nil || rs == nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			os.Remove(p)
+		}
+		return nil
 	}
 	if fi, err := os.Stat(p); err == nil {
 		MarkUsed(p, fi, time.Now())
 	}
-	return &e, nil
+	c.remember(id, rs)
+	return rs
 }
 
-// Put stores e under k.
-func (c *Cache) Put(k Key, e *Entry) error {
-	return writeChecked(c.entryPath(k), e)
+func (c *Cache) remember(id string, rs []Read) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reads == nil {
+		c.reads = make(map[string][]Read)
+	}
+	c.reads[id] = rs
 }
 
 // Manifest records what a step read, input by input, so that a miss can
@@ -247,6 +331,12 @@ func readChecked(path string, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeChecked(path, data, v)
+}
+
+// decodeChecked decodes what writeChecked wrote to path, verifying the
+// checksum.
+func decodeChecked(path string, data []byte, v any) error {
 	line, body, ok := bytes.Cut(data, []byte("\n"))
 	if !ok || !bytes.HasPrefix(line, []byte(header)) {
 		return fmt.Errorf("%w: %s: no header", ErrCorrupt, path)

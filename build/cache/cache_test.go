@@ -6,6 +6,7 @@ package cache
 import (
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -273,5 +274,38 @@ func TestMaintenanceIsThrottled(t *testing.T) {
 		if err != nil || trimmed != tc.trim {
 			t.Errorf("MaybeTrim at +%v: %v, %v; want %v", tc.at, trimmed, err, tc.trim)
 		}
+	}
+}
+
+// TestSharedReads: the reads of many entries are stored once and given
+// back whole; an entry whose read set is gone is a miss, never a pass
+// without its reads.
+func TestSharedReads(t *testing.T) {
+	c, err := Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reads []Read
+	for i := range 6 {
+		reads = append(reads, Read{Kind: "stat", Name: fmt.Sprintf("f%d", i), Sum: "absent"})
+	}
+	for i := range 3 {
+		if err := c.Put(Key{byte(i)}, &Entry{Step: "vet", Package: fmt.Sprint(i), Reads: reads}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sets, _ := os.ReadDir(filepath.Join(c.Dir(), "reads")); len(sets) != 1 {
+		t.Fatalf("%d read sets stored, want 1", len(sets))
+	}
+	fresh, _ := Open(c.Dir(), 0) // another process
+	e, err := fresh.Get(Key{1})
+	if err != nil || e == nil || !slices.Equal(e.Reads, reads) || e.ReadsID != "" {
+		t.Fatalf("Get = %+v, %v; want the entry with its six reads", e, err)
+	}
+	sets, _ := os.ReadDir(filepath.Join(c.Dir(), "reads"))
+	os.Remove(filepath.Join(c.Dir(), "reads", sets[0].Name()))
+	again, _ := Open(c.Dir(), 0)
+	if e, err := again.Get(Key{2}); e != nil || err != nil {
+		t.Errorf("an entry whose read set is gone: Get = %+v, %v; want a miss", e, err)
 	}
 }
