@@ -191,8 +191,8 @@ func importsOf(gi *goInputs, dir string) []string {
 // sharedManifest is the part of a ScopePackage step's manifest that is
 // the same for every package: the base, and every file the step reads
 // but Go files (configuration, go.work, go.mod and go.sum files, cgo and
-// assembly files, replaced and symlinked directories), counted for every
-// package. It is computed once per step and run.
+// assembly files, replaced and symlinked directories), and every file
+// under a vendor directory, counted for every package. It is computed once per step and run.
 func (k *keyer) sharedManifest(ctx context.Context, s *Step) (*sharedPart, error) {
 	k.mu.Lock()
 	sm, ok := k.shared[s]
@@ -221,6 +221,17 @@ func (k *keyer) sharedManifest(ctx context.Context, s *Step) (*sharedPart, error
 				sm.files = k.addGroup(sm.m, sm.files, "files "+pat+" in "+where, groups[o], "file", false)
 			}
 		}
+		// Vendored code is what the go command compiles for a
+		// dependency in vendor mode: an edit to it counts for every
+		// package, as a go.sum change would.
+		var vendored group
+		for _, f := range k.files {
+			if strings.HasPrefix(f, "vendor/") || strings.Contains(f, "/vendor/") {
+				vendored.files = append(vendored.files, f)
+			}
+		}
+		vendored.digest = k.digest(vendored.files, false)
+		sm.files = k.addGroup(sm.m, sm.files, "vendored files", &vendored, "vendored", false)
 		gi := k.goInputs(ctx)
 		sm.files = k.addGroup(sm.m, sm.files, "replaced directories", gi.replaced, "replaced", false)
 		sm.files = k.addGroup(sm.m, sm.files, "symlinked directories", gi.linked, "linked", false)
