@@ -14,10 +14,8 @@ require (
 	github.com/mattn/go-isatty v0.0.17
 	golang.org/x/mod v0.20.0
 	golang.org/x/sync v0.1.0
+	golang.org/x/sys v0.6.0
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require (
-	github.com/mattn/go-colorable v0.1.13 // indirect
-	golang.org/x/sys v0.6.0 // indirect
-)
+require github.com/mattn/go-colorable v0.1.13 // indirect

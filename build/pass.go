@@ -453,7 +453,7 @@ func (p *Pass) Propose(rel string, content []byte, why string) error {
 		return nil
 	}
 	if p.Mode == Update {
-		if _, err := atomicfile.WriteIf(abs, content, 0o644, func() error { return p.Unchanged(rel) }); err != nil {
+		if _, err := atomicfile.WriteIf(abs, content, 0o644, func(name string, moved bool) error { return p.unchangedAt(rel, name, moved) }); err != nil {
 			var conflict *ConflictError
 			if errors.As(err, &conflict) {
 				return err
@@ -546,6 +546,13 @@ func (p *Pass) snapshot() error {
 // before it proposes any; Propose and Remove check each file again just
 // before they write it.
 func (p *Pass) Unchanged(rel string) error {
+	return p.unchangedAt(rel, p.Workspace.Abs(rel), false)
+}
+
+// unchangedAt is Unchanged for the file rel held when the step started,
+// found at name; moved says that it was renamed since (which changes its
+// change time but not its content, size or modification time).
+func (p *Pass) unchangedAt(rel, name string, moved bool) error {
 	if p.Mode != Update || p.bases == nil {
 		return nil
 	}
@@ -557,17 +564,21 @@ func (p *Pass) Unchanged(rel string) error {
 		return nil // absent when the step started, or ignored by git
 	}
 	conflict := &ConflictError{File: filepath.ToSlash(rel), Step: p.Step.Name}
-	fi, err := os.Lstat(abs)
+	fi, err := os.Lstat(name)
 	if err != nil {
 		return conflict
 	}
 	if b.sum != "" {
-		if sumFile(abs) != b.sum {
+		if sumFile(name) != b.sum {
 			return conflict
 		}
 		return nil
 	}
-	if cache.StampOf(fi) != b.stamp {
+	now := cache.StampOf(fi)
+	if moved {
+		now.ChangeNs = b.stamp.ChangeNs
+	}
+	if now != b.stamp {
 		return conflict
 	}
 	return nil

@@ -22,12 +22,21 @@ func Write(path string, data []byte, perm fs.FileMode) (changed bool, err error)
 	return WriteIf(path, data, perm, nil)
 }
 
-// WriteIf is Write with a precondition: check, when not nil, is called
-// just before the rename, and an error from it leaves the file as it is.
-// Update uses it to replace a file only while it still holds what the
-// step started from.
-func WriteIf(path string, data []byte, perm fs.FileMode, check func() error) (changed bool, err error) {
+// WriteIf is Write with a precondition: check, when not nil, says whether
+// the file at a name still holds what the caller started from, and an
+// error from it leaves the file as it is. Update uses it to replace a
+// file only while the user has not edited it.
+//
+// check is called on path just before the new content goes in; where
+// the system can swap two files in one step (Linux), the new content is
+// swapped in and check is called again on the old file, now under the
+// temporary name (moved: its change time is the swap's): an edit saved
+// between the first check and the swap is then swapped back. What
+// remains is a write the user began before the swap and ends after it,
+// into the file swapped out.
+func WriteIf(path string, data []byte, perm fs.FileMode, check func(name string, moved bool) error) (changed bool, err error) {
 	old, err := os.ReadFile(path)
+	existed := err == nil
 	switch {
 	case err == nil:
 		if bytes.Equal(old, data) {
@@ -68,14 +77,31 @@ func WriteIf(path string, data []byte, perm fs.FileMode, check func() error) (ch
 	if err = tmp.Close(); err != nil {
 		return false, err
 	}
-	if check != nil {
-		if err = check(); err != nil {
-			return false, err
-		}
+	if check == nil {
+		return true, os.Rename(tmp.Name(), path)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err = check(path, false); err != nil {
 		return false, err
 	}
+	if !existed {
+		return true, os.Rename(tmp.Name(), path) // a new file: nothing to keep
+	}
+	swapped, err := exchange(tmp.Name(), path)
+	if err != nil {
+		return false, err
+	}
+	if !swapped {
+		return true, os.Rename(tmp.Name(), path)
+	}
+	if err = check(tmp.Name(), true); err != nil {
+		// Edited in the meantime: the edit goes back where it was.
+		if _, xerr := exchange(tmp.Name(), path); xerr != nil {
+			return false, fmt.Errorf("%w; and swapping the edit back failed: %v (it is in %s)", err, xerr, tmp.Name())
+		}
+		os.Remove(tmp.Name())
+		return false, err
+	}
+	os.Remove(tmp.Name())
 	return true, nil
 }
 

@@ -4,6 +4,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -75,5 +76,49 @@ func TestWriteUnsynced(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
 		t.Errorf("directory holds %d entries, want only f.txt", len(entries))
+	}
+}
+
+// TestWriteIfKeepsAnEditAfterTheCheck: a save that lands after WriteIf's
+// check and before the new content goes in is swapped back, not
+// overwritten.
+func TestWriteIfKeepsAnEditAfterTheCheck(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	os.WriteFile(a, []byte("a"), 0o644)
+	os.WriteFile(b, []byte("b"), 0o644)
+	if ok, err := exchange(a, b); !ok || err != nil {
+		t.Skipf("this system cannot swap two files in one step (%v): WriteIf checks, then renames", err)
+	}
+	path := filepath.Join(dir, "f.txt")
+	os.WriteFile(path, []byte("base\n"), 0o644)
+	errEdited := errors.New("edited")
+	check := func(name string, moved bool) error {
+		got, _ := os.ReadFile(name)
+		if !moved {
+			defer os.WriteFile(path, []byte("user\n"), 0o644) // the user saves just after the check
+		}
+		if string(got) != "base\n" {
+			return errEdited
+		}
+		return nil
+	}
+	changed, err := WriteIf(path, []byte("tool\n"), 0o644, check)
+	if !errors.Is(err, errEdited) || changed {
+		t.Errorf("WriteIf = %v, %v; want the edit reported", changed, err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "user\n" {
+		t.Errorf("the file holds %q; want the user's edit", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("the directory holds %d entries; want a, b and f.txt", len(entries))
+	}
+	// Without an edit the new content goes in.
+	os.WriteFile(path, []byte("base\n"), 0o644)
+	if changed, err := WriteIf(path, []byte("tool\n"), 0o644, func(name string, _ bool) error { return nil }); err != nil || !changed {
+		t.Errorf("WriteIf without an edit = %v, %v", changed, err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "tool\n" {
+		t.Errorf("the file holds %q; want the new content", got)
 	}
 }
