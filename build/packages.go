@@ -79,6 +79,9 @@ func (k *keyer) packages(ctx context.Context) *pkgIndex {
 			default:
 				continue
 			}
+			if strings.HasPrefix(base, "_") || strings.HasPrefix(base, ".") {
+				continue // the go command ignores it
+			}
 			if o := k.owners[f]; inWorkspace[o] && !isPackage[dir] && matchedByDots(o, dir) {
 				isPackage[dir] = true
 				x.byModule[o] = append(x.byModule[o], dir)

@@ -253,7 +253,7 @@ func packagePatterns(pass *build.Pass, env []string) []string {
 	excluded := map[string]bool{}
 	for line := range strings.Lines(string(out)) {
 		dir, msg, _ := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
-		if strings.Contains(msg, "build constraints exclude all Go files") {
+		if strings.Contains(msg, "build constraints exclude all Go files") || strings.Contains(msg, "no Go files in") {
 			excluded[pass.Workspace.Rel(dir)] = true
 		}
 	}

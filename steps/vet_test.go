@@ -296,6 +296,7 @@ func TestVetChecksWhatAnEditReaches(t *testing.T) {
 	files := testws.Staging()
 	files["hackless.yaml"] = "typecheck:\n  platforms: [linux/amd64, windows/amd64]\n"
 	files[clientDir+"winonly/winonly_windows.go"] = "// Package winonly is for Windows.\npackage winonly\n\n// W is one.\nconst W = 1\n"
+	files[clientDir+"ignored/_scratch.go"] = "package ignored\n" // the go command ignores it: no package
 	dir := testws.New(t, files)
 	testws.Git(t, dir)
 	cacheDir := t.TempDir()
@@ -344,6 +345,10 @@ func TestVetChecksWhatAnEditReaches(t *testing.T) {
 	if slices.ContainsFunc(res["vet"].Commands, func(c string) bool { return strings.Contains(c, "go vet") }) {
 		t.Errorf("vet on linux ran go vet for a Windows-only package: %q", res["vet"].Commands)
 	}
+
+	// A file the go command ignores makes no package of its directory.
+	testws.Write(t, dir, testws.Files{clientDir + "ignored/_scratch.go": "package ignored\n\n// edited\n"})
+	run()
 }
 
 func TestBuiltEverywhere(t *testing.T) {
