@@ -230,6 +230,9 @@ func cachedModules(ctx context.Context, s *Step, opts Options, ws *workspace.Wor
 	}
 	res, reads := runStepReads(ctx, s, opts, ws, misses)
 	if !res.notCached {
+		if len(notes) > 3 {
+			notes = append(notes[:3], fmt.Sprintf("and %d more modules", len(notes)-3))
+		}
 		res.CacheNote = strings.Join(notes, "; ")
 	}
 	if hits := len(mods) - len(misses); hits > 0 {
