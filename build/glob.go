@@ -50,6 +50,15 @@ func parseGlob(pattern string) func(string) bool {
 			return ext != "" && set[ext[1:]]
 		}
 	}
+	if mid, ok := strings.CutPrefix(pattern, "**/"); ok && strings.HasSuffix(mid, "/**") {
+		// **/dir/**: anything under a directory of that name (or the
+		// name itself, as ** may match no element)
+		if dir := strings.TrimSuffix(mid, "/**"); !strings.ContainsAny(dir, "*?[/\\") {
+			return func(p string) bool {
+				return p == dir || strings.HasPrefix(p, dir+"/") || strings.HasSuffix(p, "/"+dir) || strings.Contains(p, "/"+dir+"/")
+			}
+		}
+	}
 	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && !strings.ContainsAny(rest, "/[?") {
 		if ext, ok := strings.CutPrefix(rest, "*"); ok && !strings.Contains(ext, "*") {
 			return func(p string) bool { return strings.HasSuffix(path.Base(p), ext) }

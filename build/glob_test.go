@@ -32,6 +32,9 @@ func TestMatchGlob(t *testing.T) {
 		{"hack/boilerplate/*", "hack/boilerplate/x/y", false},
 		{"**/testdata/**", "a/testdata/b/c", true},
 		{"**/testdata/**", "a/b/c", false},
+		{"**/testdata/**", "testdata/x", true},
+		{"**/testdata/**", "xtestdata/y", false},
+		{"**/testdata/**", "a/testdatax/y", false},
 		{".golangci.*", ".golangci.yml", true},
 		{"**/*", "anything/at/all", true},
 		{"LICENSES/**", "LICENSES/vendor/x/LICENSE", true},
@@ -77,7 +80,7 @@ func splitMatch(pat, segs []string) bool {
 // FuzzMatchPath: matching a path element by element agrees with matching
 // its split elements, for every path a file can have (no empty element).
 func FuzzMatchPath(f *testing.F) {
-	for _, seed := range [][2]string{{"**/testdata/**", "a/testdata/b/c"}, {"hack/**/*.sh", "hack/x/y.sh"}, {"a/*/c", "a/b/c"}, {"**", "x"}, {"**/b/**/d", "a/b/c/b/d"}} {
+	for _, seed := range [][2]string{{"**/testdata/**", "a/testdata/b/c"}, {"hack/**/*.sh", "hack/x/y.sh"}, {"a/*/c", "a/b/c"}, {"**", "x"}, {"**/b/**/d", "a/b/c/b/d"}, {"**/testdata/**", "a/testdata/b"}, {"**/t/**", "t/x"}} {
 		f.Add(seed[0], seed[1])
 	}
 	f.Fuzz(func(t *testing.T, pattern, p string) {
@@ -88,8 +91,15 @@ func FuzzMatchPath(f *testing.F) {
 		if len(pat) > 8 {
 			return // exponential in the stars either way
 		}
-		if got, want := matchPath(pat, p), splitMatch(pat, strings.Split(p, "/")); got != want {
+		want := splitMatch(pat, strings.Split(p, "/"))
+		if got := matchPath(pat, p); got != want {
 			t.Errorf("matchPath(%q, %q) = %v, the split match %v", pattern, p, got, want)
+		}
+		// The fast path of **/dir/** agrees too, where it applies.
+		if mid, ok := strings.CutPrefix(pattern, "**/"); ok && strings.HasSuffix(mid, "/**") && !strings.ContainsAny(strings.TrimSuffix(mid, "/**"), "*?[/{\\") {
+			if got := matchGlob(pattern, p); got != want {
+				t.Errorf("matchGlob(%q, %q) = %v, the split match %v", pattern, p, got, want)
+			}
 		}
 	})
 }

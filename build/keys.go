@@ -349,10 +349,31 @@ func (k *keyer) groups(pattern string, header bool) (map[string]*group, error) {
 
 // candidates returns the listed files a pattern may match: for the usual
 // **/*.ext and **/name, those with that extension or name, from an index
-// built once per run; else all of them. Either way in the listing's order.
+// built once per run; for dir/… those under dir; else all of them. Either
+// way in the listing's order.
 func (k *keyer) candidates(pattern string) []string {
 	rest, ok := strings.CutPrefix(pattern, "**/")
-	if !ok || strings.ContainsAny(rest, "/?[{\\") {
+	if !ok {
+		// The files under the pattern's literal leading directories, a
+		// range of the sorted listing.
+		dir := ""
+		for seg := range strings.SplitSeq(pattern, "/") {
+			if strings.ContainsAny(seg, "*?[{\\") {
+				break
+			}
+			dir += seg + "/"
+		}
+		if dir == "" || !strings.ContainsAny(pattern, "*?[{\\") {
+			return k.files // a file at the root, or one named in full
+		}
+		from, _ := slices.BinarySearch(k.files, dir)
+		to := from
+		for to < len(k.files) && strings.HasPrefix(k.files[to], dir) {
+			to++
+		}
+		return k.files[from:to]
+	}
+	if strings.ContainsAny(rest, "/?[{\\") {
 		return k.files
 	}
 	k.indexOnce.Do(func() {
