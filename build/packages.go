@@ -313,12 +313,32 @@ func (k *keyer) packageInputs(ctx context.Context, dir string) []string {
 // lookupPackage computes the share of a ScopePackage step for one
 // package and returns its cached pass, or nil and why there is none.
 func (k *keyer) lookupPackage(ctx context.Context, s *Step, mod *workspace.Module, dir string) (*share, *cache.Entry, string, error) {
-	m, shared, files, err := k.packageManifest(ctx, s, dir)
+	sh, err := k.packageShare(ctx, s, mod, dir)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	sh := &share{step: s, mod: mod, pkg: dir, m: m, shared: shared.m, files: files, key: keyOf(m), id: lastID(k.ws, s, mod) + "\x00" + dir}
 	return k.find(ctx, sh)
+}
+
+// packageShare computes the share of a ScopePackage step for one package.
+func (k *keyer) packageShare(ctx context.Context, s *Step, mod *workspace.Module, dir string) (*share, error) {
+	m, shared, files, err := k.packageManifest(ctx, s, dir)
+	if err != nil {
+		return nil, err
+	}
+	return &share{step: s, mod: mod, pkg: dir, m: m, shared: shared.m, files: files, key: keyOf(m), id: lastID(k.ws, s, mod) + "\x00" + dir}, nil
+}
+
+// allPassedKey is the key of the fact that every one of the shares
+// passed: the entry stored under it when each was a cached pass serves a
+// later run whose shares have the same keys with one cache read, not one
+// per package. It asserts nothing the shares' own entries did not.
+func allPassedKey(s *Step, shares []*share) cache.Key {
+	h := sha256.New()
+	for _, sh := range shares {
+		fmt.Fprintf(h, "%s=%s\n", sh.pkg, sh.key)
+	}
+	return keyOf(cache.Manifest{"all packages passed": s.Name, "packages": hex.EncodeToString(h.Sum(nil))})
 }
 
 // cachedPackages runs a ScopePackage step through the cache: only for
@@ -363,7 +383,27 @@ func cachedPackages(ctx context.Context, s *Step, opts Options, ws *workspace.Wo
 	g.SetLimit(8)
 	for _, l := range lookups {
 		g.Go(func() error {
-			l.sh, l.e, l.why, l.err = keys.lookupPackage(ctx, s, l.mod, l.dir)
+			l.sh, l.err = keys.packageShare(ctx, s, l.mod, l.dir)
+			return nil
+		})
+	}
+	g.Wait()
+	shares := make([]*share, 0, len(lookups))
+	for _, l := range lookups {
+		if l.err != nil {
+			keys.warn(fmt.Sprintf("cache: no key for %s in %s, so it ran uncached: %v", s.Name, l.dir, l.err))
+			return uncached(l.err)
+		}
+		shares = append(shares, l.sh)
+	}
+	// Every package passed with these keys before: one read says so.
+	allKey := allPassedKey(s, shares)
+	if e, err := keys.cache.Get(allKey); err == nil && e != nil && e.Step == s.Name && keys.stillHolds(e.Reads) == "" {
+		return &Result{Step: s.Name, Status: Passed, Cached: true, Duration: e.Duration, Notes: e.Notes}
+	}
+	for _, l := range lookups {
+		g.Go(func() error {
+			l.sh, l.e, l.why, l.err = keys.find(ctx, l.sh)
 			return nil
 		})
 	}
@@ -388,7 +428,23 @@ func cachedPackages(ctx context.Context, s *Step, opts Options, ws *workspace.Wo
 		missed[l.mod.Rel]++
 	}
 	if len(misses) == 0 {
-		return &Result{Step: s.Name, Status: Passed, Cached: true, Remote: remote, Duration: hitDuration, Notes: uniq(cachedNotes)}
+		res := &Result{Step: s.Name, Status: Passed, Cached: true, Remote: remote, Duration: hitDuration, Notes: uniq(cachedNotes)}
+		if ctx.Err() == nil {
+			var reads []cache.Read
+			seen := map[cache.Read]bool{}
+			for _, l := range lookups {
+				for _, r := range l.e.Reads {
+					if !seen[r] {
+						seen[r] = true
+						reads = append(reads, r)
+					}
+				}
+			}
+			if err := keys.cache.Put(allKey, &cache.Entry{Step: s.Name, Package: "(every package)", Duration: res.Duration, Notes: res.Notes, Reads: reads}); err != nil {
+				keys.warn("cache: " + err.Error())
+			}
+		}
+		return res
 	}
 	var runMods []*workspace.Module
 	packages := map[string][]string{} // module -> packages, for a module not run whole

@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -311,6 +313,21 @@ func TestVetChecksWhatAnEditReaches(t *testing.T) {
 	run()
 	if res := run(); !allCached(res, []*build.Step{Vet, Typecheck}) {
 		t.Fatalf("nothing changed, yet not every step was cached")
+	}
+	// That run found every package's pass and kept the fact once, which
+	// the next run reads instead of one entry per package.
+	summaries := 0
+	filepath.WalkDir(filepath.Join(cacheDir, "entries"), func(p string, d fs.DirEntry, err error) error {
+		if b, _ := os.ReadFile(p); err == nil && !d.IsDir() && strings.Contains(string(b), `"Package":"(every package)"`) {
+			summaries++
+		}
+		return nil
+	})
+	if summaries != 2 {
+		t.Errorf("%d entries say every package passed; want one for vet and one for typecheck", summaries)
+	}
+	if res := run(); !allCached(res, []*build.Step{Vet, Typecheck}) {
+		t.Fatalf("nothing changed, yet not every step was cached the third time")
 	}
 	vetCommand := func(r *build.Result) string {
 		for _, c := range r.Commands {
