@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -195,64 +196,66 @@ func importsOf(gi *goInputs, dir string) []string {
 // the same for every package: the base, and every file the step reads
 // but Go files (configuration, go.work, go.mod and go.sum files, cgo and
 // assembly files, replaced and symlinked directories), and every file
-// under a vendor directory, counted for every package. It is computed once per step and run.
+// under a vendor directory, counted for every package. It is computed
+// once per step and run.
 func (k *keyer) sharedManifest(ctx context.Context, s *Step) (*sharedPart, error) {
-	k.mu.Lock()
-	sm, ok := k.shared[s]
-	k.mu.Unlock()
-	if ok {
-		return sm, sm.err
-	}
-	sm = &sharedPart{}
-	sm.m, sm.err = k.baseManifest(ctx, s)
-	if sm.err == nil {
-		files, _ := patterns(s)
-		for _, pat := range files {
-			if pat == "**/*.go" {
-				continue // the package's own, and the keys of its imports
-			}
-			groups, err := k.groups(pat, false)
-			if err != nil {
-				sm.err = err
-				break
-			}
-			for _, o := range append([]string{""}, k.modDirs...) {
-				where := o
-				if where == "" {
-					where = "outside the modules"
-				}
-				sm.files = k.addGroup(sm.m, sm.files, "files "+pat+" in "+where, groups[o], "file", false)
-			}
-		}
-		// Vendored code is what the go command compiles for a
-		// dependency in vendor mode: an edit to it counts for every
-		// package, as a go.sum change would.
-		var vendored group
-		for _, f := range k.files {
-			if strings.HasPrefix(f, "vendor/") || strings.Contains(f, "/vendor/") {
-				vendored.files = append(vendored.files, f)
-			}
-		}
-		vendored.digest = k.digest(vendored.files, false)
-		sm.files = k.addGroup(sm.m, sm.files, "vendored files", &vendored, "vendored", false)
-		gi := k.goInputs(ctx)
-		sm.files = k.addGroup(sm.m, sm.files, "replaced directories", gi.replaced, "replaced", false)
-		sm.files = k.addGroup(sm.m, sm.files, "symlinked directories", gi.linked, "linked", false)
-	}
-	if sm.err == nil {
-		sm.key = keyOf(sm.m).String()
-	}
 	k.mu.Lock()
 	if k.shared == nil {
 		k.shared = make(map[*Step]*sharedPart)
 	}
-	k.shared[s] = sm
+	sm := k.shared[s]
+	if sm == nil {
+		sm = &sharedPart{}
+		k.shared[s] = sm
+	}
 	k.mu.Unlock()
+	sm.once.Do(func() { k.computeShared(ctx, s, sm) })
 	return sm, sm.err
+}
+
+// computeShared fills in a step's sharedManifest.
+func (k *keyer) computeShared(ctx context.Context, s *Step, sm *sharedPart) {
+	if sm.m, sm.err = k.baseManifest(ctx, s); sm.err != nil {
+		return
+	}
+	files, _ := patterns(s)
+	for _, pat := range files {
+		if pat == "**/*.go" {
+			continue // the package's own, and the keys of its imports
+		}
+		groups, err := k.groups(pat, false)
+		if err != nil {
+			sm.err = err
+			return
+		}
+		for _, o := range append([]string{""}, k.modDirs...) {
+			where := o
+			if where == "" {
+				where = "outside the modules"
+			}
+			sm.files = k.addGroup(sm.m, sm.files, "files "+pat+" in "+where, groups[o], "file", false)
+		}
+	}
+	// Vendored code is what the go command compiles for a dependency in
+	// vendor mode: an edit to it counts for every package, as a go.sum
+	// change would.
+	var vendored group
+	for _, f := range k.files {
+		if strings.HasPrefix(f, "vendor/") || strings.Contains(f, "/vendor/") {
+			vendored.files = append(vendored.files, f)
+		}
+	}
+	vendored.digest = k.digest(vendored.files, false)
+	sm.files = k.addGroup(sm.m, sm.files, "vendored files", &vendored, "vendored", false)
+	gi := k.goInputs(ctx)
+	sm.files = k.addGroup(sm.m, sm.files, "replaced directories", gi.replaced, "replaced", false)
+	sm.files = k.addGroup(sm.m, sm.files, "symlinked directories", gi.linked, "linked", false)
+	sm.key = keyOf(sm.m).String()
 }
 
 // sharedPart is a step's sharedManifest.
 type sharedPart struct {
+	once  sync.Once
 	m     cache.Manifest
 	key   string // the hash of m
 	files []string
