@@ -6,6 +6,7 @@ package build
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hackless/hackless/internal/testws"
@@ -18,8 +19,8 @@ func TestDryRun(t *testing.T) {
 	testws.Write(t, dir, testws.Files{"a.txt": "a\n"})
 	age(t, dir, "a.txt")
 	cacheDir := t.TempDir()
-	ran := 0
-	count := func(p *Pass) error { ran++; return nil }
+	var ran atomic.Int32 // the steps may run side by side
+	count := func(p *Pass) error { ran.Add(1); return nil }
 	txt := &Step{Name: "txt", Inputs: Inputs{Files: []string{"**/*.txt"}}, Run: count}
 	always := &Step{Name: "always", Uncached: true, Run: count}
 	mods := &Step{Name: "mods", Scope: ScopeModule, Requires: []*Step{txt}, Inputs: Inputs{Files: []string{"**/*.go"}}, Run: count}
@@ -37,8 +38,8 @@ func TestDryRun(t *testing.T) {
 		return strings.Join(lines, "\n")
 	}
 	want := "txt run: no earlier successful run []\nmods run: 1 of 1 modules run [txt]\nalways run: never cached []"
-	if got := plan(Options{}); got != want || ran != 0 {
-		t.Fatalf("before any run (%d ran):\n%s\nwant:\n%s", ran, got, want)
+	if got := plan(Options{}); got != want || ran.Load() != 0 {
+		t.Fatalf("before any run (%d ran):\n%s\nwant:\n%s", ran.Load(), got, want)
 	}
 	run(t, dir, Options{CacheDir: cacheDir}, mods, always)
 	want = "txt no: cached []\nmods no: cached [txt]\nalways run: never cached []"
