@@ -86,11 +86,9 @@ func WriteIf(path string, data []byte, perm fs.FileMode, check func(name string,
 	if !existed {
 		return true, os.Rename(tmp.Name(), path) // a new file: nothing to keep
 	}
-	swapped, err := exchange(tmp.Name(), path)
-	if err != nil {
-		return false, err
-	}
-	if !swapped {
+	if swapped, _ := exchange(tmp.Name(), path); !swapped {
+		// A system or file system that cannot swap (renameat2 fails
+		// whole, changing nothing): check, then rename, as elsewhere.
 		return true, os.Rename(tmp.Name(), path)
 	}
 	if err = check(tmp.Name(), true); err != nil {
