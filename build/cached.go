@@ -315,20 +315,31 @@ func (k *keyer) commit(ctx context.Context) string {
 	}
 	unchanged := make(map[string]bool)
 	var changed []string
+	isUnchanged := func(f string) bool {
+		u, seen := unchanged[f]
+		if !seen {
+			u = k.hasher.Unchanged(k.ws.Abs(f))
+			unchanged[f] = u
+			if !u {
+				changed = append(changed, f)
+			}
+		}
+		return u
+	}
 	var toRemote []pendingStore
 	stored := 0
+	var changedPkgs map[string]bool // package directories with a changed file, once
 	for _, p := range k.pending {
 		ok := true
 		for _, f := range p.sh.files {
-			u, seen := unchanged[f]
-			if !seen {
-				u = k.hasher.Unchanged(k.ws.Abs(f))
-				unchanged[f] = u
-				if !u {
-					changed = append(changed, f)
-				}
+			ok = isUnchanged(f) && ok
+		}
+		if ok && p.sh.pkg != "" {
+			// A package's key also holds the code of what it imports.
+			if changedPkgs == nil {
+				changedPkgs = k.changedPackages(ctx, isUnchanged)
 			}
-			ok = ok && u
+			ok = !k.importsAny(ctx, p.sh.pkg, changedPkgs)
 		}
 		if !ok || k.changedRead(p.e.Reads) != "" {
 			continue

@@ -374,3 +374,52 @@ func TestCacheNarrowsToImportedPackages(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageEditDuringRun: a package-scoped pass is not stored when the
+// code of a package it imports was written while the run went on, though
+// its own files were not: else, with that code written back, the pass
+// would serve a key whose inputs the check never saw.
+func TestPackageEditDuringRun(t *testing.T) {
+	dir := tinyWorkspace(t)
+	testws.Write(t, dir, testws.Files{
+		"a/a.go": "package a\n\n// A is a.\nconst A = 1\n",
+		"b/b.go": "package b\n\nimport \"example.com/tiny/a\"\n\n// B is a's.\nconst B = a.A\n",
+	})
+	age(t, dir, "a/a.go", "b/b.go")
+	cacheDir := t.TempDir()
+	var mu sync.Mutex
+	var checked [][]string
+	edit := false
+	step := &Step{Name: "pkgs", Scope: ScopePackage, Inputs: Inputs{Go: true}, Run: func(p *Pass) error {
+		mu.Lock()
+		defer mu.Unlock()
+		checked = append(checked, p.GoPatterns())
+		if edit {
+			edit = false
+			f, err := os.OpenFile(filepath.Join(dir, "a/a.go"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteString("\n// written while the run went on\n")
+			return err
+		}
+		return nil
+	}}
+	opts := Options{CacheDir: cacheDir}
+	edit = true
+	run(t, dir, opts, step) // stores nothing: a changed during the run, and b imports a
+	// a as it was when the run started: b's key is what it was then, and
+	// b's check saw another a.
+	testws.Write(t, dir, testws.Files{"a/a.go": "package a\n\n// A is a.\nconst A = 1\n"})
+	rep, out := run(t, dir, opts, step)
+	if rep.Results[0].Cached {
+		t.Fatalf("the second run was cached though a/a.go changed during the first:\n%s", out)
+	}
+	if got := checked[len(checked)-1]; !slices.Equal(got, []string{"./..."}) {
+		t.Errorf("the second run checked %q; want the whole module (a and b both missed)", got)
+	}
+	if rep, out := run(t, dir, opts, step); !rep.Results[0].Cached {
+		t.Errorf("the third run was not cached:\n%s", out)
+	}
+}

@@ -313,6 +313,49 @@ func (k *keyer) packageInputs(ctx context.Context, dir string) []string {
 	return files
 }
 
+// changedPackages returns the package directories whose code or
+// embedded files changed since this run hashed them (unchanged tells, a
+// file at a time): what commit checks a package share's imports against.
+func (k *keyer) changedPackages(ctx context.Context, unchanged func(string) bool) map[string]bool {
+	x, gi := k.packages(ctx), k.goInputs(ctx)
+	changed := map[string]bool{}
+	for d := range x.keys {
+		for _, f := range slices.Concat(x.code[d], gi.embeds[d]) {
+			if !unchanged(f) {
+				changed[d] = true
+				break
+			}
+		}
+	}
+	return changed
+}
+
+// importsAny reports whether the package at dir imports, directly or not,
+// a package of changed.
+func (k *keyer) importsAny(ctx context.Context, dir string, changed map[string]bool) bool {
+	if len(changed) == 0 {
+		return false
+	}
+	gi := k.goInputs(ctx)
+	seen := map[string]bool{dir: true}
+	queue := importsOf(gi, dir)
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if changed[d] {
+			return true
+		}
+		for dep := range gi.pkgs[d] {
+			queue = append(queue, dep)
+		}
+	}
+	return false
+}
+
 // lookupPackage computes the share of a ScopePackage step for one
 // package and returns its cached pass, or nil and why there is none.
 func (k *keyer) lookupPackage(ctx context.Context, s *Step, mod *workspace.Module, dir string) (*share, *cache.Entry, string, error) {
@@ -491,7 +534,6 @@ func cachedPackages(ctx context.Context, s *Step, opts Options, ws *workspace.Wo
 		if failed[l.dir] {
 			continue
 		}
-		l.sh.files = append(l.sh.files, keys.packageInputs(ctx, l.dir)...)
 		keys.store(l.sh, &cache.Entry{Step: s.Name, Module: l.mod.Rel, Package: l.dir, Duration: res.Duration}, reads, covered)
 	}
 	return res
