@@ -51,8 +51,10 @@ type share struct {
 	mod  *workspace.Module
 	pkg  string // the package directory of a ScopePackage step's share
 	// shared, for a package's share, is the part of its manifest every
-	// package of the step has, which enters m by its hash.
-	shared cache.Manifest
+	// package of the step has, which enters m by its hash, and
+	// sharedFiles the files that entered it (not copied into files).
+	shared      cache.Manifest
+	sharedFiles []string
 	m      cache.Manifest
 	files  []string // every file that entered m
 	key    cache.Key
@@ -270,7 +272,7 @@ type pendingStore struct {
 func (k *keyer) covered(shares ...*share) map[string]bool {
 	covered := make(map[string]bool)
 	for _, sh := range shares {
-		for _, f := range sh.files {
+		for _, f := range slices.Concat(sh.files, sh.sharedFiles) {
 			covered[k.ws.Abs(f)] = true
 		}
 	}
@@ -331,7 +333,7 @@ func (k *keyer) commit(ctx context.Context) string {
 	var changedPkgs map[string]bool // package directories with a changed file, once
 	for _, p := range k.pending {
 		ok := true
-		for _, f := range p.sh.files {
+		for _, f := range slices.Concat(p.sh.files, p.sh.sharedFiles) {
 			ok = isUnchanged(f) && ok
 		}
 		if ok && p.sh.pkg != "" {
@@ -487,11 +489,11 @@ func KeyFiles(ctx context.Context, dir string, env []string, s *Step) ([]string,
 		}
 		for _, m := range ws.Modules {
 			for _, dir := range x.byModule[m.Rel] {
-				_, _, files, err := k.packageManifest(ctx, s, dir)
+				_, shared, files, err := k.packageManifest(ctx, s, dir)
 				if err != nil {
 					return nil, err
 				}
-				for _, f := range slices.Concat(files, k.packageInputs(ctx, dir)) {
+				for _, f := range slices.Concat(files, shared.files, k.packageInputs(ctx, dir)) {
 					seen[ws.Abs(f)] = true
 				}
 			}

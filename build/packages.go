@@ -267,8 +267,8 @@ type sharedPart struct {
 // Go files, tests included, cgo and assembly files, what it embeds), and
 // for each workspace package it imports that package's key as an import,
 // which covers the code of everything that package imports in turn. It
-// returns the files that entered, besides those behind the imports' keys
-// (packageInputs lists them all).
+// returns the package's own files that entered; the shared part lists
+// its own, and packageInputs those behind the imports' keys.
 func (k *keyer) packageManifest(ctx context.Context, s *Step, dir string) (m cache.Manifest, shared *sharedPart, files []string, err error) {
 	x := k.packages(ctx)
 	if x.err != nil {
@@ -280,7 +280,7 @@ func (k *keyer) packageManifest(ctx context.Context, s *Step, dir string) (m cac
 	m = cache.Manifest{"shared": shared.key, "package": dir}
 	gi := k.goInputs(ctx)
 	own := slices.Concat(x.code[dir], x.tests[dir], gi.embeds[dir])
-	files = k.addGroup(m, slices.Clone(shared.files), "files of the package", &group{files: own, digest: k.digest(own, false)}, "file", false)
+	files = k.addGroup(m, nil, "files of the package", &group{files: own, digest: k.digest(own, false)}, "file", false)
 	for _, dep := range importsOf(gi, dir) {
 		m["import:"+dep] = x.keys[dep]
 	}
@@ -372,7 +372,7 @@ func (k *keyer) packageShare(ctx context.Context, s *Step, mod *workspace.Module
 	if err != nil {
 		return nil, err
 	}
-	return &share{step: s, mod: mod, pkg: dir, m: m, shared: shared.m, files: files, key: keyOf(m), id: lastID(k.ws, s, mod) + "\x00" + dir}, nil
+	return &share{step: s, mod: mod, pkg: dir, m: m, shared: shared.m, sharedFiles: shared.files, files: files, key: keyOf(m), id: lastID(k.ws, s, mod) + "\x00" + dir}, nil
 }
 
 // allPassedKey is the key of the fact that every one of the shares
