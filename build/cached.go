@@ -55,10 +55,10 @@ type share struct {
 	// sharedFiles the files that entered it (not copied into files).
 	shared      cache.Manifest
 	sharedFiles []string
-	m      cache.Manifest
-	files  []string // every file that entered m
-	key    cache.Key
-	id     string
+	m           cache.Manifest
+	files       []string // every file that entered m
+	key         cache.Key
+	id          string
 }
 
 // manifest returns everything the share's key holds, input by input, to
