@@ -4,6 +4,9 @@
 package steps
 
 import (
+	"go/build"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -70,5 +73,40 @@ func FuzzBoilerplate(f *testing.F) {
 		}
 		hasOtherHeader([]byte(data))
 		copyrightLine([]byte(data))
+	})
+}
+
+// FuzzBuiltEverywhere: a directory builtEverywhere says every platform
+// builds is one the go command's file rules (go/build) build on each
+// platform typecheck checks by default, cgo off: a wrong "yes" would make
+// go vet fail on a package named alone where the platform has none.
+func FuzzBuiltEverywhere(f *testing.F) {
+	for _, s := range []string{
+		"package a\n",
+		"//go:build windows\n\npackage a\n",
+		"// +build linux\n\npackage a\n",
+		"package a\n\n// int x;\nimport \"C\"\n",
+		"//go:build ignore\n\npackage main\n",
+		"// Package a.\npackage a\n\n//go:build windows\n",
+		"/* x */ //go:build linux\npackage a\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "a.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if !builtEverywhere(dir) {
+			return
+		}
+		for _, p := range DefaultPlatforms {
+			goos, goarch, _ := strings.Cut(p, "/")
+			ctx := build.Default
+			ctx.GOOS, ctx.GOARCH, ctx.CgoEnabled = goos, goarch, false
+			if ok, err := ctx.MatchFile(dir, "a.go"); err == nil && !ok {
+				t.Errorf("builtEverywhere says every platform builds %q, go/build leaves it out on %s", src, p)
+			}
+		}
 	})
 }
