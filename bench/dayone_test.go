@@ -94,9 +94,7 @@ func BenchmarkMakeDayOne(b *testing.B) {
 		if !strings.Contains(out, "8 cached") {
 			b.Fatalf("nothing changed, yet not every step was cached:\n%s", out)
 		}
-		f, _ := os.OpenFile(leaf, os.O_APPEND|os.O_WRONLY, 0)
-		fmt.Fprintf(f, "\n// edit %d\n", i)
-		f.Close()
+		editFile(b, leaf, fmt.Sprintf("edit %d", i))
 		d, _ = timeCmd(b, dir, env, "go", args...)
 		touched = append(touched, d)
 		timeCmd(b, dir, nil, "git", "checkout", "--", ".")

@@ -161,9 +161,7 @@ func BenchmarkRealWeightEdit(b *testing.B) {
 		if !strings.Contains(out, "cached") {
 			b.Fatalf("the second run cached nothing:\n%s", out)
 		}
-		f, _ := os.OpenFile(leaf, os.O_APPEND|os.O_WRONLY, 0)
-		fmt.Fprintf(f, "\n// edit %d\n", i)
-		f.Close()
+		editFile(b, leaf, fmt.Sprintf("edit %d", i))
 		d, _ = hackless(env)
 		touched = append(touched, d)
 	}

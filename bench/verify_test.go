@@ -88,6 +88,19 @@ func engineTime(tb testing.TB, out string) time.Duration {
 	return time.Duration(s * float64(time.Second))
 }
 
+// editFile appends a comment to a Go file, as a one-file edit.
+func editFile(tb testing.TB, path, what string) {
+	tb.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "\n// %s\n", what); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
@@ -143,12 +156,7 @@ func BenchmarkVerify(b *testing.B) {
 
 	var serial, cold, coldEngine, noop, noopEngine, touched, status, mageNoop, mageTouched, affected []time.Duration
 	leaf := filepath.Join(dir, shape.modDir(shape.Modules-1), fmt.Sprintf("p%02d", min(7, shape.Packages-1)), fmt.Sprintf("f%02d.go", min(3, shape.Files-1)))
-	// touch appends a comment to one leaf file, as a one-file edit.
-	touch := func(what string, i int) {
-		f, _ := os.OpenFile(leaf, os.O_APPEND|os.O_WRONLY, 0)
-		fmt.Fprintf(f, "\n// %s %d\n", what, i)
-		f.Close()
-	}
+	touch := func(what string, i int) { editFile(b, leaf, fmt.Sprintf("%s %d", what, i)) }
 	for i := range reps {
 		d, _ := timeCmd(b, dir, env, "bash", "hack/verify-all.sh")
 		serial = append(serial, d)

@@ -85,18 +85,19 @@ func (k *keyer) lookup(ctx context.Context, s *Step, mod *workspace.Module) (*sh
 		return nil, nil, "", err
 	}
 	sh := &share{step: s, mod: mod, m: m, files: files, key: keyOf(m), id: lastID(k.ws, s, mod)}
-	return k.find(ctx, sh)
+	e, why := k.find(ctx, sh)
+	return sh, e, why, nil
 }
 
 // find returns a share's cached pass, local or remote, or nil and why
 // there is none.
-func (k *keyer) find(ctx context.Context, sh *share) (*share, *cache.Entry, string, error) {
+func (k *keyer) find(ctx context.Context, sh *share) (*cache.Entry, string) {
 	e, err := k.cache.Get(sh.key)
 	if e != nil {
 		if why := k.stillHolds(e.Reads); why != "" {
-			return sh, nil, why, nil
+			return nil, why
 		}
-		return sh, e, "", nil
+		return e, ""
 	}
 	why := ""
 	switch {
@@ -107,14 +108,14 @@ func (k *keyer) find(ctx context.Context, sh *share) (*share, *cache.Entry, stri
 		why = "the cache could not be read"
 	}
 	if e, rwhy := k.fromRemote(ctx, sh); e != nil {
-		return sh, e, "", nil
+		return e, ""
 	} else if why == "" {
 		why = rwhy
 	}
 	if why == "" {
 		why = cache.Explain(k.cache.Last(sh.id), sh.manifest())
 	}
-	return sh, nil, why, nil
+	return nil, why
 }
 
 // fromRemote fetches a share's pass from the remote cache, keeps it in

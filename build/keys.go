@@ -606,10 +606,10 @@ func (k *keyer) manifest(ctx context.Context, s *Step, mod *workspace.Module, sc
 	// the go command compiles for this one.
 	var closure map[string]bool
 	narrowGo := false
-	if mod != nil && s.Scope == ScopeModuleDeps && s.Inputs.Go {
-		closure, narrowGo = k.closure(ctx, mod)
-	}
 	files, headers := patterns(s)
+	if mod != nil && s.Scope == ScopeModuleDeps && s.Inputs.Go && slices.Contains(files, "**/*.go") {
+		closure, narrowGo = k.closure(ctx, mod) // (a step keyed on headers needs none)
+	}
 	for _, in := range []struct {
 		patterns []string
 		header   bool

@@ -363,7 +363,8 @@ func (k *keyer) lookupPackage(ctx context.Context, s *Step, mod *workspace.Modul
 	if err != nil {
 		return nil, nil, "", err
 	}
-	return k.find(ctx, sh)
+	e, why := k.find(ctx, sh)
+	return sh, e, why, nil
 }
 
 // packageShare computes the share of a ScopePackage step for one package.
@@ -449,7 +450,7 @@ func cachedPackages(ctx context.Context, s *Step, opts Options, ws *workspace.Wo
 	}
 	for _, l := range lookups {
 		g.Go(func() error {
-			l.sh, l.e, l.why, l.err = keys.find(ctx, l.sh)
+			l.e, l.why = keys.find(ctx, l.sh)
 			return nil
 		})
 	}
@@ -460,10 +461,6 @@ func cachedPackages(ctx context.Context, s *Step, opts Options, ws *workspace.Wo
 	remote := false
 	missed := map[string]int{} // module -> packages that miss
 	for _, l := range lookups {
-		if l.err != nil {
-			keys.warn(fmt.Sprintf("cache: no key for %s in %s, so it ran uncached: %v", s.Name, l.dir, l.err))
-			return uncached(l.err)
-		}
 		if l.e != nil {
 			remote = remote || l.e.Remote
 			hitDuration = max(hitDuration, l.e.Duration)
